@@ -1,0 +1,14 @@
+import { handleCreateSession } from '@/lib/chat/session-handlers';
+import { errorResponse } from '@/lib/errors';
+import { getRuntime } from '@/lib/runtime';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export function POST(): Response {
+  try {
+    return handleCreateSession(getRuntime());
+  } catch (error) {
+    return errorResponse(error);
+  }
+}

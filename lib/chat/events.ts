@@ -1,0 +1,69 @@
+/**
+ * The wire contract of one chat turn, shared by the route (encoder) and the widget (decoder).
+ * SSE event names are the keys of ChatEvent; each `data:` line is the JSON of the payload.
+ */
+
+/** What the server could do with the session's memory for this turn. */
+export type MemoryStatus = 'ok' | 'new' | 'expired' | 'unavailable';
+
+export interface MetaEvent {
+  auditId: string;
+  memory: MemoryStatus;
+  /** A sentence for the customer when memory did not load normally; null when there is nothing to say. */
+  notice: string | null;
+  /** True when this answer is a replay of an exchange already stored for the same messageId. */
+  replay: boolean;
+}
+
+export interface DeltaEvent {
+  text: string;
+}
+
+export interface DoneEvent {
+  auditId: string;
+  /** The whole reply, so a client can reconcile what it rendered from deltas. */
+  reply: string;
+  /** False when the reply could not be saved to memory (the next turn will not see it). */
+  remembered: boolean;
+}
+
+export interface ErrorEvent {
+  code: string;
+  message: string;
+}
+
+export type ChatEvent =
+  | { event: 'meta'; data: MetaEvent }
+  | { event: 'delta'; data: DeltaEvent }
+  | { event: 'done'; data: DoneEvent }
+  | { event: 'error'; data: ErrorEvent };
+
+/** Body of `POST /api/chat` with `Accept: application/json`. */
+export interface ChatJsonResponse {
+  reply: string;
+  auditId: string;
+  memory: MemoryStatus;
+  notice: string | null;
+  replay: boolean;
+  remembered: boolean;
+}
+
+/** One remembered message, as `GET /api/session/{id}/messages` returns it. */
+export interface RememberedMessage {
+  role: 'user' | 'assistant';
+  text: string;
+  at: string;
+  auditId: string;
+}
+
+export interface MessagesResponse {
+  sessionId: string;
+  memory: MemoryStatus;
+  notice: string | null;
+  messages: RememberedMessage[];
+}
+
+/** Body of every 4xx/5xx answer. */
+export interface ErrorBody {
+  error: { code: string; message: string };
+}

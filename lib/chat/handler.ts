@@ -1,0 +1,85 @@
+import type { ChatEvent, ChatJsonResponse } from '@/lib/chat/events';
+import { clientInfo } from '@/lib/chat/client-info';
+import { maxBodyBytes, parseChatRequest, readJsonBody } from '@/lib/chat/request';
+import { encodeEvent, SSE_HEADERS } from '@/lib/chat/sse';
+import { startTurn, type TurnDeps } from '@/lib/chat/turn';
+import { errorResponse } from '@/lib/errors';
+import { turnDeps, type Runtime } from '@/lib/runtime';
+
+/**
+ * POST /api/chat. Everything is validated before anything is loaded or stored. The turn runs to its
+ * end even if the browser goes away mid-stream (the exchange is remembered and audited, so a reload
+ * shows it); only the listener is dropped.
+ */
+export async function handleChat(request: Request, runtime: Runtime, defer: TurnDeps['defer']): Promise<Response> {
+  try {
+    const { config } = runtime;
+    const body = await readJsonBody(request, maxBodyBytes(config.prompt.messageMaxChars));
+    const input = parseChatRequest(body, {
+      sessionSecret: config.sessionSecret,
+      messageMaxChars: config.prompt.messageMaxChars,
+    });
+    const deps = turnDeps(runtime, defer);
+    const turn = await startTurn({ ...input, client: clientInfo(request, config.audit.ipSalt) }, deps);
+    defer(runtime.audit.drainIfDue());
+    return wantsJson(request) ? await jsonAnswer(turn.run) : streamAnswer(turn.run, defer);
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
+
+function wantsJson(request: Request): boolean {
+  const accept = request.headers.get('accept') ?? '';
+  return accept.includes('application/json') && !accept.includes('text/event-stream');
+}
+
+type Run = (emit: (event: ChatEvent) => void) => Promise<void>;
+
+async function jsonAnswer(run: Run): Promise<Response> {
+  const answer: ChatJsonResponse = { reply: '', auditId: '', memory: 'new', notice: null, replay: false, remembered: false };
+  let failure: { code: string; message: string } | null = null;
+  await run((event) => {
+    if (event.event === 'meta') Object.assign(answer, event.data);
+    else if (event.event === 'done') Object.assign(answer, { reply: event.data.reply, remembered: event.data.remembered });
+    else if (event.event === 'error') failure = event.data;
+  });
+  if (failure) {
+    const { code, message } = failure;
+    // The model failed, not the request: 502, with the audit id so support can find the turn.
+    return Response.json({ error: { code, message }, auditId: answer.auditId }, { status: 502 });
+  }
+  return Response.json(answer, { headers: { 'cache-control': 'no-store' } });
+}
+
+function streamAnswer(run: Run, defer: TurnDeps['defer']): Response {
+  let open = true;
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const emit = (event: ChatEvent) => {
+        if (!open) return;
+        try {
+          controller.enqueue(encodeEvent(event));
+        } catch {
+          open = false;
+        }
+      };
+      const done = run(emit)
+        .catch((error: unknown) => {
+          console.error('[tether] turn crashed', error);
+          emit({ event: 'error', data: { code: 'internal_error', message: 'Something went wrong on our side. Please try again.' } });
+        })
+        .finally(() => {
+          if (open) {
+            open = false;
+            controller.close();
+          }
+        });
+      // The platform keeps the function alive until the turn is stored, even after a disconnect.
+      defer(done);
+    },
+    cancel() {
+      open = false;
+    },
+  });
+  return new Response(stream, { headers: SSE_HEADERS });
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { ApiError } from '@/lib/errors';
+import { normalizeText } from '@/lib/prompt/sanitize';
+import { SESSION_ID_MAX_LENGTH, verifySessionId } from '@/lib/session-id';
+
+/**
+ * The browser may send a session id, its latest text and, optionally, its own id for that message
+ * (so a resend after a network blip is answered once). Nothing else: no field can carry history.
+ */
+const chatRequestSchema = z.strictObject({
+  sessionId: z.string().max(SESSION_ID_MAX_LENGTH * 2),
+  text: z.string(),
+  messageId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,64}$/, 'messageId must be 8-64 letters, digits, "-" or "_"')
+    .optional(),
+});
+
+export interface ChatRequest {
+  sessionId: string;
+  /** Normalised (see lib/prompt/sanitize.ts): what memory stores and the model sees. */
+  text: string;
+  messageId: string | null;
+}
+
+export interface ChatRequestLimits {
+  sessionSecret: string;
+  messageMaxChars: number;
+}
+
+/** Upper bound on the body: the longest allowed text, fully \u-escaped, plus the other fields. */
+export function maxBodyBytes(messageMaxChars: number): number {
+  return messageMaxChars * 12 + 1024;
+}
+
+export async function readJsonBody(request: Request, limitBytes: number): Promise<unknown> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    throw new ApiError(415, 'unsupported_media_type', 'Send the request as application/json.');
+  }
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > limitBytes) throw tooLarge();
+  const text = await readLimited(request, limitBytes);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
+  }
+}
+
+async function readLimited(request: Request, limitBytes: number): Promise<string> {
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limitBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function tooLarge(): ApiError {
+  return new ApiError(413, 'payload_too_large', 'The request body is too large.');
+}
+
+export function parseChatRequest(body: unknown, limits: ChatRequestLimits): ChatRequest {
+  const parsed = chatRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const unknown = parsed.error.issues.find((issue) => issue.code === 'unrecognized_keys');
+    if (unknown && 'keys' in unknown) {
+      throw new ApiError(
+        400,
+        'unknown_field',
+        `Only "sessionId", "text" and "messageId" may be sent; remove: ${unknown.keys.map((k) => `"${k}"`).join(', ')}.`,
+      );
+    }
+    const first = parsed.error.issues[0];
+    const where = first?.path.length ? `${first.path.join('.')}: ` : '';
+    throw new ApiError(
+      400,
+      'invalid_request',
+      `${where}${first?.message ?? 'invalid request'}. Expected {"sessionId": string, "text": string}.`,
+    );
+  }
+  const { sessionId, text, messageId } = parsed.data;
+  assertIssuedSessionId(sessionId, limits.sessionSecret);
+  const normalised = normalizeText(text);
+  if (normalised.length === 0) throw new ApiError(400, 'empty_text', 'The message is empty.');
+  if (normalised.length > limits.messageMaxChars) {
+    throw new ApiError(
+      400,
+      'text_too_long',
+      `The message is ${normalised.length} characters long; the limit is ${limits.messageMaxChars}.`,
+    );
+  }
+  return { sessionId, text: normalised, messageId: messageId ?? null };
+}
+
+export function assertIssuedSessionId(sessionId: unknown, secret: string): asserts sessionId is string {
+  if (!verifySessionId(secret, sessionId)) {
+    throw new ApiError(
+      400,
+      'invalid_session',
+      'This conversation id was not issued by this server. Start a new conversation.',
+    );
+  }
+}

@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Every variable is parsed once, with zod, into typed config;
+ * a bad value fails start-up with a message that names the variable.
+ */
+
+const DEFAULT_SYSTEM_PROMPT =
+  'You are a friendly, concise customer-support assistant. Answer the customer\'s questions, ' +
+  'ask for details when you need them, and say so plainly when you do not know something.';
+
+const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyAsUndefined, z.url().optional());
+const int = (min: number, max: number, fallback: number) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+const onOff = (fallback?: 'on' | 'off') =>
+  z.preprocess(emptyAsUndefined, fallback ? z.enum(['on', 'off']).default(fallback) : z.enum(['on', 'off']).optional());
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  TETHER_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.data')),
+  SESSION_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+  AUTH_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+  DATABASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  ),
+  UPSTASH_REDIS_REST_URL: optionalUrl,
+  UPSTASH_REDIS_REST_TOKEN: optionalString,
+  REDIS_TIMEOUT_MS: int(50, 10_000, 300),
+  MEMORY_KEY_PREFIX: z.preprocess(emptyAsUndefined, z.string().regex(/^[a-z0-9:_-]+$/i).default('tether')),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalUrl,
+  OPENAI_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gpt-4o-mini')),
+  OPENAI_TIMEOUT_MS: int(1_000, 600_000, 30_000),
+  OPENAI_MAX_RETRIES: int(0, 10, 2),
+  OPENAI_MAX_OUTPUT_TOKENS: int(16, 32_000, 800),
+  OPENAI_TEMPERATURE: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(2).default(0.3)),
+  SYSTEM_PROMPT: optionalString,
+  SYSTEM_PROMPT_FILE: optionalString,
+  MEMORY_TTL_SECONDS: int(1, 30 * 24 * 3600, 1800),
+  MEMORY_MAX_TURNS: int(1, 200, 10),
+  MEMORY_MAX_TOKENS: int(256, 1_000_000, 6000),
+  MEMORY_SUMMARY: onOff(),
+  MEMORY_SUMMARY_MAX_TOKENS: int(32, 4000, 300),
+  PROMPT_MAX_TOKENS: int(256, 1_000_000, 8000),
+  MESSAGE_MAX_CHARS: int(100, 100_000, 4000),
+  TURN_LOCK_WAIT_MS: int(0, 60_000, 5000),
+  AUDIT_REDACT: z.preprocess(emptyAsUndefined, z.enum(['off', 'mask']).default('off')),
+  AUDIT_RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).optional()),
+  AUDIT_IP_SALT: optionalString,
+  CRON_SECRET: optionalString,
+});
+
+export type RawEnv = z.infer<typeof envSchema>;
+
+export type ModelConfig =
+  | { kind: 'demo'; model: 'tether-demo' }
+  | {
+      kind: 'openai';
+      apiKey: string;
+      baseURL: string | undefined;
+      model: string;
+      timeoutMs: number;
+      maxRetries: number;
+      maxOutputTokens: number;
+      temperature: number;
+    };
+
+export interface Config {
+  env: RawEnv['NODE_ENV'];
+  dataDir: string;
+  sessionSecret: string;
+  authSecret: string | undefined;
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dir: string };
+  memory: {
+    backend: { kind: 'redis'; url: string; token: string; timeoutMs: number } | { kind: 'local' };
+    keyPrefix: string;
+    ttlSeconds: number;
+    maxTurns: number;
+    maxTokens: number;
+    lockWaitMs: number;
+    summary: boolean;
+    summaryMaxTokens: number;
+  };
+  model: ModelConfig;
+  prompt: { systemPrompt: string; maxContextTokens: number; messageMaxChars: number };
+  audit: { redact: 'off' | 'mask'; retentionDays: number | undefined; ipSalt: string; cronSecret: string | undefined };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`)
+    .join('\n');
+}
+
+/** A secret kept in the git-ignored data folder, so development ids and sign-ins survive a restart. */
+function persistedDevSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, `${name}.secret`);
+  if (existsSync(file)) {
+    const value = readFileSync(file, 'utf8').trim();
+    if (value.length >= 32) return value;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const value = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return value;
+}
+
+function readSystemPrompt(env: RawEnv): string {
+  if (env.SYSTEM_PROMPT) return env.SYSTEM_PROMPT;
+  if (env.SYSTEM_PROMPT_FILE) {
+    try {
+      const text = readFileSync(env.SYSTEM_PROMPT_FILE, 'utf8').trim();
+      if (text) return text;
+    } catch (error) {
+      throw new ConfigError(`SYSTEM_PROMPT_FILE: cannot read ${env.SYSTEM_PROMPT_FILE} (${(error as Error).message})`);
+    }
+    throw new ConfigError(`SYSTEM_PROMPT_FILE: ${env.SYSTEM_PROMPT_FILE} is empty`);
+  }
+  return DEFAULT_SYSTEM_PROMPT;
+}
+
+export function parseConfig(source: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(`Invalid Tether configuration:\n${formatIssues(parsed.error)}\nSee .env.example.`);
+  }
+  const env = parsed.data;
+  const dataDir = path.resolve(env.TETHER_DATA_DIR);
+
+  if (Boolean(env.UPSTASH_REDIS_REST_URL) !== Boolean(env.UPSTASH_REDIS_REST_TOKEN)) {
+    throw new ConfigError(
+      'Invalid Tether configuration:\n  UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together.',
+    );
+  }
+  if (env.NODE_ENV === 'production' && !env.SESSION_SECRET && process.env.VERCEL) {
+    throw new ConfigError('Invalid Tether configuration:\n  SESSION_SECRET: required in a Vercel deployment.');
+  }
+
+  const hasModel = Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL);
+  const model: ModelConfig = hasModel
+    ? {
+        kind: 'openai',
+        // Local OpenAI-compatible servers (Ollama, vLLM) accept any key; the SDK insists on one.
+        apiKey: env.OPENAI_API_KEY ?? 'not-needed',
+        baseURL: env.OPENAI_BASE_URL,
+        model: env.OPENAI_MODEL,
+        timeoutMs: env.OPENAI_TIMEOUT_MS,
+        maxRetries: env.OPENAI_MAX_RETRIES,
+        maxOutputTokens: env.OPENAI_MAX_OUTPUT_TOKENS,
+        temperature: env.OPENAI_TEMPERATURE,
+      }
+    : { kind: 'demo', model: 'tether-demo' };
+
+  const sessionSecret = env.SESSION_SECRET ?? persistedDevSecret(dataDir, 'session');
+
+  return {
+    env: env.NODE_ENV,
+    dataDir,
+    sessionSecret,
+    authSecret: env.AUTH_SECRET,
+    database: env.DATABASE_URL
+      ? { kind: 'postgres', url: env.DATABASE_URL }
+      : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
+    memory: {
+      backend:
+        env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
+          ? {
+              kind: 'redis',
+              url: env.UPSTASH_REDIS_REST_URL,
+              token: env.UPSTASH_REDIS_REST_TOKEN,
+              timeoutMs: env.REDIS_TIMEOUT_MS,
+            }
+          : { kind: 'local' },
+      keyPrefix: env.MEMORY_KEY_PREFIX,
+      ttlSeconds: env.MEMORY_TTL_SECONDS,
+      maxTurns: env.MEMORY_MAX_TURNS,
+      maxTokens: env.MEMORY_MAX_TOKENS,
+      lockWaitMs: env.TURN_LOCK_WAIT_MS,
+      summary: (env.MEMORY_SUMMARY ?? (hasModel ? 'on' : 'off')) === 'on',
+      summaryMaxTokens: env.MEMORY_SUMMARY_MAX_TOKENS,
+    },
+    model,
+    prompt: {
+      systemPrompt: readSystemPrompt(env),
+      maxContextTokens: env.PROMPT_MAX_TOKENS,
+      messageMaxChars: env.MESSAGE_MAX_CHARS,
+    },
+    audit: {
+      redact: env.AUDIT_REDACT,
+      retentionDays: env.AUDIT_RETENTION_DAYS,
+      ipSalt: env.AUDIT_IP_SALT ?? sessionSecret,
+      cronSecret: env.CRON_SECRET,
+    },
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process's config, parsed on first use (not at import, so `next build` needs no env). */
+export function getConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** What the chat page may know about the server's setup. */
+export function getPublicChatConfig(): { demoModel: boolean; maxMessageChars: number } {
+  const config = getConfig();
+  return { demoModel: config.model.kind === 'demo', maxMessageChars: config.prompt.messageMaxChars };
+}

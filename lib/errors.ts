@@ -1,0 +1,49 @@
+import type { ErrorBody } from '@/lib/chat/events';
+
+/** Stable error codes: clients and tests rely on these strings. */
+export type ErrorCode =
+  | 'invalid_json'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'invalid_request'
+  | 'unknown_field'
+  | 'invalid_session'
+  | 'empty_text'
+  | 'text_too_long'
+  | 'turn_in_progress'
+  | 'rate_limited'
+  | 'not_found'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'internal_error';
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+/** The one place that turns any thrown value into an HTTP answer; unexpected errors never leak details. */
+export function errorResponse(error: unknown): Response {
+  if (error instanceof ApiError) {
+    return Response.json(errorBody(error.code, error.message), {
+      status: error.status,
+      headers: { 'cache-control': 'no-store', ...error.headers },
+    });
+  }
+  console.error('[tether] unexpected error', error);
+  return Response.json(errorBody('internal_error', 'Something went wrong on our side. Please try again.'), {
+    status: 500,
+    headers: { 'cache-control': 'no-store' },
+  });
+}

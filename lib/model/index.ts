@@ -1,0 +1,8 @@
+import type { ModelConfig } from '@/lib/config';
+import { DemoModelClient } from '@/lib/model/demo';
+import { OpenAIModelClient } from '@/lib/model/openai-client';
+import type { ModelClient } from '@/lib/model/types';
+
+export function createModelClient(config: ModelConfig): ModelClient {
+  return config.kind === 'openai' ? new OpenAIModelClient(config) : new DemoModelClient();
+}

@@ -1,0 +1,141 @@
+import OpenAI from 'openai';
+import type { ModelConfig } from '@/lib/config';
+import type { ModelMessage } from '@/lib/prompt/assemble';
+import { ModelError, type ModelChunk, type ModelClient, type ModelErrorCode } from '@/lib/model/types';
+
+type OpenAIModelConfig = Extract<ModelConfig, { kind: 'openai' }>;
+
+/**
+ * The model gateway for OpenAI and OpenAI-compatible servers (Azure OpenAI's v1 endpoint, Ollama,
+ * vLLM) through the official SDK. The SDK retries 429/5xx/connection failures with exponential
+ * backoff and jitter (OPENAI_MAX_RETRIES times) before it returns a response, which is always
+ * before the first token; once text has flowed nothing is retried, because the customer saw it.
+ */
+export class OpenAIModelClient implements ModelClient {
+  readonly modelName: string;
+  private readonly client: OpenAI;
+
+  constructor(private readonly config: OpenAIModelConfig) {
+    this.modelName = config.model;
+    this.client = new OpenAI({
+      apiKey: config.apiKey,
+      baseURL: config.baseURL,
+      maxRetries: config.maxRetries,
+      timeout: config.timeoutMs,
+    });
+  }
+
+  async *stream(messages: ModelMessage[], signal?: AbortSignal): AsyncIterable<ModelChunk> {
+    const watchdog = new Watchdog(this.config.timeoutMs, signal);
+    let sawText = false;
+    let finished = false;
+    try {
+      const stream = await this.client.chat.completions.create(
+        {
+          model: this.config.model,
+          messages,
+          stream: true,
+          stream_options: { include_usage: true },
+          max_tokens: this.config.maxOutputTokens,
+          temperature: this.config.temperature,
+        },
+        { signal: watchdog.signal },
+      );
+      for await (const chunk of stream) {
+        watchdog.kick();
+        const choice = chunk.choices[0];
+        const text = choice?.delta?.content;
+        if (text) {
+          sawText = true;
+          yield { type: 'delta', text };
+        }
+        if (choice?.finish_reason) finished = true;
+        if (chunk.usage) {
+          yield {
+            type: 'usage',
+            usage: { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens },
+          };
+        }
+      }
+    } catch (error) {
+      throw toModelError(error, watchdog, sawText);
+    } finally {
+      watchdog.stop();
+    }
+    // A stream that ends without a finish reason was cut off (a proxy closed it, the server died).
+    if (!finished) throw new ModelError('model_stream_broken', 'stream ended without a finish reason', sawText);
+    if (!sawText) throw new ModelError('model_empty', 'the model returned no text', false);
+  }
+
+  async complete(messages: ModelMessage[], options: { maxTokens: number; signal?: AbortSignal }): Promise<string> {
+    const watchdog = new Watchdog(this.config.timeoutMs, options.signal);
+    try {
+      const completion = await this.client.chat.completions.create(
+        { model: this.config.model, messages, max_tokens: options.maxTokens, temperature: 0 },
+        { signal: watchdog.signal },
+      );
+      const text = completion.choices[0]?.message?.content?.trim() ?? '';
+      if (!text) throw new ModelError('model_empty', 'the model returned no text', false);
+      return text;
+    } catch (error) {
+      throw toModelError(error, watchdog, false);
+    } finally {
+      watchdog.stop();
+    }
+  }
+}
+
+/** Aborts the request when no token arrives for `timeoutMs` (first token, then between chunks). */
+class Watchdog {
+  private readonly controller = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  timedOut = false;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly outer?: AbortSignal,
+  ) {
+    if (outer?.aborted) this.controller.abort(outer.reason);
+    outer?.addEventListener('abort', this.onOuterAbort, { once: true });
+    this.kick();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get abortedByCaller(): boolean {
+    return Boolean(this.outer?.aborted);
+  }
+
+  kick(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort(new Error('model timeout'));
+    }, this.timeoutMs);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.outer?.removeEventListener('abort', this.onOuterAbort);
+  }
+
+  private readonly onOuterAbort = () => this.controller.abort(this.outer?.reason);
+}
+
+function toModelError(error: unknown, watchdog: Watchdog, afterFirstToken: boolean): ModelError {
+  if (error instanceof ModelError) return error;
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const code = ((): ModelErrorCode => {
+    if (watchdog.abortedByCaller) return 'model_aborted';
+    if (watchdog.timedOut || error instanceof OpenAI.APIConnectionTimeoutError) return 'model_timeout';
+    if (afterFirstToken) return 'model_stream_broken';
+    if (error instanceof OpenAI.RateLimitError) return 'model_rate_limited';
+    if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
+      return error.status >= 500 ? 'model_unavailable' : 'model_rejected';
+    }
+    return 'model_unavailable';
+  })();
+  return new ModelError(code, detail, afterFirstToken);
+}

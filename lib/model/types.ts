@@ -1,0 +1,54 @@
+import type { ModelMessage } from '@/lib/prompt/assemble';
+
+export interface ModelUsage {
+  promptTokens: number | null;
+  completionTokens: number | null;
+}
+
+export type ModelChunk = { type: 'delta'; text: string } | { type: 'usage'; usage: ModelUsage };
+
+/** Stable codes for what went wrong with the model; they reach the audit row and the `error` event. */
+export type ModelErrorCode =
+  | 'model_rate_limited'
+  | 'model_unavailable'
+  | 'model_timeout'
+  | 'model_stream_broken'
+  | 'model_empty'
+  | 'model_rejected'
+  | 'model_aborted';
+
+const USER_MESSAGES: Record<ModelErrorCode, string> = {
+  model_rate_limited: 'The assistant is very busy right now. Please try again in a moment.',
+  model_unavailable: 'The assistant is temporarily unavailable. Please try again in a moment.',
+  model_timeout: 'The assistant took too long to answer. Please try again.',
+  model_stream_broken: 'The answer was interrupted. Please try again.',
+  model_empty: 'The assistant did not produce an answer. Please try rephrasing your message.',
+  model_rejected: 'The assistant could not process this message. Please try rephrasing it.',
+  model_aborted: 'The answer was cancelled.',
+};
+
+export class ModelError extends Error {
+  override name = 'ModelError';
+  constructor(
+    readonly code: ModelErrorCode,
+    detail: string,
+    /** Whether any text had reached the caller before the failure. */
+    readonly afterFirstToken: boolean,
+  ) {
+    super(detail);
+  }
+
+  /** What the customer reads: plain words, never a stack trace or a provider's message. */
+  get userMessage(): string {
+    return USER_MESSAGES[this.code];
+  }
+}
+
+export interface ModelClient {
+  /** Recorded in the audit row. */
+  readonly modelName: string;
+  /** Streams a reply. Throws ModelError; retries (if any) happen before the first delta only. */
+  stream(messages: ModelMessage[], signal?: AbortSignal): AsyncIterable<ModelChunk>;
+  /** A whole reply, for server-side jobs such as the rolling summary. */
+  complete(messages: ModelMessage[], options: { maxTokens: number; signal?: AbortSignal }): Promise<string>;
+}

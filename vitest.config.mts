@@ -1,0 +1,44 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * unit: pure logic. integration: the real Postgres and Redis (through the Upstash REST bridge).
+ * integration-embedded: the stack-agnostic part of the same suite on PGlite and the in-process store.
+ */
+const integration = {
+  environment: 'node' as const,
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+  // Files run one after another: several start servers, and the machine has two cores.
+  fileParallelism: false,
+};
+
+export default defineConfig({
+  resolve: { tsconfigPaths: true },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' },
+      },
+      {
+        extends: true,
+        test: {
+          ...integration,
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          globalSetup: ['tests/support/require-services.ts'],
+          env: { TETHER_TEST_STACK: 'services' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          ...integration,
+          name: 'integration-embedded',
+          include: ['tests/integration/chat/**/*.test.ts', 'tests/integration/memory/**/*.test.ts'],
+          env: { TETHER_TEST_STACK: 'embedded' },
+        },
+      },
+    ],
+  },
+});
