@@ -1,0 +1,83 @@
+import { useEffect, useLayoutEffect, useRef } from 'react';
+import type { Entry } from './chat-state';
+import { AssistantMessage, UserMessage } from './Message';
+import { Notice } from './Notice';
+
+/** Within this distance of the bottom the reader counts as following the conversation. */
+const FOLLOW_THRESHOLD_PX = 72;
+
+interface MessageListProps {
+  entries: Entry[];
+  onRetry: (turnId: string) => void;
+}
+
+export function MessageList({ entries, onRetry }: MessageListProps) {
+  const scrollerRef = useRef<HTMLDivElement>(null);
+  const contentRef = useRef<HTMLDivElement>(null);
+  const following = useRef(true);
+
+  // Growth of the content (a streaming reply) or shrinking of the viewport (a taller composer, an
+  // on-screen keyboard) keeps the newest text in view, but only for a reader already at the bottom.
+  useEffect(() => {
+    const scroller = scrollerRef.current;
+    const content = contentRef.current;
+    if (!scroller || !content) return;
+    const observer = new ResizeObserver(() => {
+      if (following.current) scroller.scrollTop = scroller.scrollHeight;
+    });
+    observer.observe(scroller);
+    observer.observe(content);
+    return () => observer.disconnect();
+  }, []);
+
+  // Sending a message always brings the conversation back to the bottom, before paint.
+  const lastUserId = entries.findLast((entry) => entry.kind === 'user')?.id;
+  useLayoutEffect(() => {
+    const scroller = scrollerRef.current;
+    if (!scroller || lastUserId === undefined) return;
+    following.current = true;
+    scroller.scrollTop = scroller.scrollHeight;
+  }, [lastUserId]);
+
+  const onScroll = () => {
+    const scroller = scrollerRef.current;
+    if (!scroller) return;
+    following.current = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight <= FOLLOW_THRESHOLD_PX;
+  };
+
+  const lastReply = entries.findLast((entry) => entry.kind === 'assistant');
+
+  return (
+    // Focusable so keyboard users can scroll the history; polite so new messages are announced.
+    <div
+      ref={scrollerRef}
+      onScroll={onScroll}
+      role="log"
+      aria-live="polite"
+      aria-label="Conversation"
+      tabIndex={0}
+      className="min-h-0 flex-1 overflow-y-auto overscroll-contain [scrollbar-gutter:stable] focus-visible:-outline-offset-2"
+    >
+      <div ref={contentRef} className="flex flex-col gap-4 px-4 py-5">
+        <p className="mx-auto max-w-sm text-center text-sm text-slate-500 dark:text-slate-400">
+          Ask us anything. Your conversation is kept on our side, so you can pick it up again after a reload.
+        </p>
+        {entries.map((entry) => {
+          switch (entry.kind) {
+            case 'notice':
+              return <Notice key={entry.id} text={entry.text} />;
+            case 'user':
+              return <UserMessage key={entry.id} entry={entry} />;
+            case 'assistant': {
+              const { turnId } = entry;
+              const retryable = entry === lastReply && entry.status === 'error' && turnId !== null;
+              return (
+                <AssistantMessage key={entry.id} entry={entry} onRetry={retryable ? () => onRetry(turnId) : null} />
+              );
+            }
+          }
+        })}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { chatReducer, initialChatState, turnText, type ChatAction, type ChatState } from '@/components/chat/chat-state';
+
+const AT = '2030-01-01T10:00:00.000Z';
+
+function run(actions: ChatAction[], state: ChatState = initialChatState): ChatState {
+  return actions.reduce(chatReducer, state);
+}
+
+describe('chatReducer', () => {
+  it('starts a turn with the user message and a streaming reply', () => {
+    const state = run([{ type: 'turnStarted', turnId: 't1', text: 'Hi', at: AT }]);
+    expect(state.live.map((e) => e.kind)).toEqual(['user', 'assistant']);
+    expect(state.live[1]).toMatchObject({ status: 'streaming', text: '' });
+  });
+
+  it('streams deltas and lets done reconcile the text', () => {
+    const state = run([
+      { type: 'turnStarted', turnId: 't1', text: 'Hi', at: AT },
+      { type: 'delta', turnId: 't1', text: 'Hel' },
+      { type: 'delta', turnId: 't1', text: 'lo' },
+    ]);
+    expect(state.live[1]).toMatchObject({ text: 'Hello', status: 'streaming' });
+    const done = chatReducer(state, { type: 'done', turnId: 't1', reply: 'Hello!', remembered: false, at: AT });
+    expect(done.live[1]).toMatchObject({ text: 'Hello!', status: 'done', remembered: false });
+  });
+
+  it('places a turn notice just above its reply, once, even when the turn is retried', () => {
+    const state = run([
+      { type: 'turnStarted', turnId: 't1', text: 'Hi', at: AT },
+      { type: 'turnNotice', turnId: 't1', key: 'memory', text: 'Starting fresh.' },
+      { type: 'failed', turnId: 't1', message: 'Offline.' },
+      { type: 'turnRestarted', turnId: 't1' },
+      { type: 'turnNotice', turnId: 't1', key: 'memory', text: 'Starting fresh.' },
+    ]);
+    expect(state.live.map((e) => e.kind)).toEqual(['user', 'notice', 'assistant']);
+    expect(state.live[2]).toMatchObject({ status: 'streaming', error: null, text: '' });
+  });
+
+  it('replaces restored history instead of appending to it', () => {
+    const messages = [{ role: 'user' as const, text: 'Earlier', at: AT, auditId: 'a' }];
+    const state = run([
+      { type: 'turnStarted', turnId: 't1', text: 'Now', at: AT },
+      { type: 'restored', messages, notice: null },
+      { type: 'restored', messages, notice: 'We could not load everything.' },
+    ]);
+    expect(state.restored.map((e) => e.kind)).toEqual(['user', 'notice']);
+    expect(state.live).toHaveLength(2);
+  });
+
+  it('remembers the text of a turn for a retry', () => {
+    const state = run([{ type: 'turnStarted', turnId: 't1', text: 'Where is my order?', at: AT }]);
+    expect(turnText(state, 't1')).toBe('Where is my order?');
+    expect(turnText(state, 'unknown')).toBeNull();
+  });
+});

@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  ChatApiError,
+  createSession,
+  loadMessages,
+  sendMessage,
+  type TurnEvent,
+} from '@/components/chat/session-client';
+
+const REQUEST = { sessionId: 's1', text: 'Hi', messageId: '2f0c6f2e-5a4b-4d2c-9a51-3f1c2b7d8e90' };
+
+function sse(body: string): Response {
+  return new Response(body, { headers: { 'content-type': 'text/event-stream; charset=utf-8' } });
+}
+
+function jsonError(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+function stubFetch(answer: Response | Error) {
+  const fetchMock = vi.fn(async () => {
+    if (answer instanceof Error) throw answer;
+    return answer;
+  });
+  vi.stubGlobal('fetch', fetchMock);
+  return fetchMock;
+}
+
+async function collect(events: AsyncIterable<TurnEvent>): Promise<TurnEvent[]> {
+  const seen: TurnEvent[] = [];
+  for await (const event of events) seen.push(event);
+  return seen;
+}
+
+async function failure(promise: Promise<unknown>): Promise<ChatApiError> {
+  const error: unknown = await promise.then(
+    () => null,
+    (reason: unknown) => reason,
+  );
+  if (!(error instanceof ChatApiError)) throw new Error(`expected a ChatApiError, got ${String(error)}`);
+  return error;
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe('sendMessage', () => {
+  it('posts exactly sessionId, text and messageId and asks for a stream', async () => {
+    const fetchMock = stubFetch(sse('event: done\ndata: {"auditId":"a","reply":"ok","remembered":true}\n\n'));
+    await collect(sendMessage(REQUEST));
+    expect(fetchMock).toHaveBeenCalledWith(
+      '/api/chat',
+      expect.objectContaining({
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+        body: JSON.stringify(REQUEST),
+      }),
+    );
+  });
+
+  it('yields meta, deltas and done', async () => {
+    stubFetch(
+      sse(
+        'event: meta\ndata: {"auditId":"a","memory":"new","notice":null,"replay":false}\n\n' +
+          'event: delta\ndata: {"text":"o"}\n\n' +
+          'event: delta\ndata: {"text":"k"}\n\n' +
+          'event: done\ndata: {"auditId":"a","reply":"ok","remembered":true}\n\n',
+      ),
+    );
+    expect((await collect(sendMessage(REQUEST))).map((e) => e.event)).toEqual(['meta', 'delta', 'delta', 'done']);
+  });
+
+  it('throws the server code, message and status for a 4xx answer', async () => {
+    stubFetch(jsonError(400, 'invalid_session', 'Start a new conversation.'));
+    const error = await failure(collect(sendMessage(REQUEST)));
+    expect(error).toMatchObject({ code: 'invalid_session', message: 'Start a new conversation.', status: 400 });
+  });
+
+  it('throws an error event as a ChatApiError', async () => {
+    stubFetch(sse('event: delta\ndata: {"text":"par"}\n\nevent: error\ndata: {"code":"model_error","message":"Try again."}\n\n'));
+    const error = await failure(collect(sendMessage(REQUEST)));
+    expect(error).toMatchObject({ code: 'model_error', message: 'Try again.', status: 200 });
+  });
+
+  it('reports a stream that ends before done as interrupted', async () => {
+    stubFetch(sse('event: delta\ndata: {"text":"par"}\n\n'));
+    expect((await failure(collect(sendMessage(REQUEST)))).code).toBe('stream_interrupted');
+  });
+
+  it('reports a failed fetch as a network error with status 0', async () => {
+    stubFetch(new TypeError('Failed to fetch'));
+    expect(await failure(collect(sendMessage(REQUEST)))).toMatchObject({ code: 'network_error', status: 0 });
+  });
+
+  it('reports a non-JSON error body without losing the status', async () => {
+    stubFetch(new Response('<html>Bad gateway</html>', { status: 502 }));
+    expect(await failure(collect(sendMessage(REQUEST)))).toMatchObject({ code: 'bad_response', status: 502 });
+  });
+});
+
+describe('createSession and loadMessages', () => {
+  it('returns the new session', async () => {
+    stubFetch(Response.json({ sessionId: 's2', expiresAt: '2030-01-01T00:00:00.000Z' }, { status: 201 }));
+    expect(await createSession()).toEqual({ sessionId: 's2', expiresAt: '2030-01-01T00:00:00.000Z' });
+  });
+
+  it('returns the remembered conversation', async () => {
+    const body = {
+      sessionId: 's1',
+      memory: 'ok',
+      notice: null,
+      messages: [{ role: 'user', text: 'Hi', at: '2030-01-01T00:00:00.000Z', auditId: 'a' }],
+    };
+    const fetchMock = stubFetch(Response.json(body));
+    expect(await loadMessages('s1')).toEqual(body);
+    expect(fetchMock).toHaveBeenCalledWith('/api/session/s1/messages', expect.anything());
+  });
+
+  it('throws invalid_session for a forged id', async () => {
+    stubFetch(jsonError(404, 'invalid_session', 'Unknown conversation.'));
+    expect(await failure(loadMessages('forged'))).toMatchObject({ code: 'invalid_session', status: 404 });
+  });
+});
