@@ -46,7 +46,7 @@ describe(`memory rules (${STACK} stack)`, () => {
   it('labels every stored message with role, timestamp, token estimate and audit id', async () => {
     stack = await createTestStack();
     const sessionId = await stack.newSession();
-    const turns = [];
+    const turns: Awaited<ReturnType<TestStack['send']>>[] = [];
     for (const text of ['Hello', 'I need a refund', 'Thanks']) turns.push(await stack.send(sessionId, text));
     const messages = await remembered(stack, sessionId);
     expect(messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user', 'assistant']);

@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { startMockModel, type MockModel } from '../support/mock-model';
+import { requireServices, TEST_REDIS_URL } from '../support/services';
+import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridge';
+
+/**
+ * Serves the production build for the e2e suite: `--stack services` on a fresh database, real Redis
+ * through the bridge and the mock model (its control API on port + 1000); `--stack embedded` with
+ * nothing configured, as a newcomer runs it. Cleans up when Playwright stops it.
+ */
+
+/** The mock model behind the services stack listens here, so specs can drive it over HTTP. */
+export function mockModelPort(appPort: number): number {
+  return appPort + 1000;
+}
+
+const CONFIG_VARIABLES = [
+  'SESSION_SECRET', 'AUTH_SECRET', 'DATABASE_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN',
+  'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'MEMORY_TTL_SECONDS', 'MEMORY_MAX_TURNS',
+  'MEMORY_MAX_TOKENS', 'MEMORY_SUMMARY', 'SYSTEM_PROMPT', 'SYSTEM_PROMPT_FILE', 'AUDIT_REDACT',
+];
+
+function argument(name: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  const value = index >= 0 ? process.argv[index + 1] : undefined;
+  if (!value) throw new Error(`usage: tsx tests/e2e/serve.ts --stack services|embedded --port N (missing --${name})`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const stack = argument('stack');
+  const port = Number(argument('port'));
+  const dataDir = mkdtempSync(path.join(tmpdir(), `tether-e2e-${stack}-`));
+  // Start from a clean slate: nothing from the developer's shell or .env may leak into the stack.
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    NEXT_TELEMETRY_DISABLED: '1',
+    ...(process.env.NEXT_DIST_DIR ? { NEXT_DIST_DIR: process.env.NEXT_DIST_DIR } : {}),
+    TETHER_DATA_DIR: dataDir,
+    ...Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, ''])),
+  };
+  let model: MockModel | null = null;
+  let bridge: UpstashBridge | null = null;
+  let database: TestDatabase | null = null;
+
+  if (stack === 'services') {
+    await requireServices();
+    model = await startMockModel({ port: mockModelPort(port) });
+    model.setBehaviour({ chunkDelayMs: 15, chunkSize: 6 });
+    bridge = await startUpstashBridge({ token: randomBytes(12).toString('hex'), redisUrl: TEST_REDIS_URL });
+    database = await createTestDatabase();
+    Object.assign(env, {
+      SESSION_SECRET: randomBytes(32).toString('hex'),
+      DATABASE_URL: database.url,
+      UPSTASH_REDIS_REST_URL: bridge.url,
+      UPSTASH_REDIS_REST_TOKEN: bridge.token,
+      MEMORY_KEY_PREFIX: `e2e:${randomBytes(4).toString('hex')}`,
+      OPENAI_BASE_URL: model.url,
+      OPENAI_API_KEY: 'e2e-key',
+      OPENAI_MODEL: 'mock-model',
+    });
+  } else if (stack !== 'embedded') {
+    throw new Error(`unknown stack ${stack}`);
+  }
+
+  const next = spawn(process.execPath, [require.resolve('next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
+    env,
+    stdio: 'inherit',
+  });
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    next.kill('SIGTERM');
+    await Promise.allSettled([model?.close(), bridge?.close(), database?.drop()]);
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(code);
+  };
+  next.on('exit', (code) => void stop(code ?? 1));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
