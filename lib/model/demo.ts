@@ -66,6 +66,5 @@ export function demoReply(messages: ModelMessage[]): string {
       `I remember ${count} earlier message${count === 1 ? '' : 's'} from you; the first was "${clip(earlierUser[0] ?? '', 80)}".`,
     );
   }
-  parts.push('Configure a real model (OPENAI_API_KEY or OPENAI_BASE_URL) for real answers.');
   return parts.join(' ');
 }
