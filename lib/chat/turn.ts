@@ -199,8 +199,9 @@ async function runExchange(
   try {
     const stored = await deps.memory.append(input.sessionId, exchange, {
       lockToken: locked ? auditId : '',
-      // After a load we could not trust, the record starts over rather than extend what we never saw.
-      fresh: memory.status === 'unavailable',
+      // A record we could not parse is replaced; after a mere outage the exchange is appended, so a
+      // blip does not cost the customer the rest of their history.
+      fresh: memory.status === 'unavailable' && memory.errorClass === 'corrupt_record',
       now: endedAt,
     });
     if (stored.kind === 'locked') memoryWriteError = 'memory_write:locked';
@@ -225,7 +226,7 @@ async function runExchange(
       status: 'ok',
       assistantText: reply,
       errorCode: memoryWriteError === null ? null : 'memory_write_failed',
-      errorClass: memoryWriteError ?? base.errorClass,
+      errorClass: [base.errorClass, memoryWriteError].filter(Boolean).join('; ') || null,
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,
       ttftMs: firstTokenAt === null ? null : firstTokenAt - startedAt.getTime(),

@@ -10,6 +10,7 @@ import { parseConfig } from '@/lib/config';
 import { createRuntime, type Runtime } from '@/lib/runtime';
 import { createTestDatabase, type TestDatabase } from './db';
 import { startMockModel, type MockModel } from './mock-model';
+import { connectRedis, deleteKeys } from './redis';
 import { TEST_REDIS_URL } from './services';
 import { startUpstashBridge, type UpstashBridge } from './upstash-bridge';
 
@@ -144,7 +145,12 @@ export async function createTestStack(env: Record<string, string> = {}, kind: St
       await stack.settle();
       await runtime.close();
       await model.close();
-      if (bridge) await bridge.close();
+      if (bridge) {
+        await bridge.close();
+        const redis = await connectRedis();
+        await deleteKeys(redis, runtime.config.memory.keyPrefix);
+        await redis.quit();
+      }
       if (database) await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },

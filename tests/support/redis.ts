@@ -1,0 +1,18 @@
+import { createClient } from 'redis';
+import { TEST_REDIS_URL } from './services';
+
+export type RedisClient = ReturnType<typeof createClient>;
+
+/** A direct connection to the test Redis, for assertions the app's REST client cannot make. */
+export async function connectRedis(): Promise<RedisClient> {
+  const client = createClient({ url: TEST_REDIS_URL });
+  await client.connect();
+  return client;
+}
+
+/** Deletes every key under a prefix (each test stack has its own). */
+export async function deleteKeys(client: RedisClient, prefix: string): Promise<void> {
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+    if (keys.length > 0) await client.del(keys);
+  }
+}
