@@ -10,6 +10,8 @@ const integration = {
   hookTimeout: 60_000,
   // Files run one after another: several start servers, and the machine has two cores.
   fileParallelism: false,
+  // The app logs degraded paths on purpose; show those logs only for tests that fail.
+  silent: 'passed-only' as const,
 };
 
 export default defineConfig({

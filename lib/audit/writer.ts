@@ -14,6 +14,8 @@ export interface AuditWriterOptions {
   writeTimeoutMs: number;
   /** How often a process checks a queue it did not fill itself. */
   drainIntervalMs?: number;
+  /** After a failed write, records go straight to the outbox for this long (default 5 s). */
+  cooldownMs?: number;
 }
 
 export interface DrainReport {
@@ -31,6 +33,8 @@ export class AuditWriter {
   private outboxDirty = true;
   private nextDrainCheck = 0;
   private draining: Promise<DrainReport> | null = null;
+  /** While Postgres is known to be down, writes skip it instead of queueing behind its reconnects. */
+  private databaseDownUntil = 0;
 
   constructor(private readonly options: AuditWriterOptions) {}
 
@@ -56,12 +60,14 @@ export class AuditWriter {
   /** Drains only when something may be queued: cheap enough to call after every turn. */
   async drainIfDue(): Promise<void> {
     const now = Date.now();
+    if (now < this.databaseDownUntil) return;
     if (!this.outboxDirty && now < this.nextDrainCheck) return;
     this.nextDrainCheck = now + (this.options.drainIntervalMs ?? 60_000);
     try {
       const report = await this.drain();
       this.outboxDirty = report.remaining > 0;
     } catch (error) {
+      this.markDatabaseDown();
       console.warn('[tether] audit drain postponed:', errorText(error));
     }
   }
@@ -75,16 +81,24 @@ export class AuditWriter {
       applied += report.applied;
       remaining += report.remaining;
     }
+    this.databaseDownUntil = 0;
     return { applied, remaining };
   }
 
+  private markDatabaseDown(): void {
+    this.databaseDownUntil = Date.now() + (this.options.cooldownMs ?? 5000);
+  }
+
   private async writeOrQueue(record: TurnRecord): Promise<void> {
-    try {
-      const db = await this.options.database();
-      await withTimeout(applyTurnRecord(db, record), this.options.writeTimeoutMs);
-      return;
-    } catch (error) {
-      console.warn(`[tether] audit write for ${record.auditId} deferred to the outbox:`, errorText(error));
+    if (Date.now() >= this.databaseDownUntil) {
+      try {
+        const db = await this.options.database();
+        await withTimeout(applyTurnRecord(db, record), this.options.writeTimeoutMs);
+        return;
+      } catch (error) {
+        this.markDatabaseDown();
+        console.warn(`[tether] audit write for ${record.auditId} deferred to the outbox:`, errorText(error));
+      }
     }
     for (const outbox of this.options.outboxes) {
       try {

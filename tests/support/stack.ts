@@ -58,7 +58,16 @@ export async function readEvents(response: Response): Promise<ChatEvent[]> {
   return events;
 }
 
-export async function createTestStack(env: Record<string, string> = {}, kind: StackKind = STACK): Promise<TestStack> {
+export interface StackOptions {
+  /** Lets a test put something (e.g. a TCP proxy it can stop) between the app and Postgres. */
+  databaseUrl?: (url: string) => string;
+}
+
+export async function createTestStack(
+  env: Record<string, string> = {},
+  kind: StackKind = STACK,
+  options: StackOptions = {},
+): Promise<TestStack> {
   const model = await startMockModel();
   const runId = randomBytes(4).toString('hex');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tether-test-'));
@@ -82,7 +91,7 @@ export async function createTestStack(env: Record<string, string> = {}, kind: St
     Object.assign(base, {
       UPSTASH_REDIS_REST_URL: bridge.url,
       UPSTASH_REDIS_REST_TOKEN: bridge.token,
-      DATABASE_URL: database.url,
+      DATABASE_URL: options.databaseUrl ? options.databaseUrl(database.url) : database.url,
     });
   }
   const runtime = createRuntime(parseConfig({ ...base, ...env }));
