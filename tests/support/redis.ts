@@ -1,11 +1,12 @@
 import { createClient } from 'redis';
 import { TEST_REDIS_URL } from './services';
 
-export type RedisClient = ReturnType<typeof createClient>;
+const makeClient = () => createClient({ url: TEST_REDIS_URL });
+export type RedisClient = ReturnType<typeof makeClient>;
 
 /** A direct connection to the test Redis, for assertions the app's REST client cannot make. */
 export async function connectRedis(): Promise<RedisClient> {
-  const client = createClient({ url: TEST_REDIS_URL });
+  const client = makeClient();
   await client.connect();
   return client;
 }

@@ -31,7 +31,7 @@ export interface TestStack {
   bridge: UpstashBridge | null;
   database: TestDatabase | null;
   /** Runs a SQL query on the audit database, whichever driver it uses. */
-  query<T extends Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   newSession(): Promise<string>;
   /** POST /api/chat with any body; SSE unless `accept` says otherwise. */
   post(body: unknown, init?: { accept?: string; contentType?: string }): Promise<Response>;
@@ -107,7 +107,7 @@ export async function createTestStack(
     model,
     bridge,
     database,
-    async query<T extends Record<string, unknown>>(text: string, params: unknown[] = []) {
+    async query<T = Record<string, unknown>>(text: string, params: unknown[] = []) {
       const handle = await runtime.database();
       if (database) return (await database.sql.unsafe(text, params as never[])) as unknown as T[];
       const client = (handle.db as unknown as { $client: { query<R>(q: string, p: unknown[]): Promise<{ rows: R[] }> } })
