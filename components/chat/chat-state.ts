@@ -106,8 +106,14 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
           },
         ],
       };
-    case 'turnNotice':
+    case 'turnNotice': {
+      // Told once: the notice shown when the page loaded (e.g. memory expired) is not repeated by
+      // the first turn after it, which the server reports with the same status.
+      const shownOnLoad = state.restored.some((entry) => entry.kind === 'notice' && entry.text === action.text);
+      const firstTurn = state.live.every((entry) => entry.kind !== 'notice' && entry.turnId === action.turnId);
+      if (shownOnLoad && firstTurn) return state;
       return { ...state, live: upsertTurnNotice(state.live, action.turnId, action.key, action.text) };
+    }
     case 'turnRestarted':
       return {
         ...state,

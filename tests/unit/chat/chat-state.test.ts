@@ -37,6 +37,27 @@ describe('chatReducer', () => {
     expect(state.live[2]).toMatchObject({ status: 'streaming', error: null, text: '' });
   });
 
+  it('does not repeat on the first turn a memory notice the customer already saw on load', () => {
+    const expired = 'Your earlier conversation is no longer available.';
+    const state = run([
+      { type: 'restored', messages: [], notice: expired },
+      { type: 'turnStarted', turnId: 't1', text: 'Hi again', at: AT },
+      { type: 'turnNotice', turnId: 't1', key: 'memory', text: expired },
+    ]);
+    expect(state.restored.filter((e) => e.kind === 'notice')).toHaveLength(1);
+    expect(state.live.map((e) => e.kind)).toEqual(['user', 'assistant']);
+    // A later turn that hits the same condition again is news, and is shown.
+    const later = run(
+      [
+        { type: 'done', turnId: 't1', reply: 'Hello', remembered: true, at: AT },
+        { type: 'turnStarted', turnId: 't2', text: 'Still there?', at: AT },
+        { type: 'turnNotice', turnId: 't2', key: 'memory', text: expired },
+      ],
+      state,
+    );
+    expect(later.live.map((e) => e.kind)).toEqual(['user', 'assistant', 'user', 'notice', 'assistant']);
+  });
+
   it('replaces restored history instead of appending to it', () => {
     const messages = [{ role: 'user' as const, text: 'Earlier', at: AT, auditId: 'a' }];
     const state = run([
