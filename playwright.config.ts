@@ -46,22 +46,15 @@ export default defineConfig({
       use: { ...devices['Desktop Chrome'], baseURL: `http://127.0.0.1:${EMBEDDED_PORT}` },
     },
   ],
-  webServer: [
-    {
-      command: `npx tsx tests/e2e/serve.ts --stack services --port ${SERVICES_PORT}`,
-      url: `http://127.0.0.1:${SERVICES_PORT}/api/health`,
+  webServer: (['services', 'embedded'] as const).map((stack) => {
+    const port = stack === 'services' ? SERVICES_PORT : EMBEDDED_PORT;
+    return {
+      command: `npx tsx tests/e2e/serve.ts --stack ${stack} --port ${port}`,
+      url: `http://127.0.0.1:${port}/api/health`,
       timeout: 120_000,
       reuseExistingServer: false,
-      stdout: 'pipe',
-      stderr: 'pipe',
-    },
-    {
-      command: `npx tsx tests/e2e/serve.ts --stack embedded --port ${EMBEDDED_PORT}`,
-      url: `http://127.0.0.1:${EMBEDDED_PORT}/api/health`,
-      timeout: 120_000,
-      reuseExistingServer: false,
-      stdout: 'pipe',
-      stderr: 'pipe',
-    },
-  ],
+      stdout: 'pipe' as const,
+      stderr: 'pipe' as const,
+    };
+  }),
 });

@@ -1,6 +1,7 @@
 import { appendFile, mkdir, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Redis } from '@upstash/redis';
+import type { Redis } from '@upstash/redis';
+import { createRestClient } from '@/lib/redis/client';
 import { turnRecordSchema, type TurnRecord } from '@/lib/audit/types';
 
 /**
@@ -31,15 +32,7 @@ export class RedisAuditOutbox implements AuditOutbox {
   private readonly key: string;
 
   constructor(options: { url: string; token: string; keyPrefix: string; timeoutMs: number }) {
-    this.redis = new Redis({
-      url: options.url,
-      token: options.token,
-      enableTelemetry: false,
-      automaticDeserialization: false,
-      enableAutoPipelining: false,
-      retry: { retries: 1 },
-      signal: () => AbortSignal.timeout(options.timeoutMs),
-    });
+    this.redis = createRestClient({ url: options.url, token: options.token, timeoutMs: options.timeoutMs, retries: 1 });
     this.key = `${options.keyPrefix}:v1:audit-outbox`;
   }
 

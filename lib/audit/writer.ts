@@ -67,19 +67,37 @@ export class AuditWriter {
       const report = await this.drain();
       this.outboxDirty = report.remaining > 0;
     } catch (error) {
-      this.markDatabaseDown();
       console.warn('[tether] audit drain postponed:', errorText(error));
     }
   }
 
   private async drainAll(limit: number): Promise<DrainReport> {
-    const db = await this.options.database();
+    // Only a database failure opens the breaker; an outbox that cannot be read says nothing about Postgres.
+    const db = await this.options.database().catch((error: unknown) => {
+      this.markDatabaseDown();
+      throw error;
+    });
+    const apply = async (record: TurnRecord) => {
+      try {
+        await applyTurnRecord(db, record);
+      } catch (error) {
+        this.markDatabaseDown();
+        throw error;
+      }
+    };
     let applied = 0;
     let remaining = 0;
     for (const outbox of this.options.outboxes) {
-      const report = await outbox.drain((record) => applyTurnRecord(db, record).then(() => undefined), limit);
-      applied += report.applied;
-      remaining += report.remaining;
+      try {
+        const report = await outbox.drain(apply, limit);
+        applied += report.applied;
+        remaining += report.remaining;
+      } catch (error) {
+        if (Date.now() < this.databaseDownUntil) throw error;
+        // One unreadable outbox (Redis down) must not keep the others from draining.
+        console.warn(`[tether] audit outbox (${outbox.kind}) not drained:`, errorText(error));
+        remaining += 1;
+      }
     }
     this.databaseDownUntil = 0;
     return { applied, remaining };

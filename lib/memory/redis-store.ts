@@ -1,5 +1,6 @@
-import { Redis } from '@upstash/redis';
+import type { Redis } from '@upstash/redis';
 import { z } from 'zod';
+import { createRestClient } from '@/lib/redis/client';
 import {
   MEMORY_LAYOUT_VERSION,
   SEEN_MARKER_TTL_SECONDS,
@@ -140,18 +141,7 @@ export class RedisMemoryStore implements MemoryStore {
   private readonly redis: Redis;
 
   constructor(private readonly options: RedisStoreOptions) {
-    this.redis = new Redis({
-      url: options.url,
-      token: options.token,
-      enableTelemetry: false,
-      // We validate every value ourselves; the client must not guess at JSON.
-      automaticDeserialization: false,
-      // One explicit request per call, so a turn is exactly two round trips.
-      enableAutoPipelining: false,
-      // A down Redis must fail fast: the turn degrades instead of waiting.
-      retry: { retries: 0 },
-      signal: () => AbortSignal.timeout(options.timeoutMs),
-    });
+    this.redis = createRestClient({ url: options.url, token: options.token, timeoutMs: options.timeoutMs, retries: 0 });
   }
 
   keys(sessionId: string) {
