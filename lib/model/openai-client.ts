@@ -62,8 +62,15 @@ export class OpenAIModelClient implements ModelClient {
     } finally {
       watchdog.stop();
     }
-    // A stream that ends without a finish reason was cut off (a proxy closed it, the server died).
-    if (!finished) throw new ModelError('model_stream_broken', 'stream ended without a finish reason', sawText);
+    if (!finished) {
+      // The SDK ends a stream quietly (no throw) when its request is aborted, so ask the watchdog why.
+      if (watchdog.abortedByCaller) throw new ModelError('model_aborted', 'the caller cancelled the stream', sawText);
+      if (watchdog.timedOut) {
+        throw new ModelError('model_timeout', `no token for ${this.config.timeoutMs} ms`, sawText);
+      }
+      // A stream that ends without a finish reason was cut off (a proxy closed it, the server died).
+      throw new ModelError('model_stream_broken', 'stream ended without a finish reason', sawText);
+    }
     if (!sawText) throw new ModelError('model_empty', 'the model returned no text', false);
   }
 
