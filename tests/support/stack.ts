@@ -95,6 +95,8 @@ export async function createTestStack(
     });
   }
   const runtime = createRuntime(parseConfig({ ...base, ...env }));
+  // As the app does at start-up (instrumentation.ts): PGlite's first open must not land inside a turn.
+  await runtime.database();
   const pending = new Set<Promise<unknown>>();
   const defer = (work: Promise<unknown>) => {
     const tracked = work.catch(() => undefined).finally(() => pending.delete(tracked));
