@@ -54,6 +54,31 @@ const envSchema = z.object({
   AUDIT_RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).optional()),
   AUDIT_IP_SALT: optionalString,
   CRON_SECRET: optionalString,
+  AUTH_GITHUB_ID: optionalString,
+  AUTH_GITHUB_SECRET: optionalString,
+  AUTH_GOOGLE_ID: optionalString,
+  AUTH_GOOGLE_SECRET: optionalString,
+  AUTH_OIDC_ISSUER: optionalUrl,
+  AUTH_OIDC_ID: optionalString,
+  AUTH_OIDC_SECRET: optionalString,
+  /** Comma-separated e-mail addresses that may sign in to /admin through an OAuth/OIDC provider. */
+  ADMIN_ALLOWED_EMAILS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .transform((list) => list.split(',').map((item) => item.trim().toLowerCase()).filter(Boolean))
+      .pipe(z.array(z.email('must be a comma-separated list of e-mail addresses')))
+      .optional(),
+  ),
+  /** A domain (example.com) whose verified addresses may sign in to /admin through an OAuth/OIDC provider. */
+  ADMIN_ALLOWED_DOMAIN: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .transform((domain) => domain.trim().toLowerCase().replace(/^@/, ''))
+      .pipe(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be a domain such as example.com'))
+      .optional(),
+  ),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
@@ -90,7 +115,17 @@ export interface Config {
   model: ModelConfig;
   prompt: { systemPrompt: string; maxContextTokens: number; messageMaxChars: number };
   audit: { redact: 'off' | 'mask'; retentionDays: number | undefined; ipSalt: string; cronSecret: string | undefined };
+  admin: {
+    /** OAuth/OIDC providers whose id and secret are both set; the Credentials provider is always on. */
+    oauth: OAuthProviderConfig[];
+    allowedEmails: string[];
+    allowedDomain: string | undefined;
+  };
 }
+
+export type OAuthProviderConfig =
+  | { id: 'github' | 'google'; clientId: string; clientSecret: string }
+  | { id: 'oidc'; issuer: string; clientId: string; clientSecret: string };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -167,7 +202,8 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     env: env.NODE_ENV,
     dataDir,
     sessionSecret,
-    authSecret: env.AUTH_SECRET,
+    // Like SESSION_SECRET in development; elsewhere admin sign-in stays off until AUTH_SECRET is set.
+    authSecret: env.AUTH_SECRET ?? (env.NODE_ENV === 'development' ? persistedDevSecret(dataDir, 'auth') : undefined),
     database: env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL }
       : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
@@ -201,7 +237,37 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       ipSalt: env.AUDIT_IP_SALT ?? sessionSecret,
       cronSecret: env.CRON_SECRET,
     },
+    admin: {
+      oauth: oauthProviders(env),
+      allowedEmails: env.ADMIN_ALLOWED_EMAILS ?? [],
+      allowedDomain: env.ADMIN_ALLOWED_DOMAIN,
+    },
   };
+}
+
+/** A provider is on when its id and secret are set; half a pair is a mistake worth stopping for. */
+function oauthProviders(env: RawEnv): OAuthProviderConfig[] {
+  const pairs = [
+    ['github', 'AUTH_GITHUB', env.AUTH_GITHUB_ID, env.AUTH_GITHUB_SECRET],
+    ['google', 'AUTH_GOOGLE', env.AUTH_GOOGLE_ID, env.AUTH_GOOGLE_SECRET],
+    ['oidc', 'AUTH_OIDC', env.AUTH_OIDC_ID, env.AUTH_OIDC_SECRET],
+  ] as const;
+  const providers: OAuthProviderConfig[] = [];
+  for (const [id, prefix, clientId, clientSecret] of pairs) {
+    if (Boolean(clientId) !== Boolean(clientSecret)) {
+      throw new ConfigError(`Invalid Tether configuration:\n  ${prefix}_ID and ${prefix}_SECRET must be set together.`);
+    }
+    if (!clientId || !clientSecret) continue;
+    if (id === 'oidc') {
+      if (!env.AUTH_OIDC_ISSUER) {
+        throw new ConfigError('Invalid Tether configuration:\n  AUTH_OIDC_ISSUER: required with AUTH_OIDC_ID.');
+      }
+      providers.push({ id, issuer: env.AUTH_OIDC_ISSUER, clientId, clientSecret });
+    } else {
+      providers.push({ id, clientId, clientSecret });
+    }
+  }
+  return providers;
 }
 
 let cached: Config | undefined;

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   check,
   customType,
   index,
@@ -95,6 +96,8 @@ export const turns = pgTable(
     index('turns_memory_status_idx').on(t.memoryStatus, t.createdAt),
     index('turns_created_at_idx').on(t.createdAt),
     index('turns_search_idx').using('gin', t.search),
+    // The admin list's model filter probes it per session, and lists the distinct models from it.
+    index('turns_model_session_idx').on(t.model, t.sessionId),
     check('turns_status_check', inList('status', TURN_STATUSES)),
     check('turns_memory_status_check', inList('memory_status', MEMORY_STATUSES)),
     check('turns_seq_positive', sql`seq > 0`),
@@ -103,3 +106,124 @@ export const turns = pgTable(
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type TurnRow = typeof turns.$inferSelect;
+
+/* ---------------------------------------------------------------------------------------------
+ * Transcript review (/admin): who may sign in, what they flagged and noted, and what they looked at.
+ * ------------------------------------------------------------------------------------------- */
+
+export const AGENT_ROLES = ['agent', 'admin'] as const;
+export type AgentRole = (typeof AGENT_ROLES)[number];
+
+export const agents = pgTable(
+  'agents',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Always lower case, so the unique index also catches case variants. */
+    email: text('email').notNull(),
+    name: text('name'),
+    role: text('role').$type<AgentRole>().notNull(),
+    /** Argon2id PHC string; null for agents who only sign in through an OAuth/OIDC provider. */
+    passwordHash: text('password_hash'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true, mode: 'date' }),
+    /** Agents are disabled, never deleted: the access log and their flags keep pointing at them. */
+    disabledAt: timestamp('disabled_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    uniqueIndex('agents_email_uq').on(t.email),
+    check('agents_role_check', inList('role', AGENT_ROLES)),
+    check('agents_email_lower_check', sql`email = lower(email)`),
+  ],
+);
+
+export const flags = pgTable(
+  'flags',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    /** The flagged turn; null flags the whole session. */
+    auditId: uuid('audit_id').references(() => turns.auditId, { onDelete: 'cascade' }),
+    reason: text('reason').notNull(),
+    agentId: uuid('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
+    resolvedBy: uuid('resolved_by').references(() => agents.id),
+  },
+  (t) => [
+    index('flags_session_idx').on(t.sessionId, t.createdAt),
+    // The "flagged" filter and the list's flag count only look at open flags.
+    index('flags_open_session_idx').on(t.sessionId).where(sql`resolved_at is null`),
+    index('flags_audit_idx').on(t.auditId),
+  ],
+);
+
+export const notes = pgTable(
+  'notes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    /** The turn the note is about; null for a note on the whole session. */
+    auditId: uuid('audit_id').references(() => turns.auditId, { onDelete: 'cascade' }),
+    body: text('body').notNull(),
+    agentId: uuid('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('notes_session_idx').on(t.sessionId, t.createdAt)],
+);
+
+export const ACCESS_ACTIONS = [
+  'sign_in',
+  'sign_in_failed',
+  'sign_out',
+  'setup',
+  'search',
+  'view_session',
+  'print_session',
+  'export_session',
+  'export_list',
+  'flag',
+  'resolve_flag',
+  'note',
+  'delete_session',
+  'agent_create',
+  'agent_update',
+  'retention_run',
+] as const;
+export type AccessAction = (typeof ACCESS_ACTIONS)[number];
+
+/**
+ * Who looked at or changed what. No foreign key to sessions: the entry for a deleted session must
+ * outlive it. The agent's e-mail is copied, so the log reads on its own.
+ */
+export const accessLog = pgTable(
+  'access_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    agentId: uuid('agent_id').references(() => agents.id),
+    agentEmail: text('agent_email').notNull(),
+    action: text('action').$type<AccessAction>().notNull(),
+    sessionId: text('session_id'),
+    auditId: uuid('audit_id'),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [
+    index('access_log_session_idx').on(t.sessionId, t.id.desc()),
+    index('access_log_agent_idx').on(t.agentId, t.id.desc()),
+    check('access_log_action_check', inList('action', ACCESS_ACTIONS)),
+  ],
+);
+
+export type AgentRow = typeof agents.$inferSelect;
+export type FlagRow = typeof flags.$inferSelect;
+export type NoteRow = typeof notes.$inferSelect;
+export type AccessLogRow = typeof accessLog.$inferSelect;

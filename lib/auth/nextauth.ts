@@ -1,0 +1,110 @@
+import NextAuth, { CredentialsSignin, type NextAuthConfig } from 'next-auth';
+import Credentials from 'next-auth/providers/credentials';
+import GitHub from 'next-auth/providers/github';
+import Google from 'next-auth/providers/google';
+import type { Provider } from 'next-auth/providers';
+import { logAccess } from '@/lib/admin/access-log';
+import { findActiveAgent, findAgentByEmail } from '@/lib/auth/agents';
+import { checkCredentials } from '@/lib/auth/credentials';
+import { resolveProviderAgent } from '@/lib/auth/oauth';
+import { safeAdminRedirect, SIGN_IN_PATH } from '@/lib/auth/redirect';
+import { SESSION_MAX_AGE_SECONDS } from '@/lib/auth/session';
+import type { OAuthProviderConfig } from '@/lib/config';
+import { getRuntime, type Runtime } from '@/lib/runtime';
+
+/**
+ * Auth.js for /admin: the Credentials provider (agents table, Argon2id) plus whichever OAuth/OIDC
+ * providers the environment enables. Sessions are encrypted JWT cookies holding only the agent id;
+ * every check re-reads the agent, so a role change or a disable applies at the next request.
+ */
+
+class RateLimitedSignIn extends CredentialsSignin {
+  override code = 'rate_limited';
+}
+
+function oauthProvider(provider: OAuthProviderConfig): Provider {
+  switch (provider.id) {
+    case 'github':
+      return GitHub({ clientId: provider.clientId, clientSecret: provider.clientSecret });
+    case 'google':
+      return Google({ clientId: provider.clientId, clientSecret: provider.clientSecret });
+    case 'oidc':
+      return {
+        id: 'oidc',
+        name: 'Single sign-on',
+        type: 'oidc',
+        issuer: provider.issuer,
+        clientId: provider.clientId,
+        clientSecret: provider.clientSecret,
+      };
+  }
+}
+
+function authConfig(runtime: Runtime): NextAuthConfig {
+  const { config } = runtime;
+  const database = async () => (await runtime.database()).db;
+  return {
+    secret: config.authSecret,
+    // Self-hosted behind any proxy: the request's own host is the public one.
+    trustHost: true,
+    basePath: '/api/auth',
+    session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_SECONDS },
+    pages: { signIn: SIGN_IN_PATH, error: SIGN_IN_PATH },
+    providers: [
+      Credentials({
+        id: 'credentials',
+        credentials: { email: { type: 'email' }, password: { type: 'password' } },
+        async authorize(credentials, request) {
+          const outcome = await checkCredentials(runtime, credentials, request);
+          if (outcome.kind === 'rate_limited') throw new RateLimitedSignIn();
+          return outcome.kind === 'ok' ? { id: outcome.agent.id, email: outcome.agent.email } : null;
+        },
+      }),
+      ...config.admin.oauth.map(oauthProvider),
+    ],
+    callbacks: {
+      async signIn({ user, account, profile }) {
+        if (!account || account.provider === 'credentials') return true;
+        const verified = profile?.email_verified;
+        const agent = await resolveProviderAgent(runtime, {
+          provider: account.provider,
+          email: user.email,
+          emailVerified: typeof verified === 'boolean' ? verified : undefined,
+          name: user.name,
+        });
+        return agent !== null;
+      },
+      async jwt({ token, user, account }) {
+        if (!account) return token;
+        // The token carries the agent id and nothing else worth stealing.
+        if (account.provider === 'credentials') return user.id ? { sub: user.id } : null;
+        const agent = user.email ? await findAgentByEmail(await database(), user.email) : undefined;
+        return agent && !agent.disabledAt ? { sub: agent.id } : null;
+      },
+      redirect: ({ url, baseUrl }) => safeAdminRedirect(url, baseUrl),
+    },
+    events: {
+      async signOut(message) {
+        const agentId = 'token' in message ? message.token?.sub : undefined;
+        if (!agentId) return;
+        const db = await database();
+        const agent = await findActiveAgent(db, agentId);
+        if (agent) await logAccess(db, agent, 'sign_out');
+      },
+    },
+    logger: {
+      error(error) {
+        // A wrong password or a refused account is an outcome, already in the access log, not a
+        // server error. (`type`, not `name`: class names do not survive the production build.)
+        const type = 'type' in error ? error.type : undefined;
+        if (type === 'CredentialsSignin' || type === 'AccessDenied') return;
+        console.error('[tether] auth:', error);
+      },
+      warn(code) {
+        console.warn('[tether] auth warning:', code);
+      },
+    },
+  };
+}
+
+export const { handlers, signIn, signOut } = NextAuth(() => authConfig(getRuntime()));

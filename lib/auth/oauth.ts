@@ -1,0 +1,32 @@
+import { logAccess } from '@/lib/admin/access-log';
+import { createAgent, findAgentByEmail, recordSignIn, toIdentity, type AgentIdentity } from '@/lib/auth/agents';
+import { isAllowedEmail } from '@/lib/auth/allow-list';
+import type { Runtime } from '@/lib/runtime';
+
+export interface ProviderProfile {
+  provider: string;
+  email: string | null | undefined;
+  /** What the provider says about the address; only an explicit false is refused (GitHub says nothing). */
+  emailVerified: boolean | undefined;
+  name: string | null | undefined;
+}
+
+/**
+ * Maps a provider sign-in to an agent: an existing, enabled agent with that e-mail, or, when the
+ * address is allow-listed, a new agent with the `agent` role (admins promote). Null refuses.
+ */
+export async function resolveProviderAgent(runtime: Runtime, profile: ProviderProfile): Promise<AgentIdentity | null> {
+  const email = profile.email?.trim().toLowerCase();
+  if (!email || profile.emailVerified === false) return null;
+  const db = (await runtime.database()).db;
+  let agent = await findAgentByEmail(db, email);
+  if (!agent) {
+    if (!isAllowedEmail(email, runtime.config.admin)) return null;
+    agent = (await createAgent(db, { email, name: profile.name?.slice(0, 120) ?? null, role: 'agent' })) ?? (await findAgentByEmail(db, email));
+    if (agent) await logAccess(db, agent, 'agent_create', { detail: { via: profile.provider, email } });
+  }
+  if (!agent || agent.disabledAt) return null;
+  await recordSignIn(db, agent.id);
+  await logAccess(db, agent, 'sign_in', { detail: { provider: profile.provider } });
+  return toIdentity(agent);
+}
