@@ -1,0 +1,134 @@
+import type { Metadata } from 'next';
+import { z } from 'zod';
+import { AdminOnly } from '@/components/admin/AdminShell';
+import { Badge } from '@/components/admin/Badge';
+import { formatTime, shortId } from '@/components/admin/format';
+import { listAccessLog } from '@/lib/admin/access-log';
+import { firstValues } from '@/lib/admin/filters';
+import { pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
+import { ACCESS_ACTIONS } from '@/lib/db/schema';
+import { getRuntime } from '@/lib/runtime';
+
+export const metadata: Metadata = { title: 'Access log' };
+export const dynamic = 'force-dynamic';
+
+const PAGE = 100;
+
+const querySchema = z.object({
+  before: z.coerce.number().int().positive().optional().catch(undefined),
+  action: z.enum(ACCESS_ACTIONS).optional().catch(undefined),
+  session: z.string().trim().min(1).max(200).optional().catch(undefined),
+  agent: z.uuid().optional().catch(undefined),
+});
+
+type SearchParams = Record<string, string | string[] | undefined>;
+
+const FIELD = 'rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950';
+
+/** Who viewed, searched, flagged, exported or deleted what: admins only. */
+export default async function AccessLogPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const raw = await searchParams;
+  const agent = await requirePageAgent(pathWithQuery('/admin/access-log', raw));
+  if (agent.role !== 'admin') return <AdminOnly />;
+  const query = querySchema.parse(firstValues(raw));
+  const db = (await getRuntime().database()).db;
+  const page = await listAccessLog(db, {
+    before: query.before,
+    action: query.action,
+    sessionId: query.session,
+    agentId: query.agent,
+    limit: PAGE,
+  });
+  const older = new URLSearchParams();
+  if (query.action) older.set('action', query.action);
+  if (query.session) older.set('session', query.session);
+  if (query.agent) older.set('agent', query.agent);
+  if (page.nextBefore) older.set('before', String(page.nextBefore));
+
+  return (
+    <div className="space-y-4">
+      <div>
+        <h1 className="text-xl font-semibold">Access log</h1>
+        <p className="text-sm text-slate-600 dark:text-slate-400">Every view, search, flag, note, export and deletion, newest first.</p>
+      </div>
+      <form method="get" className="flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900">
+        <label className="flex flex-col text-xs font-medium text-slate-600 dark:text-slate-400">
+          Action
+          <select name="action" defaultValue={query.action ?? ''} className={`${FIELD} mt-1`}>
+            <option value="">All actions</option>
+            {ACCESS_ACTIONS.map((action) => (
+              <option key={action} value={action}>
+                {action.replace(/_/g, ' ')}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex min-w-64 flex-1 flex-col text-xs font-medium text-slate-600 dark:text-slate-400">
+          Session id
+          <input name="session" defaultValue={query.session ?? ''} className={`${FIELD} mt-1 font-mono`} />
+        </label>
+        {query.agent && <input type="hidden" name="agent" value={query.agent} />}
+        <button type="submit" className="rounded-md bg-blue-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-blue-700">
+          Filter
+        </button>
+        <a href="/admin/access-log" className="rounded-md px-3 py-1.5 text-sm font-medium text-slate-600 hover:bg-slate-100 dark:text-slate-400 dark:hover:bg-slate-800">
+          Clear
+        </a>
+      </form>
+      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+        <table className="w-full text-left text-sm">
+          <thead className="border-b border-slate-200 bg-slate-50 text-xs text-slate-600 uppercase dark:border-slate-800 dark:bg-slate-900/60 dark:text-slate-400">
+            <tr>
+              <th scope="col" className="px-3 py-2">When</th>
+              <th scope="col" className="px-3 py-2">Who</th>
+              <th scope="col" className="px-3 py-2">Action</th>
+              <th scope="col" className="px-3 py-2">Session</th>
+              <th scope="col" className="px-3 py-2">Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.entries.map((entry) => (
+              <tr key={entry.id} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
+                <td className="px-3 py-2 whitespace-nowrap">{formatTime(entry.at)}</td>
+                <td className="px-3 py-2">
+                  {entry.agentId ? (
+                    <a href={`/admin/access-log?agent=${entry.agentId}`} className="hover:underline">
+                      {entry.agentEmail}
+                    </a>
+                  ) : (
+                    entry.agentEmail
+                  )}
+                </td>
+                <td className="px-3 py-2 whitespace-nowrap">
+                  <Badge tone={entry.action === 'delete_session' || entry.action === 'sign_in_failed' ? 'bad' : 'neutral'}>
+                    {entry.action.replace(/_/g, ' ')}
+                  </Badge>
+                </td>
+                <td className="px-3 py-2 font-mono text-xs">
+                  {entry.sessionId ? (
+                    <a href={`/admin/sessions/${encodeURIComponent(entry.sessionId)}`} title={entry.sessionId} className="text-blue-700 hover:underline dark:text-blue-400">
+                      {shortId(entry.sessionId)}
+                    </a>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+                <td className="max-w-md truncate px-3 py-2 font-mono text-xs text-slate-600 dark:text-slate-400" title={JSON.stringify(entry.detail)}>
+                  {Object.keys(entry.detail).length > 0 ? JSON.stringify(entry.detail) : ''}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {page.entries.length === 0 && <p className="p-6 text-center text-sm text-slate-500">Nothing logged yet.</p>}
+      </div>
+      {page.nextBefore && (
+        <div className="text-right text-sm">
+          <a rel="next" href={`/admin/access-log?${older}`} className="rounded-md px-3 py-1.5 font-medium text-blue-700 hover:bg-blue-50 dark:text-blue-400 dark:hover:bg-blue-950/40">
+            Older →
+          </a>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { logAccess } from '@/lib/admin/access-log';
+import { adminRoute, parseInput, readBody } from '@/lib/admin/api';
+import { agentNameSchema, passwordSchema, roleSchema, updateAgent } from '@/lib/auth/agents';
+import { ApiError } from '@/lib/errors';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+const bodySchema = z
+  .strictObject({
+    name: agentNameSchema.nullable().optional(),
+    role: roleSchema.optional(),
+    disabled: z.boolean().optional(),
+    password: passwordSchema.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'nothing to change');
+
+/** PATCH /api/admin/agents/{id}: role, name, disable/enable, new password. */
+export const PATCH = adminRoute<{ id: string }>({ role: 'admin', mutation: true }, async ({ request, params, db, agent }) => {
+  const agentId = parseInput(z.uuid(), params.id);
+  const changes = await readBody(request, bodySchema);
+  const outcome = await updateAgent(db, agentId, changes);
+  if (outcome.kind === 'not_found') throw new ApiError(404, 'not_found', 'No such agent.');
+  if (outcome.kind === 'last_admin') {
+    throw new ApiError(400, 'invalid_request', 'This is the last enabled admin: promote someone else first.');
+  }
+  const { password, ...logged } = changes;
+  await logAccess(db, agent, 'agent_update', {
+    detail: { agentId, email: outcome.agent.email, ...logged, ...(password !== undefined ? { password: 'changed' } : {}) },
+  });
+  return Response.json(outcome.agent);
+});

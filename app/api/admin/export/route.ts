@@ -1,0 +1,23 @@
+import { logAccess } from '@/lib/admin/access-log';
+import { adminRoute, parseInput } from '@/lib/admin/api';
+import { exportQuerySchema, exportResponse, exportStream } from '@/lib/admin/export';
+import { filtersToParams, firstValues, parseListFilters } from '@/lib/admin/filters';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+/**
+ * GET /api/admin/export?format=jsonl|csv&notes=0|1&<list filters>: every session the list's filters
+ * select, with their transcripts, streamed.
+ */
+export const GET = adminRoute({ role: 'agent', mutation: false }, async ({ request, db, agent }) => {
+  const params = firstValues(new URL(request.url).searchParams);
+  const query = parseInput(exportQuerySchema, { format: params.format, notes: params.notes });
+  const filters = parseListFilters(params);
+  const includeNotes = query.notes === '1';
+  await logAccess(db, agent, 'export_list', {
+    detail: { format: query.format, notes: includeNotes, filters: Object.fromEntries(filtersToParams(filters)) },
+  });
+  const stream = exportStream(db, { kind: 'list', filters }, { format: query.format, includeNotes });
+  return exportResponse(stream, query.format, `tether-sessions-${new Date().toISOString().slice(0, 10)}`);
+});

@@ -1,0 +1,178 @@
+import type { FlagView, NoteView, TranscriptTurn } from '@/lib/admin/transcript';
+import { highlightTerms, type TextPart } from '@/lib/admin/highlight';
+import { noticeFor } from '@/lib/chat/turn';
+import { ModelError, type ModelErrorCode } from '@/lib/model/types';
+import { Badge, memoryTone, statusTone } from './Badge';
+import { formatClock, formatMs, formatTime } from './format';
+import { Highlighted } from './Highlighted';
+import { PromptPanel } from './PromptPanel';
+import { ResolveFlagButton, ReviewActions } from './ReviewForms';
+
+/** What the customer read when a turn failed: the chat's own words for the error code. */
+function customerErrorText(code: string | null): string {
+  const message = code ? new ModelError(code as ModelErrorCode, '', false).userMessage : undefined;
+  return message ?? 'Something went wrong on our side. Please try again.';
+}
+
+export function FlagList({ flags, interactive }: { flags: FlagView[]; interactive: boolean }) {
+  if (flags.length === 0) return null;
+  return (
+    <ul className="space-y-1">
+      {flags.map((flag) => (
+        <li
+          key={flag.id}
+          className={`flex flex-wrap items-center gap-2 rounded-md border px-2 py-1 text-xs ${
+            flag.resolvedAt
+              ? 'border-slate-200 text-slate-500 dark:border-slate-800'
+              : 'border-red-200 bg-red-50 text-red-900 dark:border-red-900 dark:bg-red-950/40 dark:text-red-200'
+          }`}
+        >
+          <span aria-hidden="true">⚑</span>
+          <span className={flag.resolvedAt ? 'line-through' : 'font-medium'}>{flag.reason}</span>
+          <span className="text-slate-500">
+            {flag.agentEmail}, {formatTime(flag.createdAt)}
+            {flag.resolvedAt && ` · resolved by ${flag.resolvedByEmail ?? 'an agent'}`}
+          </span>
+          {interactive && !flag.resolvedAt && <ResolveFlagButton flagId={flag.id} />}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function NoteList({ notes }: { notes: NoteView[] }) {
+  if (notes.length === 0) return null;
+  return (
+    <ul className="space-y-1">
+      {notes.map((note) => (
+        <li key={note.id} className="rounded-md border border-amber-200 bg-amber-50 px-2 py-1 text-xs text-amber-950 dark:border-amber-900 dark:bg-amber-950/30 dark:text-amber-100">
+          <p className="whitespace-pre-wrap">{note.body}</p>
+          <p className="mt-0.5 text-amber-800/80 dark:text-amber-200/70">
+            Internal note · {note.agentEmail}, {formatTime(note.createdAt)}
+          </p>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Text({ text, terms }: { text: string; terms: string[] }) {
+  const parts: TextPart[] = highlightTerms(text, terms);
+  return <Highlighted parts={parts} />;
+}
+
+interface ConversationProps {
+  sessionId: string;
+  turns: TranscriptTurn[];
+  flags: FlagView[];
+  notes: NoteView[];
+  /** Words of the search that led here, marked in the text. */
+  terms: string[];
+  /** False for the print view: no buttons, no panels. */
+  interactive: boolean;
+}
+
+/**
+ * The conversation as the customer saw it (their messages on the right, replies and error messages
+ * on the left, memory notices where they appeared), with each turn's audit details under it.
+ */
+export function Conversation({ sessionId, turns, flags, notes, terms, interactive }: ConversationProps) {
+  return (
+    <ol className="space-y-5">
+      {turns.map((turn) => {
+        const notice = noticeFor(turn.memoryStatus);
+        const failed = turn.status === 'model_error' || turn.status === 'aborted';
+        const turnFlags = flags.filter((flag) => flag.auditId === turn.auditId);
+        const turnNotes = notes.filter((note) => note.auditId === turn.auditId);
+        return (
+          <li key={turn.auditId} id={`turn-${turn.auditId}`} className="scroll-mt-24 break-inside-avoid" aria-label={`Turn ${turn.seq}`}>
+            {notice && (
+              <p role="note" className="mx-auto mb-3 max-w-xl rounded-md border border-amber-300 bg-amber-50 px-3 py-1.5 text-center text-xs text-amber-950 dark:border-amber-700/60 dark:bg-amber-950/40 dark:text-amber-100">
+                Shown to the customer: {notice}
+              </p>
+            )}
+            <div className="flex justify-end">
+              <div className={`max-w-[85%] rounded-2xl rounded-br-sm px-3.5 py-2 text-sm ${turn.matched ? 'ring-2 ring-yellow-400' : ''} bg-blue-600 text-white print:border print:border-slate-400 print:bg-white print:text-black`}>
+                <p className="whitespace-pre-wrap break-words">
+                  <Text text={turn.userText} terms={terms} />
+                </p>
+                <p className="mt-1 text-right text-[11px] text-blue-100 print:text-slate-500">
+                  Customer · {formatClock(turn.createdAt)}
+                </p>
+              </div>
+            </div>
+            <div className="mt-2 flex justify-start">
+              <div className="max-w-[85%] rounded-2xl rounded-bl-sm border border-slate-200 bg-white px-3.5 py-2 text-sm dark:border-slate-700 dark:bg-slate-800">
+                {turn.assistantText && (
+                  <p className="whitespace-pre-wrap break-words">
+                    <Text text={turn.assistantText} terms={terms} />
+                  </p>
+                )}
+                {failed && (
+                  <p className={`text-red-700 dark:text-red-300 ${turn.assistantText ? 'mt-2' : ''}`}>{customerErrorText(turn.errorCode)}</p>
+                )}
+                {turn.status === 'pending' && <p className="text-slate-500 italic">No reply recorded: the turn never finished.</p>}
+                <p className="mt-1 text-[11px] text-slate-500">Assistant · {formatClock(turn.completedAt)}</p>
+              </div>
+            </div>
+            <div className="mt-2 space-y-2 border-l-2 border-slate-200 pl-3 dark:border-slate-800">
+              <dl className="flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-600 dark:text-slate-400">
+                <div className="flex gap-1">
+                  <dt className="sr-only">Turn</dt>
+                  <dd className="font-semibold">#{turn.seq}</dd>
+                </div>
+                <div className="flex gap-1">
+                  <dt className="sr-only">Status</dt>
+                  <dd>
+                    <Badge tone={statusTone(turn.status)} title={turn.errorClass ?? undefined}>
+                      {turn.status}
+                      {turn.errorCode ? `: ${turn.errorCode}` : ''}
+                    </Badge>
+                  </dd>
+                </div>
+                <div className="flex gap-1">
+                  <dt>memory</dt>
+                  <dd>
+                    <Badge tone={memoryTone(turn.memoryStatus)}>{turn.memoryStatus}</Badge>
+                  </dd>
+                </div>
+                <div className="flex gap-1">
+                  <dt>model</dt>
+                  <dd className="font-mono">{turn.model}</dd>
+                </div>
+                <div className="flex gap-1">
+                  <dt>tokens</dt>
+                  <dd className="tabular-nums">
+                    {turn.promptTokens ?? '—'} → {turn.completionTokens ?? '—'}
+                  </dd>
+                </div>
+                <div className="flex gap-1">
+                  <dt>latency</dt>
+                  <dd className="tabular-nums">
+                    {formatMs(turn.ttftMs)} first token · {formatMs(turn.totalMs)} total
+                  </dd>
+                </div>
+                <div className="flex gap-1">
+                  <dt>context</dt>
+                  <dd>{turn.contextTurns} remembered</dd>
+                </div>
+                <div className="flex min-w-0 gap-1">
+                  <dt>audit</dt>
+                  <dd className="truncate font-mono select-all">{turn.auditId}</dd>
+                </div>
+              </dl>
+              <FlagList flags={turnFlags} interactive={interactive} />
+              <NoteList notes={turnNotes} />
+              {interactive && (
+                <>
+                  <ReviewActions sessionId={sessionId} auditId={turn.auditId} subject="turn" />
+                  <PromptPanel auditId={turn.auditId} />
+                </>
+              )}
+            </div>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

@@ -1,0 +1,58 @@
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import type { Database } from '@/lib/db/client';
+import { accessLog, type AccessAction, type AccessLogRow } from '@/lib/db/schema';
+import type { AgentIdentity } from '@/lib/auth/agents';
+
+/** Who did it: a signed-in agent, or an e-mail that tried to sign in as one. */
+export type Actor = Pick<AgentIdentity, 'id' | 'email'> | { id: null; email: string };
+
+export interface AccessTarget {
+  sessionId?: string | null;
+  auditId?: string | null;
+  detail?: Record<string, unknown>;
+}
+
+/** Executes on `db` or inside a caller's transaction, so a delete and its entry commit together. */
+type Executor = Pick<Database, 'insert'>;
+
+export async function logAccess(db: Executor, actor: Actor, action: AccessAction, target: AccessTarget = {}): Promise<void> {
+  await db.insert(accessLog).values({
+    agentId: actor.id,
+    agentEmail: actor.email,
+    action,
+    sessionId: target.sessionId ?? null,
+    auditId: target.auditId ?? null,
+    detail: target.detail ?? {},
+  });
+}
+
+export interface AccessLogQuery {
+  /** Entries older than this id (keyset: ids only grow). */
+  before?: number;
+  sessionId?: string;
+  agentId?: string;
+  action?: AccessAction;
+  limit: number;
+}
+
+export interface AccessLogPage {
+  entries: AccessLogRow[];
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  nextBefore: number | null;
+}
+
+export async function listAccessLog(db: Database, query: AccessLogQuery): Promise<AccessLogPage> {
+  const where: SQL[] = [];
+  if (query.before !== undefined) where.push(lt(accessLog.id, query.before));
+  if (query.sessionId) where.push(eq(accessLog.sessionId, query.sessionId));
+  if (query.agentId) where.push(eq(accessLog.agentId, query.agentId));
+  if (query.action) where.push(eq(accessLog.action, query.action));
+  const rows = await db
+    .select()
+    .from(accessLog)
+    .where(where.length > 0 ? and(...where) : undefined)
+    .orderBy(desc(accessLog.id))
+    .limit(query.limit + 1);
+  const entries = rows.slice(0, query.limit);
+  return { entries, nextBefore: rows.length > query.limit ? (entries.at(-1)?.id ?? null) : null };
+}

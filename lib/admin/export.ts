@@ -1,0 +1,262 @@
+import { asc, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '@/lib/db/client';
+import { agents, flags, notes, sessions, turns } from '@/lib/db/schema';
+import { csvCell, csvLine } from '@/lib/admin/csv';
+import { decodeCursor, type SessionCursor } from '@/lib/admin/cursor';
+import type { ListFilters } from '@/lib/admin/filters';
+import { listSessions } from '@/lib/admin/sessions';
+
+/**
+ * Exports stream: sessions are read in keyset batches and written as they are read, so an export of
+ * the whole audit holds one batch in memory and the download starts at once.
+ */
+
+export const EXPORT_FORMATS = ['jsonl', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** `?format=jsonl|csv&notes=0|1` of both export routes. */
+export const exportQuerySchema = z.object({
+  format: z.enum(EXPORT_FORMATS).default('jsonl'),
+  notes: z.enum(['0', '1']).default('0'),
+});
+
+export type ExportSource = { kind: 'session'; sessionId: string } | { kind: 'list'; filters: ListFilters };
+
+export interface ExportOptions {
+  format: ExportFormat;
+  /** Internal notes are left out unless asked for: an export may leave the support team. */
+  includeNotes: boolean;
+}
+
+const BATCH_SESSIONS = 200;
+
+interface ExportSession {
+  id: string;
+  createdAt: Date;
+  lastActivityAt: Date;
+  turnCount: number;
+  memoryFallbacks: number;
+  errorCount: number;
+}
+
+async function* sessionBatches(db: Database, source: ExportSource): AsyncGenerator<ExportSession[]> {
+  if (source.kind === 'session') {
+    const rows = await db
+      .select({
+        id: sessions.id,
+        createdAt: sessions.createdAt,
+        lastActivityAt: sessions.lastActivityAt,
+        turnCount: sessions.turnCount,
+        memoryFallbacks: sessions.memoryFallbacks,
+        errorCount: sessions.errorCount,
+      })
+      .from(sessions)
+      .where(eq(sessions.id, source.sessionId));
+    if (rows.length > 0) yield rows;
+    return;
+  }
+  let after: SessionCursor | null = null;
+  for (;;) {
+    const page = await listSessions(db, source.filters, { after, limit: BATCH_SESSIONS, snippets: false });
+    if (page.rows.length > 0) yield page.rows;
+    if (!page.older) return;
+    after = decodeCursor(page.older);
+  }
+}
+
+type FlagOut = { auditId: string | null; reason: string; by: string; at: string; resolvedAt: string | null };
+type NoteOut = { auditId: string | null; body: string; by: string; at: string };
+
+async function batchDetails(db: Database, ids: string[], includeNotes: boolean) {
+  const [turnRows, flagRows, noteRows] = await Promise.all([
+    db
+      .select({
+        sessionId: turns.sessionId,
+        auditId: turns.auditId,
+        seq: turns.seq,
+        createdAt: turns.createdAt,
+        completedAt: turns.completedAt,
+        status: turns.status,
+        memoryStatus: turns.memoryStatus,
+        model: turns.model,
+        promptTokens: turns.promptTokens,
+        completionTokens: turns.completionTokens,
+        ttftMs: turns.ttftMs,
+        totalMs: turns.totalMs,
+        errorCode: turns.errorCode,
+        userText: turns.userText,
+        assistantText: turns.assistantText,
+      })
+      .from(turns)
+      .where(inArray(turns.sessionId, ids))
+      .orderBy(asc(turns.sessionId), asc(turns.seq)),
+    db
+      .select({
+        sessionId: flags.sessionId,
+        auditId: flags.auditId,
+        reason: flags.reason,
+        by: agents.email,
+        at: flags.createdAt,
+        resolvedAt: flags.resolvedAt,
+      })
+      .from(flags)
+      .innerJoin(agents, eq(agents.id, flags.agentId))
+      .where(inArray(flags.sessionId, ids))
+      .orderBy(asc(flags.createdAt)),
+    includeNotes
+      ? db
+          .select({ sessionId: notes.sessionId, auditId: notes.auditId, body: notes.body, by: agents.email, at: notes.createdAt })
+          .from(notes)
+          .innerJoin(agents, eq(agents.id, notes.agentId))
+          .where(inArray(notes.sessionId, ids))
+          .orderBy(asc(notes.createdAt))
+      : Promise.resolve([]),
+  ]);
+  return {
+    turns: bySession(turnRows, (turn) => turn),
+    flags: bySession(flagRows, ({ sessionId: _, at, resolvedAt, ...flag }): FlagOut => ({
+      ...flag,
+      at: at.toISOString(),
+      resolvedAt: resolvedAt?.toISOString() ?? null,
+    })),
+    notes: bySession(noteRows, ({ sessionId: _, at, ...note }): NoteOut => ({ ...note, at: at.toISOString() })),
+  };
+}
+
+function bySession<T extends { sessionId: string }, U>(rows: T[], map: (row: T) => U): Map<string, U[]> {
+  const groups = new Map<string, U[]>();
+  for (const row of rows) {
+    const list = groups.get(row.sessionId);
+    if (list) list.push(map(row));
+    else groups.set(row.sessionId, [map(row)]);
+  }
+  return groups;
+}
+
+const CSV_COLUMNS = [
+  'session_id',
+  'session_started_at',
+  'seq',
+  'audit_id',
+  'created_at',
+  'completed_at',
+  'status',
+  'memory_status',
+  'model',
+  'prompt_tokens',
+  'completion_tokens',
+  'ttft_ms',
+  'total_ms',
+  'error_code',
+  'user_text',
+  'assistant_text',
+  'flags',
+] as const;
+
+const describeFlags = (list: FlagOut[]) =>
+  list.map((f) => `${f.reason} (${f.by}${f.resolvedAt ? ', resolved' : ''})`).join('; ');
+
+async function* records(db: Database, source: ExportSource, options: ExportOptions): AsyncGenerator<string> {
+  if (options.format === 'csv') {
+    yield csvLine([...CSV_COLUMNS, ...(options.includeNotes ? ['notes'] : [])]);
+  }
+  for await (const batch of sessionBatches(db, source)) {
+    const details = await batchDetails(db, batch.map((s) => s.id), options.includeNotes);
+    let chunk = '';
+    for (const session of batch) {
+      const sessionFlags: FlagOut[] = details.flags.get(session.id) ?? [];
+      const sessionNotes: NoteOut[] = details.notes.get(session.id) ?? [];
+      const onTurn = <T extends { auditId: string | null }>(list: T[], auditId: string | null) =>
+        list.filter((item) => item.auditId === auditId);
+      if (options.format === 'jsonl') {
+        chunk += `${JSON.stringify({
+          type: 'session',
+          id: session.id,
+          createdAt: session.createdAt.toISOString(),
+          lastActivityAt: session.lastActivityAt.toISOString(),
+          turnCount: session.turnCount,
+          memoryFallbacks: session.memoryFallbacks,
+          errorCount: session.errorCount,
+          flags: onTurn(sessionFlags, null),
+          ...(options.includeNotes ? { notes: onTurn(sessionNotes, null) } : {}),
+        })}\n`;
+      }
+      for (const turn of details.turns.get(session.id) ?? []) {
+        const turnFlags = onTurn(sessionFlags, turn.auditId);
+        const turnNotes = onTurn(sessionNotes, turn.auditId);
+        if (options.format === 'jsonl') {
+          const { sessionId, createdAt, completedAt, ...rest } = turn;
+          chunk += `${JSON.stringify({
+            type: 'turn',
+            sessionId,
+            ...rest,
+            createdAt: createdAt.toISOString(),
+            completedAt: completedAt?.toISOString() ?? null,
+            flags: turnFlags,
+            ...(options.includeNotes ? { notes: turnNotes } : {}),
+          })}\n`;
+          continue;
+        }
+        chunk += csvLine([
+          csvCell(session.id),
+          csvCell(session.createdAt.toISOString()),
+          csvCell(turn.seq),
+          csvCell(turn.auditId),
+          csvCell(turn.createdAt.toISOString()),
+          csvCell(turn.completedAt?.toISOString()),
+          csvCell(turn.status),
+          csvCell(turn.memoryStatus),
+          csvCell(turn.model, true),
+          csvCell(turn.promptTokens),
+          csvCell(turn.completionTokens),
+          csvCell(turn.ttftMs),
+          csvCell(turn.totalMs),
+          csvCell(turn.errorCode),
+          csvCell(turn.userText, true),
+          csvCell(turn.assistantText, true),
+          // A session-level flag is repeated on each of its turns' rows: CSV has no other place for it.
+          csvCell(describeFlags([...onTurn(sessionFlags, null), ...turnFlags]), true),
+          ...(options.includeNotes
+            ? [csvCell([...onTurn(sessionNotes, null), ...turnNotes].map((n) => `${n.body} (${n.by})`).join('; '), true)]
+            : []),
+        ]);
+      }
+    }
+    if (chunk) yield chunk;
+  }
+}
+
+/** Pull-based: the next batch is read only when the client has taken the previous one. */
+export function exportStream(db: Database, source: ExportSource, options: ExportOptions): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const iterator = records(db, source, options);
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done } = await iterator.next();
+        if (done) controller.close();
+        else controller.enqueue(encoder.encode(value));
+      } catch (error) {
+        console.error('[tether] export failed midway:', error);
+        controller.error(error);
+      }
+    },
+    async cancel() {
+      await iterator.return(undefined);
+    },
+  });
+}
+
+export function exportResponse(stream: ReadableStream<Uint8Array>, format: ExportFormat, baseName: string): Response {
+  const safeName = baseName.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
+  return new Response(stream, {
+    headers: {
+      'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      'content-disposition': `attachment; filename="${safeName}.${format}"`,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    },
+  });
+}
+

@@ -1,0 +1,42 @@
+import { eq } from 'drizzle-orm';
+import { promptHash } from '@/lib/audit/store';
+import type { Database } from '@/lib/db/client';
+import { turns, type StoredPromptMessage } from '@/lib/db/schema';
+import { renderPromptForReview } from '@/lib/prompt/assemble';
+
+/** "What the model saw" for one turn: the exact messages array, as stored when the turn ran. */
+export interface TurnPrompt {
+  auditId: string;
+  sessionId: string;
+  messages: StoredPromptMessage[];
+  /** The same messages as plain text, for copying into a ticket. */
+  rendered: string;
+  /** Audit ids of the remembered turns in the prompt, oldest first. */
+  contextAuditIds: string[];
+  /** The stored hash still matches the stored messages: nobody edited them afterwards. */
+  verified: boolean;
+}
+
+export async function getTurnPrompt(db: Database, auditId: string): Promise<TurnPrompt | null> {
+  const [row] = await db
+    .select({
+      auditId: turns.auditId,
+      sessionId: turns.sessionId,
+      messages: turns.promptMessages,
+      hash: turns.promptHash,
+      contextAuditIds: turns.contextAuditIds,
+    })
+    .from(turns)
+    .where(eq(turns.auditId, auditId));
+  if (!row) return null;
+  // Re-serialised in the stored key order (role, content), which is how the hash was computed.
+  const messages = row.messages.map(({ role, content }) => ({ role, content }));
+  return {
+    auditId: row.auditId,
+    sessionId: row.sessionId,
+    messages,
+    rendered: renderPromptForReview(messages),
+    contextAuditIds: row.contextAuditIds,
+    verified: promptHash(messages) === row.hash,
+  };
+}

@@ -1,0 +1,91 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '@/lib/db/client';
+import { flags, notes, sessions } from '@/lib/db/schema';
+import type { AgentIdentity } from '@/lib/auth/agents';
+import { logAccess } from '@/lib/admin/access-log';
+import { turnInSession } from '@/lib/admin/transcript';
+
+/** Flags and internal notes: what agents add to a transcript. Each change and its log entry commit together. */
+
+export const sessionIdSchema = z.string().min(1).max(200);
+
+export const newFlagSchema = z.strictObject({
+  sessionId: sessionIdSchema,
+  /** Omit (or null) to flag the whole session. */
+  auditId: z.uuid().nullish(),
+  reason: z.string().trim().min(1, 'give a reason').max(500),
+});
+
+export const newNoteSchema = z.strictObject({
+  sessionId: sessionIdSchema,
+  auditId: z.uuid().nullish(),
+  body: z.string().trim().min(1, 'write something').max(5000),
+});
+
+export type ReviewOutcome<T> = { kind: 'ok'; value: T } | { kind: 'not_found'; what: 'session' | 'turn' | 'flag' };
+
+async function checkTarget(db: Database, sessionId: string, auditId: string | null): Promise<'session' | 'turn' | null> {
+  const [session] = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, sessionId));
+  if (!session) return 'session';
+  if (auditId && !(await turnInSession(db, sessionId, auditId))) return 'turn';
+  return null;
+}
+
+export async function createFlag(
+  db: Database,
+  agent: AgentIdentity,
+  input: z.infer<typeof newFlagSchema>,
+): Promise<ReviewOutcome<{ id: string }>> {
+  const auditId = input.auditId ?? null;
+  const missing = await checkTarget(db, input.sessionId, auditId);
+  if (missing) return { kind: 'not_found', what: missing };
+  const id = await db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(flags)
+      .values({ sessionId: input.sessionId, auditId, reason: input.reason, agentId: agent.id })
+      .returning({ id: flags.id });
+    await logAccess(tx, agent, 'flag', { sessionId: input.sessionId, auditId, detail: { reason: input.reason } });
+    return row?.id;
+  });
+  if (!id) throw new Error('flag insert returned no row');
+  return { kind: 'ok', value: { id } };
+}
+
+/** Resolving is idempotent: a flag already resolved stays as it was (who and when). */
+export async function resolveFlag(db: Database, agent: AgentIdentity, flagId: string): Promise<ReviewOutcome<{ id: string }>> {
+  return db.transaction(async (tx) => {
+    const [flag] = await tx.select().from(flags).where(eq(flags.id, flagId));
+    if (!flag) return { kind: 'not_found', what: 'flag' } as const;
+    const [changed] = await tx
+      .update(flags)
+      .set({ resolvedAt: new Date(), resolvedBy: agent.id })
+      .where(and(eq(flags.id, flagId), isNull(flags.resolvedAt)))
+      .returning({ id: flags.id });
+    if (changed) {
+      await logAccess(tx, agent, 'resolve_flag', { sessionId: flag.sessionId, auditId: flag.auditId, detail: { flagId } });
+    }
+    return { kind: 'ok', value: { id: flagId } } as const;
+  });
+}
+
+export async function addNote(
+  db: Database,
+  agent: AgentIdentity,
+  input: z.infer<typeof newNoteSchema>,
+): Promise<ReviewOutcome<{ id: string }>> {
+  const auditId = input.auditId ?? null;
+  const missing = await checkTarget(db, input.sessionId, auditId);
+  if (missing) return { kind: 'not_found', what: missing };
+  const id = await db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(notes)
+      .values({ sessionId: input.sessionId, auditId, body: input.body, agentId: agent.id })
+      .returning({ id: notes.id });
+    // The note's text is in the notes table; the log records that it was written.
+    await logAccess(tx, agent, 'note', { sessionId: input.sessionId, auditId, detail: { noteId: row?.id } });
+    return row?.id;
+  });
+  if (!id) throw new Error('note insert returned no row');
+  return { kind: 'ok', value: { id } };
+}

@@ -1,0 +1,210 @@
+import { and, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '@/lib/db/client';
+import { flags, sessions, turns } from '@/lib/db/schema';
+import { encodeCursor, type SessionCursor } from '@/lib/admin/cursor';
+import type { ListFilters } from '@/lib/admin/filters';
+import { SNIPPET_OPTIONS } from '@/lib/admin/highlight';
+import { queryRows } from '@/lib/admin/rows';
+
+/**
+ * The sessions list: newest activity first, keyset-paginated on (last_activity_at, id), which the
+ * sessions_last_activity_idx index serves in order, so every page costs the same at any depth.
+ */
+
+export const PAGE_SIZE = 50;
+
+/**
+ * A search matching at most this many turns is answered from the GIN index: the matching turns'
+ * session ids are collected first, and the list is those sessions in order. A broader search walks
+ * sessions newest first and probes each one's turns, which finds a page of matches after a few
+ * hundred sessions. Each plan is slow for the other kind of query (a rare word walks every session;
+ * a common one collects half the table); the cost of both grows with about the square root of the
+ * number of sessions, and measured at a million turns (scripts/bench-admin.ts) they cross near here.
+ */
+export const SELECTIVE_SEARCH_TURNS = 8000;
+
+export interface SearchMatch {
+  /** The newest matching turn, for a link straight to it. */
+  auditId: string;
+  /** Excerpt with MARK_START/MARK_END around the matches (see lib/admin/highlight.ts). */
+  snippet: string;
+  /** How many of the session's turns match. */
+  count: number;
+}
+
+export interface SessionListRow {
+  id: string;
+  createdAt: Date;
+  lastActivityAt: Date;
+  turnCount: number;
+  lastUserText: string | null;
+  memoryFallbacks: number;
+  errorCount: number;
+  openFlags: number;
+  match: SearchMatch | null;
+}
+
+export interface SessionListPage {
+  rows: SessionListRow[];
+  /** Cursor of the next, older page; null on the last page. */
+  older: string | null;
+  /** Cursor of the previous, newer page; null on the first page. */
+  newer: string | null;
+}
+
+export interface ListOptions {
+  /** Rows older than this position (the next page). */
+  after?: SessionCursor | null;
+  /** Rows newer than this position (the previous page). */
+  before?: SessionCursor | null;
+  limit?: number;
+  /** Search excerpts cost a ts_headline per row: the export skips them. */
+  snippets?: boolean;
+}
+
+const matchSchema = z.object({ auditId: z.string(), snippet: z.string() });
+
+const dayStart = (day: string) => new Date(`${day}T00:00:00Z`);
+const dayAfter = (day: string) => new Date(dayStart(day).getTime() + 24 * 60 * 60 * 1000);
+
+function tsQuery(q: string): SQL {
+  return sql`websearch_to_tsquery('english', ${q})`;
+}
+
+/**
+ * The sessions with a turn matching the search, when at most SELECTIVE_SEARCH_TURNS turns match;
+ * null when more do (then the caller walks sessions instead).
+ */
+async function fewMatchingSessions(db: Database, q: string): Promise<string[] | null> {
+  const rows = await db
+    .select({ sessionId: turns.sessionId })
+    .from(turns)
+    .where(sql`${turns.search} @@ ${tsQuery(q)}`)
+    .limit(SELECTIVE_SEARCH_TURNS + 1);
+  return rows.length > SELECTIVE_SEARCH_TURNS ? null : [...new Set(rows.map((row) => row.sessionId))];
+}
+
+/** The WHERE conditions of the filters (the export reads the list, so it shares them). */
+async function filterConditions(db: Database, filters: ListFilters): Promise<SQL[]> {
+  const where: SQL[] = [];
+  if (filters.from) where.push(gte(sessions.lastActivityAt, dayStart(filters.from)));
+  if (filters.to) where.push(lt(sessions.lastActivityAt, dayAfter(filters.to)));
+  if (filters.errors) where.push(gt(sessions.errorCount, 0));
+  if (filters.fallback) where.push(gt(sessions.memoryFallbacks, 0));
+  if (filters.flagged) {
+    // Open flags are few: the planner hashes them and probes sessions by id.
+    where.push(sql`${sessions.id} in (select ${flags.sessionId} from ${flags} where ${flags.resolvedAt} is null)`);
+  }
+  if (filters.model) {
+    where.push(
+      sql`exists (select 1 from ${turns} where ${turns.sessionId} = ${sessions.id} and ${turns.model} = ${filters.model})`,
+    );
+  }
+  if (filters.q) {
+    const few = await fewMatchingSessions(db, filters.q);
+    where.push(
+      few
+        ? few.length > 0
+          ? inArray(sessions.id, few)
+          : sql`false`
+        : sql`exists (select 1 from ${turns} where ${turns.sessionId} = ${sessions.id} and ${turns.search} @@ ${tsQuery(filters.q)})`,
+    );
+  }
+  return where;
+}
+
+export async function listSessions(db: Database, filters: ListFilters, options: ListOptions = {}): Promise<SessionListPage> {
+  const limit = options.limit ?? PAGE_SIZE;
+  const backwards = Boolean(options.before);
+  const where = await filterConditions(db, filters);
+  const position = options.before ?? options.after;
+  if (position) {
+    const key = sql`(${sessions.lastActivityAt}, ${sessions.id})`;
+    const at = sql`(${position.at}::timestamptz, ${position.id}::text)`;
+    where.push(backwards ? sql`${key} > ${at}` : sql`${key} < ${at}`);
+  }
+
+  const query = filters.q ? tsQuery(filters.q) : null;
+  const withSnippets = query !== null && options.snippets !== false;
+  const rows = await db
+    .select({
+      id: sessions.id,
+      createdAt: sessions.createdAt,
+      lastActivityAt: sessions.lastActivityAt,
+      cursorAt: sql<string>`to_char(${sessions.lastActivityAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+      turnCount: sessions.turnCount,
+      lastUserText: sql<string | null>`left(${sessions.lastUserText}, 200)`,
+      memoryFallbacks: sessions.memoryFallbacks,
+      errorCount: sessions.errorCount,
+      // Correlated subqueries in the select list are spelled out: Drizzle leaves column names
+      // unqualified there, and "id" inside a subquery on flags would mean flags.id.
+      openFlags: sql<number>`(select count(*)::int from flags f where f.session_id = sessions.id and f.resolved_at is null)`,
+      match: withSnippets
+        ? sql<string | null>`(select json_build_object('auditId', t.audit_id, 'snippet', ts_headline('english',
+              translate('Customer: ' || t.user_text || E'\n' || 'Assistant: ' || coalesce(t.assistant_text, ''), E'\\x02\\x03', ''),
+              ${query}, ${SNIPPET_OPTIONS}))::text
+            from turns t where t.session_id = sessions.id and t.search @@ ${query}
+            order by t.seq desc limit 1)`
+        : sql<null>`null`,
+      matchCount: withSnippets
+        ? sql<number>`(select count(*)::int from turns t where t.session_id = sessions.id and t.search @@ ${query})`
+        : sql<number>`0`,
+    })
+    .from(sessions)
+    .where(where.length > 0 ? and(...where) : undefined)
+    // NULLS LAST matches the index's declared order; without it Postgres sorts the whole table.
+    .orderBy(
+      backwards
+        ? sql`${sessions.lastActivityAt} asc nulls first, ${sessions.id} asc nulls first`
+        : sql`${sessions.lastActivityAt} desc nulls last, ${sessions.id} desc nulls last`,
+    )
+    .limit(limit + 1);
+
+  const more = rows.length > limit;
+  const page = rows.slice(0, limit);
+  if (backwards) page.reverse();
+  const first = page[0];
+  const last = page.at(-1);
+  const cursorOf = (row: (typeof page)[number] | undefined) => (row ? encodeCursor({ at: row.cursorAt, id: row.id }) : null);
+
+  return {
+    rows: page.map((row) => ({
+      id: row.id,
+      createdAt: row.createdAt,
+      lastActivityAt: row.lastActivityAt,
+      turnCount: row.turnCount,
+      lastUserText: row.lastUserText,
+      memoryFallbacks: row.memoryFallbacks,
+      errorCount: row.errorCount,
+      openFlags: Number(row.openFlags),
+      match: parseMatch(row.match, Number(row.matchCount)),
+    })),
+    older: backwards ? cursorOf(last) : more ? cursorOf(last) : null,
+    newer: backwards ? (more ? cursorOf(first) : null) : options.after ? cursorOf(first) : null,
+  };
+}
+
+function parseMatch(raw: string | null, matches: number): SearchMatch | null {
+  if (!raw) return null;
+  const parsed = matchSchema.safeParse(JSON.parse(raw));
+  return parsed.success ? { ...parsed.data, count: matches } : null;
+}
+
+/**
+ * The models that appear in the audit, for the filter's choices: a loose index scan (one index probe
+ * per distinct model) on turns_model_session_idx, instead of reading a million rows for a handful of
+ * names.
+ */
+export async function listModels(db: Database): Promise<string[]> {
+  const rows = await queryRows<{ model: string }>(
+    db,
+    sql`with recursive m(model) as (
+          (select ${turns.model} from ${turns} order by ${turns.model} limit 1)
+          union all
+          select (select t.model from ${turns} t where t.model > m.model order by t.model limit 1) from m where m.model is not null
+        )
+        select model from m where model is not null limit 100`,
+  );
+  return rows.map((row) => row.model);
+}

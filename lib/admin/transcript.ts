@@ -1,0 +1,171 @@
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { Database } from '@/lib/db/client';
+import { accessLog, agents, flags, notes, sessions, turns, type SessionRow, type TurnRow } from '@/lib/db/schema';
+import type { AgentIdentity } from '@/lib/auth/agents';
+import { logAccess } from '@/lib/admin/access-log';
+
+/** A transcript longer than this shows its first turns and says so; no real support chat gets near it. */
+export const TRANSCRIPT_MAX_TURNS = 2000;
+
+export type TranscriptTurn = Pick<
+  TurnRow,
+  | 'auditId'
+  | 'seq'
+  | 'userText'
+  | 'assistantText'
+  | 'status'
+  | 'memoryStatus'
+  | 'errorCode'
+  | 'errorClass'
+  | 'model'
+  | 'promptTokens'
+  | 'completionTokens'
+  | 'ttftMs'
+  | 'totalMs'
+  | 'createdAt'
+  | 'completedAt'
+> & {
+  /** Remembered turns the model saw with this one. */
+  contextTurns: number;
+  /** Whether the transcript's search query matches this turn. */
+  matched: boolean;
+};
+
+export interface FlagView {
+  id: string;
+  auditId: string | null;
+  reason: string;
+  agentEmail: string;
+  createdAt: Date;
+  resolvedAt: Date | null;
+  resolvedByEmail: string | null;
+}
+
+export interface NoteView {
+  id: string;
+  auditId: string | null;
+  body: string;
+  agentEmail: string;
+  createdAt: Date;
+}
+
+export interface Transcript {
+  session: SessionRow;
+  turns: TranscriptTurn[];
+  truncated: boolean;
+  flags: FlagView[];
+  notes: NoteView[];
+}
+
+export async function getTranscript(db: Database, sessionId: string, q?: string): Promise<Transcript | null> {
+  const [session] = await db.select().from(sessions).where(eq(sessions.id, sessionId));
+  if (!session) return null;
+  const matched = q ? sql<boolean>`${turns.search} @@ websearch_to_tsquery('english', ${q})` : sql<boolean>`false`;
+  const [turnRows, flagRows, noteRows] = await Promise.all([
+    db
+      .select({
+        auditId: turns.auditId,
+        seq: turns.seq,
+        userText: turns.userText,
+        assistantText: turns.assistantText,
+        status: turns.status,
+        memoryStatus: turns.memoryStatus,
+        errorCode: turns.errorCode,
+        errorClass: turns.errorClass,
+        model: turns.model,
+        promptTokens: turns.promptTokens,
+        completionTokens: turns.completionTokens,
+        ttftMs: turns.ttftMs,
+        totalMs: turns.totalMs,
+        createdAt: turns.createdAt,
+        completedAt: turns.completedAt,
+        contextTurns: sql<number>`jsonb_array_length(${turns.contextAuditIds})`,
+        matched,
+      })
+      .from(turns)
+      .where(eq(turns.sessionId, sessionId))
+      .orderBy(asc(turns.seq))
+      .limit(TRANSCRIPT_MAX_TURNS + 1),
+    listFlags(db, sessionId),
+    listNotes(db, sessionId),
+  ]);
+  return {
+    session,
+    turns: turnRows.slice(0, TRANSCRIPT_MAX_TURNS).map((row) => ({ ...row, contextTurns: Number(row.contextTurns), matched: Boolean(row.matched) })),
+    truncated: turnRows.length > TRANSCRIPT_MAX_TURNS,
+    flags: flagRows,
+    notes: noteRows,
+  };
+}
+
+async function listFlags(db: Database, sessionId: string): Promise<FlagView[]> {
+  const resolver = alias(agents, 'resolver');
+  return db
+    .select({
+      id: flags.id,
+      auditId: flags.auditId,
+      reason: flags.reason,
+      agentEmail: agents.email,
+      createdAt: flags.createdAt,
+      resolvedAt: flags.resolvedAt,
+      resolvedByEmail: resolver.email,
+    })
+    .from(flags)
+    .innerJoin(agents, eq(agents.id, flags.agentId))
+    .leftJoin(resolver, eq(resolver.id, flags.resolvedBy))
+    .where(eq(flags.sessionId, sessionId))
+    .orderBy(asc(flags.createdAt));
+}
+
+async function listNotes(db: Database, sessionId: string): Promise<NoteView[]> {
+  return db
+    .select({
+      id: notes.id,
+      auditId: notes.auditId,
+      body: notes.body,
+      agentEmail: agents.email,
+      createdAt: notes.createdAt,
+    })
+    .from(notes)
+    .innerJoin(agents, eq(agents.id, notes.agentId))
+    .where(eq(notes.sessionId, sessionId))
+    .orderBy(asc(notes.createdAt));
+}
+
+/** Whether a turn belongs to a session: flags and notes must not pair one session with another's turn. */
+export async function turnInSession(db: Database, sessionId: string, auditId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ auditId: turns.auditId })
+    .from(turns)
+    .where(and(eq(turns.sessionId, sessionId), eq(turns.auditId, auditId)));
+  return row !== undefined;
+}
+
+/** Reopening a transcript within this window (a refresh, or the page reloading after a flag) is the same view. */
+const VIEW_LOG_WINDOW_MS = 10 * 60 * 1000;
+
+/** The transcript page's read: loading a transcript for an agent is what the access log records as a view. */
+export async function openTranscript(
+  db: Database,
+  agent: Pick<AgentIdentity, 'id' | 'email'>,
+  sessionId: string,
+  q?: string,
+): Promise<Transcript | null> {
+  const transcript = await getTranscript(db, sessionId, q);
+  if (!transcript) return null;
+  const [recent] = await db
+    .select({ id: accessLog.id })
+    .from(accessLog)
+    .where(
+      and(
+        eq(accessLog.sessionId, sessionId),
+        eq(accessLog.agentId, agent.id),
+        eq(accessLog.action, 'view_session'),
+        gt(accessLog.at, new Date(Date.now() - VIEW_LOG_WINDOW_MS)),
+      ),
+    )
+    .limit(1);
+  if (!recent) await logAccess(db, agent, 'view_session', { sessionId, detail: q ? { q } : {} });
+  return transcript;
+}
