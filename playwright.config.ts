@@ -53,6 +53,8 @@ export default defineConfig({
       url: `http://127.0.0.1:${port}/api/health`,
       timeout: 120_000,
       reuseExistingServer: false,
+      // SIGTERM lets serve.ts drop its test database and temp folder before it exits.
+      gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 10_000 },
       stdout: 'pipe' as const,
       stderr: 'pipe' as const,
     };

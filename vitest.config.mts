@@ -37,7 +37,13 @@ export default defineConfig({
         test: {
           ...integration,
           name: 'integration-embedded',
-          include: ['tests/integration/chat/**/*.test.ts', 'tests/integration/memory/**/*.test.ts'],
+          include: [
+            'tests/integration/chat/**/*.test.ts',
+            'tests/integration/memory/**/*.test.ts',
+            'tests/integration/admin/**/*.test.ts',
+          ],
+          // The CLI's own tests need a database another process can open at the same time: Postgres only.
+          exclude: ['tests/integration/admin/agent-create.test.ts'],
           env: { TETHER_TEST_STACK: 'embedded' },
         },
       },

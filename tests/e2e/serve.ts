@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createAgent } from '@/lib/auth/agents';
+import { openDatabase } from '@/lib/db/client';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { E2E_ACCOUNTS } from '../support/e2e-accounts';
 import { startMockModel, type MockModel } from '../support/mock-model';
 import { requireServices, TEST_REDIS_URL } from '../support/services';
 import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridge';
@@ -24,6 +27,18 @@ const CONFIG_VARIABLES = [
   'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'MEMORY_TTL_SECONDS', 'MEMORY_MAX_TURNS',
   'MEMORY_MAX_TOKENS', 'MEMORY_SUMMARY', 'SYSTEM_PROMPT', 'SYSTEM_PROMPT_FILE', 'AUDIT_REDACT',
 ];
+
+/** The admin console's e2e accounts, created in the fresh database before the server starts. */
+async function seedAgents(url: string): Promise<void> {
+  const handle = await openDatabase({ kind: 'postgres', url });
+  try {
+    for (const account of Object.values(E2E_ACCOUNTS)) {
+      await createAgent(handle.db, { ...account, name: `E2E ${account.role}` });
+    }
+  } finally {
+    await handle.close();
+  }
+}
 
 function argument(name: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -56,8 +71,10 @@ async function main(): Promise<void> {
     model.setBehaviour({ chunkDelayMs: 15, chunkSize: 6 });
     bridge = await startUpstashBridge({ token: randomBytes(12).toString('hex'), redisUrl: TEST_REDIS_URL });
     database = await createTestDatabase();
+    await seedAgents(database.url);
     Object.assign(env, {
       SESSION_SECRET: randomBytes(32).toString('hex'),
+      AUTH_SECRET: randomBytes(32).toString('hex'),
       DATABASE_URL: database.url,
       UPSTASH_REDIS_REST_URL: bridge.url,
       UPSTASH_REDIS_REST_TOKEN: bridge.token,
