@@ -177,8 +177,17 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       'Invalid Tether configuration:\n  UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together.',
     );
   }
-  if (env.NODE_ENV === 'production' && !env.SESSION_SECRET && process.env.VERCEL) {
-    throw new ConfigError('Invalid Tether configuration:\n  SESSION_SECRET: required in a Vercel deployment.');
+  // A serverless deployment has many short-lived instances and a read-only disk: the embedded
+  // defaults (a generated secret, in-process memory, PGlite) would silently differ per instance.
+  if (source.VERCEL) {
+    const missing = (['SESSION_SECRET', 'AUTH_SECRET', 'DATABASE_URL', 'UPSTASH_REDIS_REST_URL'] as const).filter(
+      (name) => !env[name],
+    );
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `Invalid Tether configuration:\n${missing.map((name) => `  ${name}: required in a Vercel deployment.`).join('\n')}\nSee docs/deploy.md.`,
+      );
+    }
   }
 
   const hasModel = Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL);

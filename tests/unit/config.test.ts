@@ -215,3 +215,21 @@ describe('parseConfig: system prompt', () => {
     expect(configError({ SYSTEM_PROMPT_FILE: file }).message).toContain('SYSTEM_PROMPT_FILE');
   });
 });
+
+describe('on Vercel', () => {
+  it('refuses to start on embedded defaults and names every missing variable', () => {
+    const error = (() => {
+      try {
+        parseConfig({ VERCEL: '1', NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) });
+        return null;
+      } catch (caught) {
+        return caught as Error;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error?.message).toContain('AUTH_SECRET: required in a Vercel deployment');
+    expect(error?.message).toContain('DATABASE_URL');
+    expect(error?.message).toContain('UPSTASH_REDIS_REST_URL');
+    expect(error?.message).not.toContain('SESSION_SECRET:');
+  });
+});
