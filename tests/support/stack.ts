@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { readChatEvents } from '@/components/chat/sse';
 import type { ChatEvent } from '@/lib/chat/events';
 import { handleChat } from '@/lib/chat/handler';
@@ -167,4 +168,27 @@ export async function createTestStack(
     },
   };
   return stack;
+}
+
+/**
+ * One stack shared by the tests of a `describe` (or file): created before them, closed after them,
+ * with the mock model reset before each. The returned object forwards to the live stack.
+ */
+export function sharedTestStack(env: Record<string, string> = {}, kind: StackKind = STACK): TestStack {
+  let live: TestStack | undefined;
+  beforeAll(async () => {
+    live = await createTestStack(env, kind);
+  });
+  afterAll(async () => {
+    await live?.close();
+  });
+  beforeEach(() => {
+    live?.model.reset();
+  });
+  return new Proxy({} as TestStack, {
+    get(_target, property) {
+      if (!live) throw new Error('sharedTestStack: used outside a test');
+      return Reflect.get(live, property);
+    },
+  });
 }

@@ -1,17 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestStack, STACK, type TestStack } from '../../support/stack';
+import { describe, expect, it } from 'vitest';
+import { sharedTestStack, STACK } from '../../support/stack';
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await createTestStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
-beforeEach(() => {
-  stack.model.reset();
-});
+const stack = sharedTestStack();
 
 describe(`a conversation (${STACK} stack)`, () => {
   it('the third prompt contains the first two turns as separate, correctly labelled messages', async () => {

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SseDecoder, toChatEvent } from '@/components/chat/sse';
 import type { ChatEvent } from '@/lib/chat/events';
 import type { MemoryMessage } from '@/lib/memory/types';
-import { createTestStack, STACK, type TestStack, type TurnResult } from '../../support/stack';
+import { sharedTestStack, STACK, type TestStack, type TurnResult } from '../../support/stack';
 
 /**
  * What a customer notices when the model misbehaves (rate limits, outages, silence, a cut stream,
@@ -116,19 +116,7 @@ function eventReader(response: Response) {
 }
 
 describe(`model faults (${STACK} stack)`, () => {
-  let stack: TestStack;
-
-  beforeAll(async () => {
-    stack = await createTestStack();
-    // Open (and, embedded, migrate) the audit database now, so its start-up does not stall a timed turn.
-    await stack.runtime.database();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
-  beforeEach(() => {
-    stack.model.reset();
-  });
+  const stack = sharedTestStack();
 
   it('a 429 followed by success is retried: the customer just sees a normal reply', async () => {
     const conversation = await conversationWithOneExchange(stack);
@@ -304,19 +292,8 @@ describe(`model faults (${STACK} stack)`, () => {
 });
 
 describe(`a model that stays silent (${STACK} stack)`, () => {
-  let stack: TestStack;
-
-  beforeAll(async () => {
-    // OPENAI_TIMEOUT_MS has a floor of 1000 ms; no retries keeps each case to one wait.
-    stack = await createTestStack({ OPENAI_TIMEOUT_MS: '1000', OPENAI_MAX_RETRIES: '0' });
-    await stack.runtime.database();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
-  beforeEach(() => {
-    stack.model.reset();
-  });
+  // OPENAI_TIMEOUT_MS has a floor of 1000 ms; no retries keeps each case to one wait.
+  const stack = sharedTestStack({ OPENAI_TIMEOUT_MS: '1000', OPENAI_MAX_RETRIES: '0' });
 
   const cases: Array<[string, (stack: TestStack) => void]> = [
     ['never answers the request', (s) => s.model.failNext('timeout')],

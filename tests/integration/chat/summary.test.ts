@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONTEXT_RULES, SUMMARY_HEADER, SUMMARY_INSTRUCTIONS } from '@/lib/prompt/assemble';
 import { defaultReply, type ChatRequest } from '../../support/mock-model';
-import { createTestStack, STACK, type TestStack } from '../../support/stack';
+import { sharedTestStack, STACK, type TestStack } from '../../support/stack';
 
 /**
  * Exactly what the model is sent: the server-built history, what a spoofing attempt turns into,
@@ -20,19 +20,7 @@ function baseSystemMessage(stack: TestStack) {
 }
 
 describe(`what the model is sent (${STACK} stack)`, () => {
-  let stack: TestStack;
-
-  beforeAll(async () => {
-    stack = await createTestStack();
-    // Open (and, embedded, migrate) the audit database before the first turn, so it cannot stall a stream.
-    await stack.runtime.database();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
-  beforeEach(() => {
-    stack.model.reset();
-  });
+  const stack = sharedTestStack();
 
   it('a third turn is sent as the system prompt, the two earlier exchanges in order, then the new message', async () => {
     const sessionId = await stack.newSession();
@@ -90,19 +78,7 @@ describe(`what the model is sent (${STACK} stack)`, () => {
 });
 
 describe(`message length limits in the prompt (${STACK} stack)`, () => {
-  let stack: TestStack;
-
-  beforeAll(async () => {
-    stack = await createTestStack({ MESSAGE_MAX_CHARS: '200' });
-    // Open (and, embedded, migrate) the audit database before the first turn, so it cannot stall a stream.
-    await stack.runtime.database();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
-  beforeEach(() => {
-    stack.model.reset();
-  });
+  const stack = sharedTestStack({ MESSAGE_MAX_CHARS: '200' });
 
   it('a new message over MESSAGE_MAX_CHARS is refused with text_too_long; one at the limit goes through whole', async () => {
     const sessionId = await stack.newSession();
@@ -183,16 +159,7 @@ function chat(body: ChatRequest): string {
 }
 
 describe(`a long conversation with a rolling summary (${STACK} stack)`, () => {
-  let stack: TestStack;
-
-  beforeAll(async () => {
-    stack = await createTestStack({ MEMORY_MAX_TURNS: '3', MEMORY_SUMMARY: 'on' });
-    // Open (and, embedded, migrate) the audit database before the first turn, so it cannot stall a stream.
-    await stack.runtime.database();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = sharedTestStack({ MEMORY_MAX_TURNS: '3', MEMORY_SUMMARY: 'on' });
 
   it('30 turns with a 3-turn window: turn 1 facts still reach the model at turn 25+, through the summary', async () => {
     stack.model.setBehaviour({ reply: (body) => (isSummaryRequest(body) ? summarise(body) : chat(body)) });

@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { issueSessionId } from '@/lib/session-id';
-import { createTestStack, STACK, type TestStack } from '../../support/stack';
+import { sharedTestStack, STACK } from '../../support/stack';
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await createTestStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = sharedTestStack();
 
 async function errorOf(response: Response): Promise<{ status: number; code: string; message: string }> {
   const body = (await response.json()) as { error: { code: string; message: string } };
