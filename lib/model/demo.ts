@@ -1,5 +1,6 @@
 import type { ModelMessage } from '@/lib/prompt/assemble';
 import type { ModelChunk, ModelClient } from '@/lib/model/types';
+import { estimateMessageTokens, estimateTokens } from '@/lib/prompt/tokens';
 
 /**
  * The built-in offline model used when no real one is configured. It is no language model: it
@@ -19,7 +20,14 @@ export class DemoModelClient implements ModelClient {
       if (this.wordDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.wordDelayMs));
       yield { type: 'delta', text: word };
     }
-    yield { type: 'usage', usage: { promptTokens: null, completionTokens: null } };
+    // Estimates with the same tokenizer as memory, so the audit shows figures for demo turns too.
+    yield {
+      type: 'usage',
+      usage: {
+        promptTokens: messages.reduce((sum, message) => sum + estimateMessageTokens(message), 0),
+        completionTokens: estimateTokens(reply),
+      },
+    };
   }
 
   async complete(messages: ModelMessage[]): Promise<string> {
