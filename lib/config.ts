@@ -50,6 +50,7 @@ const envSchema = z.object({
   PROMPT_MAX_TOKENS: int(256, 1_000_000, 8000),
   MESSAGE_MAX_CHARS: int(100, 100_000, 4000),
   TURN_LOCK_WAIT_MS: int(0, 60_000, 5000),
+  CHAT_RATE_LIMIT_PER_MINUTE: int(0, 10_000, 20),
   AUDIT_REDACT: z.preprocess(emptyAsUndefined, z.enum(['off', 'mask']).default('off')),
   AUDIT_RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).optional()),
   AUDIT_IP_SALT: optionalString,
@@ -109,6 +110,8 @@ export interface Config {
     maxTurns: number;
     maxTokens: number;
     lockWaitMs: number;
+    /** Messages one conversation may send per minute (0: no limit). */
+    turnsPerMinute: number;
     summary: boolean;
     summaryMaxTokens: number;
   };
@@ -231,6 +234,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       maxTurns: env.MEMORY_MAX_TURNS,
       maxTokens: env.MEMORY_MAX_TOKENS,
       lockWaitMs: env.TURN_LOCK_WAIT_MS,
+      turnsPerMinute: env.CHAT_RATE_LIMIT_PER_MINUTE,
       summary: (env.MEMORY_SUMMARY ?? (hasModel ? 'on' : 'off')) === 'on',
       summaryMaxTokens: env.MEMORY_SUMMARY_MAX_TOKENS,
     },

@@ -78,6 +78,15 @@ export async function startTurn(input: TurnInput, deps: TurnDeps): Promise<Start
       }
       return { auditId, run: (emit) => runExchange(input, deps, auditId, begun.memory, begun.locked, emit) };
     }
+    if (begun.kind === 'rate_limited') {
+      const seconds = Math.max(1, Math.ceil(begun.retryAfterMs / 1000));
+      throw new ApiError(
+        429,
+        'rate_limited',
+        `You are sending messages faster than we can answer them. Please wait ${seconds} seconds and try again.`,
+        { 'retry-after': String(seconds) },
+      );
+    }
     if (Date.now() >= deadline) {
       throw new ApiError(
         409,

@@ -4,7 +4,12 @@ import { RedisMemoryStore } from '@/lib/memory/redis-store';
 import type { MemoryStore } from '@/lib/memory/types';
 
 export function createMemoryStore(config: Config['memory']): MemoryStore {
-  const caps = { maxTurns: config.maxTurns, maxTokens: config.maxTokens, ttlSeconds: config.ttlSeconds };
+  const caps = {
+    maxTurns: config.maxTurns,
+    maxTokens: config.maxTokens,
+    ttlSeconds: config.ttlSeconds,
+    turnsPerMinute: config.turnsPerMinute,
+  };
   if (config.backend.kind === 'redis') {
     return new RedisMemoryStore({
       url: config.backend.url,

@@ -1,5 +1,6 @@
 import {
   applyCaps,
+  RATE_WINDOW_MS,
   SEEN_MARKER_TTL_SECONDS,
   type AppendOptions,
   type AppendResult,
@@ -30,6 +31,7 @@ export class LocalMemoryStore implements MemoryStore {
   private readonly records = new Map<string, LocalRecord>();
   private readonly seen = new Map<string, number>();
   private readonly locks = new Map<string, { token: string; expiresAt: number }>();
+  private readonly rates = new Map<string, { started: number; resetAt: number }>();
   private nextSweepAt = 0;
 
   constructor(
@@ -42,6 +44,16 @@ export class LocalMemoryStore implements MemoryStore {
     this.sweep(now);
     const holder = this.liveLock(sessionId, now);
     if (holder) return { kind: 'busy' };
+    const limit = this.caps.turnsPerMinute ?? 0;
+    if (limit > 0) {
+      let window = this.rates.get(sessionId);
+      if (!window || window.resetAt <= now) {
+        window = { started: 0, resetAt: now + RATE_WINDOW_MS };
+        this.rates.set(sessionId, window);
+      }
+      window.started += 1;
+      if (window.started > limit) return { kind: 'rate_limited', retryAfterMs: window.resetAt - now };
+    }
     this.locks.set(sessionId, { token: lockToken, expiresAt: now + lockTtlMs });
     return { kind: 'loaded', memory: this.load(sessionId, now), locked: true };
   }
@@ -85,6 +97,7 @@ export class LocalMemoryStore implements MemoryStore {
     this.records.delete(sessionId);
     this.seen.delete(sessionId);
     this.locks.delete(sessionId);
+    this.rates.delete(sessionId);
   }
 
   /** Remaining time to live in ms, or -2 when the record is gone (mirrors Redis PTTL). */
@@ -101,6 +114,7 @@ export class LocalMemoryStore implements MemoryStore {
     for (const [id, record] of this.records) if (record.expiresAt <= now) this.records.delete(id);
     for (const [id, until] of this.seen) if (until <= now) this.seen.delete(id);
     for (const [id, lock] of this.locks) if (lock.expiresAt <= now) this.locks.delete(id);
+    for (const [id, window] of this.rates) if (window.resetAt <= now) this.rates.delete(id);
   }
 
   private load(sessionId: string, now: number): LoadedMemory {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createRestClient } from '@/lib/redis/client';
 import {
   MEMORY_LAYOUT_VERSION,
+  RATE_WINDOW_MS,
   SEEN_MARKER_TTL_SECONDS,
   memoryMessageSchema,
   unavailable,
@@ -22,14 +23,25 @@ import {
  *   {prefix}:v1:session:{<id>}:messages   list: one JSON message per entry, oldest first
  *   {prefix}:v1:session:{<id>}:lock       string: the token of the turn in progress (PX)
  *   {prefix}:v1:session:{<id>}:seen       string: marks that the session once had memory (30 days)
+ *   {prefix}:v1:session:{<id>}:rate       string: turns started in the current minute (rate limit)
  * The braces are a hash tag, so all four keys of a session share a cluster slot and one script can
  * touch them. A turn costs exactly two round trips: LOAD_SCRIPT (load + lock) and APPEND_SCRIPT.
  */
 
+// A turn counts against the rate limit only once it holds the lock, so waiting for a busy session is free.
 const LOAD_SCRIPT = `
 local locked = 0
 if ARGV[1] ~= '' then
   if redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2]) then locked = 1 else return {'busy'} end
+  local limit = tonumber(ARGV[3])
+  if limit > 0 then
+    local started = redis.call('INCR', KEYS[5])
+    if started == 1 then redis.call('PEXPIRE', KEYS[5], ARGV[4]) end
+    if started > limit then
+      redis.call('DEL', KEYS[3])
+      return {'rate_limited', redis.call('PTTL', KEYS[5])}
+    end
+  end
 end
 return {'loaded', locked, redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1), redis.call('EXISTS', KEYS[4])}
 `;
@@ -98,6 +110,7 @@ const metaSchema = z.object({
 
 const loadReplySchema = z.union([
   z.tuple([z.literal('busy')]),
+  z.tuple([z.literal('rate_limited'), z.coerce.number()]),
   z.tuple([
     z.literal('loaded'),
     z.coerce.number(),
@@ -146,7 +159,7 @@ export class RedisMemoryStore implements MemoryStore {
 
   keys(sessionId: string) {
     const base = `${this.options.keyPrefix}:v${MEMORY_LAYOUT_VERSION}:session:{${sessionId}}`;
-    return { meta: base, messages: `${base}:messages`, lock: `${base}:lock`, seen: `${base}:seen` };
+    return { meta: base, messages: `${base}:messages`, lock: `${base}:lock`, seen: `${base}:seen`, rate: `${base}:rate` };
   }
 
   async begin(sessionId: string, lockToken: string, lockTtlMs: number): Promise<BeginResult> {
@@ -193,20 +206,25 @@ export class RedisMemoryStore implements MemoryStore {
 
   async remove(sessionId: string): Promise<void> {
     const k = this.keys(sessionId);
-    await this.redis.del(k.meta, k.messages, k.lock, k.seen);
+    await this.redis.del(k.meta, k.messages, k.lock, k.seen, k.rate);
   }
 
   private async load(sessionId: string, lockToken: string, lockTtlMs: number): Promise<BeginResult> {
     const k = this.keys(sessionId);
     let reply: z.infer<typeof loadReplySchema>;
     try {
-      const raw = await this.redis.eval(LOAD_SCRIPT, [k.meta, k.messages, k.lock, k.seen], [lockToken, lockTtlMs]);
+      const raw = await this.redis.eval(
+        LOAD_SCRIPT,
+        [k.meta, k.messages, k.lock, k.seen, k.rate],
+        [lockToken, lockTtlMs, this.options.caps.turnsPerMinute ?? 0, RATE_WINDOW_MS],
+      );
       reply = loadReplySchema.parse(raw);
     } catch (error) {
       logMemoryFailure(sessionId, error);
       return { kind: 'loaded', memory: unavailable(classifyRedisError(error)), locked: false };
     }
     if (reply[0] === 'busy') return { kind: 'busy' };
+    if (reply[0] === 'rate_limited') return { kind: 'rate_limited', retryAfterMs: Math.max(reply[1], 0) };
     const [, locked, metaPairs, items, seen] = reply;
     try {
       return { kind: 'loaded', memory: parseRecord(metaPairs, items, seen === 1), locked: locked === 1 };

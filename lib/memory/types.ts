@@ -30,7 +30,11 @@ export interface MemoryCaps {
   /** Sum of the stored token estimates kept at most. */
   maxTokens: number;
   ttlSeconds: number;
+  /** Turns one session may start per minute, counted when its lock is taken (0 or absent: no limit). */
+  turnsPerMinute?: number;
 }
+
+export const RATE_WINDOW_MS = 60_000;
 
 /** What a turn or the widget gets back from memory. Never throws: failure is a status. */
 export type LoadedMemory =
@@ -43,7 +47,11 @@ export type LoadedMemory =
     }
   | { status: 'unavailable'; errorClass: string; messages: []; summary: null; seq: 0; createdAt: null };
 
-export type BeginResult = { kind: 'busy' } | { kind: 'loaded'; memory: LoadedMemory; locked: boolean };
+export type BeginResult =
+  | { kind: 'busy' }
+  /** The session started more turns this minute than allowed; nothing was locked or loaded. */
+  | { kind: 'rate_limited'; retryAfterMs: number }
+  | { kind: 'loaded'; memory: LoadedMemory; locked: boolean };
 
 export interface AppendOptions {
   /** The token this turn's lock was taken with; '' when the load had no lock (memory was unavailable). */
@@ -61,8 +69,8 @@ export type AppendResult =
 export interface MemoryStore {
   readonly kind: 'redis' | 'local';
   /**
-   * Loads the session for a new turn and, in the same round trip, takes its turn lock.
-   * `busy` means another turn holds the lock.
+   * Loads the session for a new turn and, in the same round trip, takes its turn lock and counts the
+   * turn against the session's rate limit. `busy` means another turn holds the lock.
    */
   begin(sessionId: string, lockToken: string, lockTtlMs: number): Promise<BeginResult>;
   /** Loads without locking (restoring the widget after a reload). */

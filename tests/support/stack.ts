@@ -85,6 +85,8 @@ export async function createTestStack(
     OPENAI_TIMEOUT_MS: '2000',
     MEMORY_KEY_PREFIX: `test:${runId}`,
     MEMORY_SUMMARY: 'off',
+    // Suites send dozens of turns a second; the rate-limit tests turn it on.
+    CHAT_RATE_LIMIT_PER_MINUTE: '0',
   };
   if (kind === 'services') {
     bridge = await startUpstashBridge({ token: `token-${runId}`, redisUrl: TEST_REDIS_URL });

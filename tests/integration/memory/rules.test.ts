@@ -138,4 +138,30 @@ describe(`memory rules (${STACK} stack)`, () => {
     expect(messages.map((m) => m.text)[0]).toBe('first, slow');
     expect(messages).toHaveLength(2);
   });
+
+  it('limits how many messages one conversation may send per minute, storing nothing from the refused ones', async () => {
+    stack = await createTestStack({ CHAT_RATE_LIMIT_PER_MINUTE: '3' });
+    const sessionId = await stack.newSession();
+    for (const text of ['one', 'two', 'three']) expect((await stack.send(sessionId, text)).status).toBe(200);
+    const refused = await stack.post({ sessionId, text: 'four' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+    await stack.settle();
+    expect(stack.model.requests).toHaveLength(3);
+    expect(await remembered(stack, sessionId)).toHaveLength(6);
+    const rows = await stack.query('select audit_id from turns where session_id = $1', [sessionId]);
+    expect(rows).toHaveLength(3);
+    // Another conversation has its own budget.
+    expect((await stack.send(await stack.newSession(), 'hello')).status).toBe(200);
+  });
+
+  it('a message waiting for a busy conversation is not counted twice against the limit', async () => {
+    stack = await createTestStack({ CHAT_RATE_LIMIT_PER_MINUTE: '2', TURN_LOCK_WAIT_MS: '10000' });
+    stack.model.setBehaviour({ firstTokenDelayMs: 600 });
+    const sessionId = await stack.newSession();
+    const [first, second] = await Promise.all([stack.send(sessionId, 'first'), stack.send(sessionId, 'second')]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(await remembered(stack, sessionId)).toHaveLength(4);
+  });
 });

@@ -50,8 +50,8 @@ describe('session memory in Redis', () => {
     expect(Date.parse(meta.lastActivityAt!)).not.toBeNaN();
   });
 
-  it('a turn costs exactly two round trips: one load, one atomic append', async () => {
-    const s = await open();
+  it('a turn costs exactly two round trips: one load (with the rate limit), one atomic append', async () => {
+    const s = await open({ CHAT_RATE_LIMIT_PER_MINUTE: '20' });
     const sessionId = await s.newSession();
     await s.send(sessionId, 'warm up (the first turn of a process also checks the audit outbox)');
     s.bridge!.resetRoundTrips();
