@@ -32,24 +32,36 @@ async function checkTarget(db: Database, sessionId: string, auditId: string | nu
   return null;
 }
 
-export async function createFlag(
+/**
+ * Adds something an agent wrote about a session or one of its turns: checks the target exists, then
+ * writes the row and its access-log entry in one transaction.
+ */
+async function addToTarget(
+  db: Database,
+  target: { sessionId: string; auditId: string | null },
+  write: (tx: Database) => Promise<string | undefined>,
+): Promise<ReviewOutcome<{ id: string }>> {
+  const missing = await checkTarget(db, target.sessionId, target.auditId);
+  if (missing) return { kind: 'not_found', what: missing };
+  const id = await db.transaction((tx) => write(tx));
+  if (!id) throw new Error('insert returned no row');
+  return { kind: 'ok', value: { id } };
+}
+
+export function createFlag(
   db: Database,
   agent: AgentIdentity,
   input: z.infer<typeof newFlagSchema>,
 ): Promise<ReviewOutcome<{ id: string }>> {
-  const auditId = input.auditId ?? null;
-  const missing = await checkTarget(db, input.sessionId, auditId);
-  if (missing) return { kind: 'not_found', what: missing };
-  const id = await db.transaction(async (tx) => {
+  const target = { sessionId: input.sessionId, auditId: input.auditId ?? null };
+  return addToTarget(db, target, async (tx) => {
     const [row] = await tx
       .insert(flags)
-      .values({ sessionId: input.sessionId, auditId, reason: input.reason, agentId: agent.id })
+      .values({ ...target, reason: input.reason, agentId: agent.id })
       .returning({ id: flags.id });
-    await logAccess(tx, agent, 'flag', { sessionId: input.sessionId, auditId, detail: { reason: input.reason } });
+    await logAccess(tx, agent, 'flag', { ...target, detail: { reason: input.reason } });
     return row?.id;
   });
-  if (!id) throw new Error('flag insert returned no row');
-  return { kind: 'ok', value: { id } };
 }
 
 /** Resolving is idempotent: a flag already resolved stays as it was (who and when). */
@@ -69,23 +81,19 @@ export async function resolveFlag(db: Database, agent: AgentIdentity, flagId: st
   });
 }
 
-export async function addNote(
+export function addNote(
   db: Database,
   agent: AgentIdentity,
   input: z.infer<typeof newNoteSchema>,
 ): Promise<ReviewOutcome<{ id: string }>> {
-  const auditId = input.auditId ?? null;
-  const missing = await checkTarget(db, input.sessionId, auditId);
-  if (missing) return { kind: 'not_found', what: missing };
-  const id = await db.transaction(async (tx) => {
+  const target = { sessionId: input.sessionId, auditId: input.auditId ?? null };
+  return addToTarget(db, target, async (tx) => {
     const [row] = await tx
       .insert(notes)
-      .values({ sessionId: input.sessionId, auditId, body: input.body, agentId: agent.id })
+      .values({ ...target, body: input.body, agentId: agent.id })
       .returning({ id: notes.id });
     // The note's text is in the notes table; the log records that it was written.
-    await logAccess(tx, agent, 'note', { sessionId: input.sessionId, auditId, detail: { noteId: row?.id } });
+    await logAccess(tx, agent, 'note', { ...target, detail: { noteId: row?.id } });
     return row?.id;
   });
-  if (!id) throw new Error('note insert returned no row');
-  return { kind: 'ok', value: { id } };
 }
