@@ -1,13 +1,12 @@
 import { defineConfig, devices } from '@playwright/test';
 import { chromiumExecutable } from './tests/support/browser';
+import { EMBEDDED_PORT, SERVICES_PORT } from './tests/e2e/ports';
 
 /**
  * End-to-end tests against the production build (`next build` first; `npm test` does it).
  * Two servers from the same build: one on the real services (Postgres, Redis through the Upstash
  * REST bridge, the mock model), one on the zero-setup embedded defaults with the demo model.
  */
-const SERVICES_PORT = 3100;
-const EMBEDDED_PORT = 3101;
 const executablePath = chromiumExecutable();
 
 export default defineConfig({

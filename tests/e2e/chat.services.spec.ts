@@ -1,7 +1,8 @@
 import { expect, test } from '@playwright/test';
+import { SERVICES_MOCK } from './ports';
 
 /** The services stack's mock model takes its behaviour over HTTP (tests/e2e/serve.ts). */
-const MOCK = 'http://127.0.0.1:4100/__mock';
+const MOCK = SERVICES_MOCK;
 
 test.afterEach(async ({ request }) => {
   await request.post(`${MOCK}/behaviour`, { data: { firstTokenDelayMs: 0, chunkDelayMs: 15, chunkSize: 6, faults: [] } });

@@ -7,6 +7,7 @@ import { createAgent } from '@/lib/auth/agents';
 import { openDatabase } from '@/lib/db/client';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { E2E_ACCOUNTS } from '../support/e2e-accounts';
+import { mockModelPort } from './ports';
 import { startMockModel, type MockModel } from '../support/mock-model';
 import { requireServices, TEST_REDIS_URL } from '../support/services';
 import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridge';
@@ -17,10 +18,6 @@ import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridg
  * nothing configured, as a newcomer runs it. Cleans up when Playwright stops it.
  */
 
-/** The mock model behind the services stack listens here, so specs can drive it over HTTP. */
-export function mockModelPort(appPort: number): number {
-  return appPort + 1000;
-}
 
 const CONFIG_VARIABLES = [
   'SESSION_SECRET', 'AUTH_SECRET', 'DATABASE_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN',

@@ -1,0 +1,20 @@
+/**
+ * Ports of the e2e servers. `E2E_PORT_BASE` (default 3100) moves them all, so two test runs on one
+ * machine do not collide: services stack = base, embedded stack = base + 1, and each stack's mock
+ * model control API = its port + 1000.
+ */
+const base = Number(process.env.E2E_PORT_BASE ?? '3100');
+if (!Number.isInteger(base) || base < 1024 || base > 60_000) {
+  throw new Error(`E2E_PORT_BASE must be an integer between 1024 and 60000 (got "${process.env.E2E_PORT_BASE}")`);
+}
+
+export const SERVICES_PORT = base;
+export const EMBEDDED_PORT = base + 1;
+
+/** The mock model behind a stack listens here, so specs can drive it over HTTP. */
+export function mockModelPort(appPort: number): number {
+  return appPort + 1000;
+}
+
+/** The services stack's mock model control API. */
+export const SERVICES_MOCK = `http://127.0.0.1:${mockModelPort(SERVICES_PORT)}/__mock`;
