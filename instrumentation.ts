@@ -1,14 +1,6 @@
 /**
- * Runs once when the server starts: open (and for PGlite, migrate) the audit database now, so the
- * embedded database's start-up cost is paid before the first customer's turn, not during it.
+ * Runs once when the server starts. Next bundles this file on its own, so nothing stateful is made
+ * here: an object created in this bundle would carry a second copy of every module it uses. The
+ * runtime (clients, stores, the audit drainer) is built by the routes on first use.
  */
-export async function register(): Promise<void> {
-  if (process.env.NEXT_RUNTIME !== 'nodejs') return;
-  const { getRuntime } = await import('@/lib/runtime');
-  try {
-    await getRuntime().database();
-  } catch (error) {
-    // A database that is down at start-up is not fatal: audit records wait in the outbox.
-    console.warn('[tether] audit database not reachable at start-up:', error instanceof Error ? error.message : error);
-  }
-}
+export async function register(): Promise<void> {}

@@ -50,6 +50,7 @@ const envSchema = z.object({
   PROMPT_MAX_TOKENS: int(256, 1_000_000, 8000),
   MESSAGE_MAX_CHARS: int(100, 100_000, 4000),
   TURN_LOCK_WAIT_MS: int(0, 60_000, 5000),
+  TURN_LEASE_MS: int(1000, 60_000, 4000),
   CHAT_RATE_LIMIT_PER_MINUTE: int(0, 10_000, 20),
   AUDIT_REDACT: z.preprocess(emptyAsUndefined, z.enum(['off', 'mask']).default('off')),
   AUDIT_RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).optional()),
@@ -99,6 +100,8 @@ export type ModelConfig =
 
 export interface Config {
   env: RawEnv['NODE_ENV'];
+  /** Instances live for one request (Vercel): no background loops, work runs in after() and cron routes. */
+  serverless: boolean;
   dataDir: string;
   sessionSecret: string;
   authSecret: string | undefined;
@@ -110,6 +113,8 @@ export interface Config {
     maxTurns: number;
     maxTokens: number;
     lockWaitMs: number;
+    /** A running turn's hold on its conversation, renewed while the model streams; a crash frees it this fast. */
+    leaseMs: number;
     /** Messages one conversation may send per minute (0: no limit). */
     turnsPerMinute: number;
     summary: boolean;
@@ -212,6 +217,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
 
   return {
     env: env.NODE_ENV,
+    serverless: Boolean(source.VERCEL),
     dataDir,
     sessionSecret,
     // Like SESSION_SECRET in development; elsewhere admin sign-in stays off until AUTH_SECRET is set.
@@ -234,6 +240,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       maxTurns: env.MEMORY_MAX_TURNS,
       maxTokens: env.MEMORY_MAX_TOKENS,
       lockWaitMs: env.TURN_LOCK_WAIT_MS,
+      leaseMs: env.TURN_LEASE_MS,
       turnsPerMinute: env.CHAT_RATE_LIMIT_PER_MINUTE,
       summary: (env.MEMORY_SUMMARY ?? (hasModel ? 'on' : 'off')) === 'on',
       summaryMaxTokens: env.MEMORY_SUMMARY_MAX_TOKENS,

@@ -29,13 +29,20 @@ export class ApiError extends Error {
   }
 }
 
+export function isApiError(error: unknown): error is ApiError {
+  if (!(error instanceof Object)) return false;
+  const { name, status, code } = error as { name?: unknown; status?: unknown; code?: unknown };
+  return name === 'ApiError' && typeof status === 'number' && typeof code === 'string';
+}
+
 export function errorBody(code: string, message: string): ErrorBody {
   return { error: { code, message } };
 }
 
 /** The one place that turns any thrown value into an HTTP answer; unexpected errors never leak details. */
 export function errorResponse(error: unknown): Response {
-  if (error instanceof ApiError) {
+  // By its fields, not instanceof: the error may come from another copy of this module.
+  if (isApiError(error)) {
     return Response.json(errorBody(error.code, error.message), {
       status: error.status,
       headers: { 'cache-control': 'no-store', ...error.headers },

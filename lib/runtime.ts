@@ -1,25 +1,54 @@
+import path from 'node:path';
+import type { Redis } from '@upstash/redis';
 import { v7 as uuidv7 } from 'uuid';
+import { PostgresDeadLetters } from '@/lib/audit/dead-letters';
+import { DirectAuditWriter } from '@/lib/audit/direct';
+import { AuditDrainer } from '@/lib/audit/drainer';
+import { PostgresDurableRecord } from '@/lib/audit/durable';
+import { FileAuditOutbox } from '@/lib/audit/outbox';
+import { RedisAuditStream } from '@/lib/audit/redis-stream';
+import { PostgresAuditSink } from '@/lib/audit/sink';
+import { StopRegistry } from '@/lib/chat/stops';
+import type { TurnDeps } from '@/lib/chat/turn';
 import { getConfig, type Config } from '@/lib/config';
 import { openDatabase, type DatabaseHandle } from '@/lib/db/client';
 import { createMemoryStore } from '@/lib/memory';
+import type { LocalMemoryStore } from '@/lib/memory/local-store';
 import type { MemoryStore } from '@/lib/memory/types';
 import { createModelClient } from '@/lib/model';
 import type { ModelClient } from '@/lib/model/types';
-import { AuditWriter } from '@/lib/audit/writer';
-import { FileAuditOutbox, RedisAuditOutbox, type AuditOutbox } from '@/lib/audit/outbox';
-import type { TurnDeps } from '@/lib/chat/turn';
+import { createRestClient } from '@/lib/redis/client';
 
-/** The wired-up server: one per process, built from config on first use. */
+/**
+ * The wired-up server: config → clients → stores, once per process. Created lazily from the
+ * routes' module graph only (never from instrumentation.ts, which Next bundles separately: objects
+ * made there would carry a second copy of every module).
+ */
 export interface Runtime {
   config: Config;
+  /** The one Redis REST client (memory, the audit stream's writers, rate limits); null on the embedded default. */
+  redis: Redis | null;
   memory: MemoryStore;
   model: ModelClient;
-  audit: AuditWriter;
+  durable: PostgresDurableRecord;
+  /** Writes audit entries straight to Postgres (embedded default; turns while Redis is unreachable). */
+  audit: DirectAuditWriter;
+  drainer: AuditDrainer;
+  deadLetters: PostgresDeadLetters;
+  stops: StopRegistry;
   database(): Promise<DatabaseHandle>;
   close(): Promise<void>;
 }
 
-export function createRuntime(config: Config): Runtime {
+export interface RuntimeOptions {
+  /** Run the audit drainer loop in this process (a long-lived server). Default: unless serverless. */
+  drainLoop?: boolean;
+}
+
+/** A drain reads up to hundreds of entries: it gets more time than a turn's memory call. */
+const DRAIN_REDIS_TIMEOUT_MS = 5000;
+
+export function createRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
   let database: Promise<DatabaseHandle> | undefined;
   const openOnce = () => {
     database ??= openDatabase(config.database).catch((error: unknown) => {
@@ -29,53 +58,74 @@ export function createRuntime(config: Config): Runtime {
     });
     return database;
   };
+  const db = async () => (await openOnce()).db;
 
-  const outboxes: AuditOutbox[] = [];
-  if (config.memory.backend.kind === 'redis') {
-    outboxes.push(
-      new RedisAuditOutbox({
-        url: config.memory.backend.url,
-        token: config.memory.backend.token,
-        keyPrefix: config.memory.keyPrefix,
-        timeoutMs: 2000,
-      }),
-    );
-  }
-  outboxes.push(new FileAuditOutbox(config.dataDir));
+  const backend = config.memory.backend;
+  const redis =
+    backend.kind === 'redis' ? createRestClient({ url: backend.url, token: backend.token, timeoutMs: backend.timeoutMs, retries: 0 }) : null;
+  const sink = new PostgresAuditSink(db, { redact: config.audit.redact });
+  const deadLetters = new PostgresDeadLetters(db);
+  const outbox = new FileAuditOutbox(config.dataDir);
+  const audit = new DirectAuditWriter(sink, outbox, deadLetters, { timeoutMs: 5000 });
+  const memory = createMemoryStore(
+    config.memory,
+    redis ? { redis } : { localSink: audit, dir: path.join(config.dataDir, 'memory') },
+  );
+  const stream =
+    backend.kind === 'redis'
+      ? new RedisAuditStream(
+          createRestClient({ url: backend.url, token: backend.token, timeoutMs: DRAIN_REDIS_TIMEOUT_MS, retries: 1 }),
+          config.memory.keyPrefix,
+        )
+      : null;
+  const drainer = new AuditDrainer({
+    sink,
+    database: db,
+    deadLetters,
+    outbox,
+    stream,
+    leases: stream ?? (memory as LocalMemoryStore),
+    // Longer than any live turn goes without renewing its lease.
+    abandonAfterMs: Math.max(config.memory.leaseMs * 4, 15_000),
+  });
+  if (options.drainLoop ?? !config.serverless) drainer.start();
 
   return {
     config,
-    memory: createMemoryStore(config.memory),
+    redis,
+    memory,
     model: createModelClient(config.model),
-    audit: new AuditWriter({
-      database: async () => (await openOnce()).db,
-      outboxes,
-      redact: config.audit.redact,
-      writeTimeoutMs: 5000,
-    }),
+    durable: new PostgresDurableRecord(db),
+    audit,
+    drainer,
+    deadLetters,
+    stops: new StopRegistry(),
     database: openOnce,
     async close() {
-      if (database) await (await database).close();
+      await drainer.stop();
+      if (database) await (await database).close().catch(() => undefined);
       database = undefined;
     },
   };
 }
 
 // Kept on globalThis so that dev-mode module reloads do not open a second PGlite on the same folder.
-const holder = globalThis as typeof globalThis & { __tetherRuntime?: Runtime };
+// The name carries the layout version: a reload after an upgrade of this file builds a new runtime.
+const holder = globalThis as typeof globalThis & { __tetherRuntimeV2?: Runtime };
 
 export function getRuntime(): Runtime {
-  holder.__tetherRuntime ??= createRuntime(getConfig());
-  return holder.__tetherRuntime;
+  holder.__tetherRuntimeV2 ??= createRuntime(getConfig());
+  return holder.__tetherRuntimeV2;
 }
 
 export function turnDeps(runtime: Runtime, defer: TurnDeps['defer']): TurnDeps {
   const { config } = runtime;
-  const modelTimeoutMs = config.model.kind === 'openai' ? config.model.timeoutMs : 30_000;
   return {
     memory: runtime.memory,
     model: runtime.model,
+    durable: runtime.durable,
     audit: runtime.audit,
+    stops: runtime.stops,
     settings: {
       systemPrompt: config.prompt.systemPrompt,
       limits: {
@@ -84,12 +134,12 @@ export function turnDeps(runtime: Runtime, defer: TurnDeps['defer']): TurnDeps {
         messageMaxChars: config.prompt.messageMaxChars,
       },
       lockWaitMs: config.memory.lockWaitMs,
-      // Retries and a slow stream both fit inside: the lock must outlive the longest turn.
-      lockTtlMs: modelTimeoutMs * 2 + 10_000,
+      leaseMs: config.memory.leaseMs,
       summary: { enabled: config.memory.summary, maxTokens: config.memory.summaryMaxTokens },
     },
     now: () => new Date(),
     newAuditId: () => uuidv7(),
     defer,
+    onRecorded: config.serverless ? undefined : () => runtime.drainer.nudge(),
   };
 }

@@ -24,17 +24,75 @@ import {
   applyCaps,
   MEMORY_LAYOUT_VERSION,
   memoryMessageSchema,
-  SEEN_MARKER_TTL_SECONDS,
   type Exchange,
   type MemoryCaps,
   type MemoryMessage,
+  type MemoryStore,
 } from '@/lib/memory/types';
+import type { TurnRecord } from '@/lib/audit/types';
+import { createRestClient } from '@/lib/redis/client';
 import { assemblePrompt, type ContextTurn, type PromptLimits } from '@/lib/prompt/assemble';
 import { estimateTokens } from '@/lib/prompt/tokens';
 import { issueSessionId } from '@/lib/session-id';
 import { startUpstashBridge, type UpstashBridge } from '../tests/support/upstash-bridge';
 
 const ROOT = path.resolve(__dirname, '..');
+
+/** The naive design's "this session once had memory" marker (30 days), as the first release kept it. */
+const SEEN_MARKER_TTL_SECONDS = 30 * 24 * 3600;
+
+/** A minimal audit record for the memory cases: ours carries one through begin and commit, as a turn does. */
+function benchRecord(sessionId: string, auditId: string, status: TurnRecord['status']): TurnRecord {
+  return {
+    auditId,
+    sessionId,
+    messageId: null,
+    userText: 'bench',
+    assistantText: status === 'pending' ? null : 'bench reply',
+    status,
+    memoryStatus: 'ok',
+    errorCode: null,
+    errorClass: null,
+    model: 'bench',
+    promptTokens: null,
+    completionTokens: null,
+    ttftMs: null,
+    totalMs: null,
+    contextAuditIds: [],
+    promptMessages: [],
+    createdAt: new Date().toISOString(),
+    completedAt: status === 'pending' ? null : new Date().toISOString(),
+    client: { userAgent: null, ipHash: null, origin: null },
+  };
+}
+
+/** One turn's memory work on a store of the current design: begin (lease, window, pending entry), commit. */
+async function storeOneTurn(store: MemoryStore, sessionId: string, exchange: Exchange, expect?: { status: string; window: number }) {
+  const auditId = randomUUID();
+  const begun = await store.begin({
+    sessionId,
+    auditId,
+    leaseMs: 10_000,
+    messageId: null,
+    pending: benchRecord(sessionId, auditId, 'pending'),
+    seed: { seq: 0, kept: 0 },
+  });
+  if (begun.kind !== 'begun') throw new Error(`${store.kind}: begin answered ${begun.kind}`);
+  if (expect && (begun.memory.status !== expect.status || begun.memory.messages.length !== expect.window)) {
+    throw new Error(`${store.kind}: loaded ${begun.memory.status} with ${begun.memory.messages.length} messages, expected ${expect.status} with ${expect.window}`);
+  }
+  const stored = await store.commit({
+    sessionId,
+    auditId,
+    exchange,
+    seq: begun.seq,
+    seed: null,
+    fresh: false,
+    final: benchRecord(sessionId, auditId, 'ok'),
+    now: new Date(),
+  });
+  if (stored.kind !== 'stored') throw new Error(`${store.kind}: commit answered ${stored.kind}`);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Suites. Adding one is one entry here: either an in-process function or a script to spawn.
@@ -385,10 +443,8 @@ async function memoryCases(options: BenchOptions, bridge: UpstashBridge, prefix:
     // 2 and evicts the oldest 2 (the steady state of a long conversation).
     const caps: MemoryCaps = { maxTurns: window === 0 ? 10 : window / 2, maxTokens: 1_000_000, ttlSeconds: 1800 };
     const ours = new RedisMemoryStore({
-      url: bridge.url,
-      token: bridge.token,
       // Generous: the benchmark measures latency; a slow outlier must not turn into a failed turn.
-      timeoutMs: 10_000,
+      redis: createRestClient({ url: bridge.url, token: bridge.token, timeoutMs: 10_000, retries: 0 }),
       keyPrefix: `${prefix}:ours`,
       caps,
     });
@@ -405,7 +461,7 @@ async function memoryCases(options: BenchOptions, bridge: UpstashBridge, prefix:
       `${prefix}:naive`,
       caps,
     );
-    const local = new LocalMemoryStore(caps);
+    const local = new LocalMemoryStore(caps, { write: async () => undefined });
     const pool = exchangePool(64, 1000 + window);
     const exchangeFor = (i: number) => pool[i % pool.length]!;
 
@@ -414,13 +470,11 @@ async function memoryCases(options: BenchOptions, bridge: UpstashBridge, prefix:
       for (let i = 0; i < window / 2; i++) {
         const now = new Date();
         const token = randomUUID();
-        await ours.begin(fixed.ours, token, lockTtlMs);
-        await ours.append(fixed.ours, exchangeFor(i), { lockToken: token, fresh: false, now });
+        await storeOneTurn(ours, fixed.ours, exchangeFor(i));
         const begun = await naive.begin(fixed.naive, token, lockTtlMs);
         if (begun.kind !== 'loaded') throw new Error('naive setup: busy');
         await naive.append(fixed.naive, exchangeFor(i), begun.hasRecord, now);
-        await local.begin(fixed.local, token, lockTtlMs);
-        await local.append(fixed.local, exchangeFor(i), { lockToken: token, fresh: false, now });
+        await storeOneTurn(local, fixed.local, exchangeFor(i));
       }
     }
     // Fresh ids are issued up front, so the HMAC of issuing one is not part of the measured turn.
@@ -434,19 +488,8 @@ async function memoryCases(options: BenchOptions, bridge: UpstashBridge, prefix:
       window === 0 ? freshIds[design][round]! : fixed[design];
     const expectedStatus = window === 0 ? 'new' : 'ok';
 
-    const storeTurn = (store: RedisMemoryStore | LocalMemoryStore, design: 'ours' | 'local') => async (i: number) => {
-      const id = session(design, i);
-      const token = randomUUID();
-      const begun = await store.begin(id, token, lockTtlMs);
-      if (begun.kind !== 'loaded' || !begun.locked || begun.memory.status !== expectedStatus) {
-        throw new Error(`${design}: unexpected begin result ${JSON.stringify(begun).slice(0, 200)}`);
-      }
-      if (begun.memory.messages.length !== window) {
-        throw new Error(`${design}: loaded ${begun.memory.messages.length} messages, expected ${window}`);
-      }
-      const stored = await store.append(id, exchangeFor(i + window / 2), { lockToken: token, fresh: false, now: new Date() });
-      if (stored.kind !== 'stored') throw new Error(`${design}: append answered ${stored.kind}`);
-    };
+    const storeTurn = (store: RedisMemoryStore | LocalMemoryStore, design: 'ours' | 'local') => (i: number) =>
+      storeOneTurn(store, session(design, i), exchangeFor(i + window / 2), { status: expectedStatus, window });
     const naiveTurn = async (i: number) => {
       const id = session('naive', i);
       const token = randomUUID();

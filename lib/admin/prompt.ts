@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { promptHash } from '@/lib/audit/store';
+import { promptHash } from '@/lib/audit/sink';
 import type { Database } from '@/lib/db/client';
 import { turns, type StoredPromptMessage } from '@/lib/db/schema';
 import { renderPromptForReview } from '@/lib/prompt/assemble';

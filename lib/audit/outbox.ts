@@ -1,81 +1,15 @@
-import { appendFile, mkdir, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { readdir, readFile, rename, unlink, appendFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Redis } from '@upstash/redis';
-import { createRestClient } from '@/lib/redis/client';
-import { turnRecordSchema, type TurnRecord } from '@/lib/audit/types';
+import { parseLegacyLine, streamFields, type AuditEntry, type ParsedEntry } from '@/lib/audit/types';
 
 /**
- * Where audit records wait while Postgres is unreachable. Records are applied idempotently, so an
- * outbox may hand one out twice (a crash mid-drain) but must never lose one.
+ * The last resort for audit entries: a JSON-lines file in the data folder, used when neither the
+ * audit stream (Redis) nor Postgres takes an entry. Appends are synchronous, so an entry is on disk
+ * before the customer sees the reply. Lines are parsed with the versioned envelope; the first
+ * release's plain records are still read.
  */
-export interface AuditOutbox {
-  readonly kind: 'redis' | 'file';
-  push(record: TurnRecord): Promise<void>;
-  /** Hands the oldest records to `apply`; those it applied are removed, the rest stay queued. */
-  drain(apply: (record: TurnRecord) => Promise<void>, limit: number): Promise<{ applied: number; remaining: number }>;
-  size(): Promise<number>;
-}
-
-function parseRecord(line: string): TurnRecord | null {
-  try {
-    const parsed = turnRecordSchema.safeParse(JSON.parse(line));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
-
-/** A Redis list (RPUSH at the tail, drained from the head under a short lock). */
-export class RedisAuditOutbox implements AuditOutbox {
-  readonly kind = 'redis' as const;
-  private readonly redis: Redis;
-  private readonly key: string;
-
-  constructor(options: { url: string; token: string; keyPrefix: string; timeoutMs: number }) {
-    this.redis = createRestClient({ url: options.url, token: options.token, timeoutMs: options.timeoutMs, retries: 1 });
-    this.key = `${options.keyPrefix}:v1:audit-outbox`;
-  }
-
-  async push(record: TurnRecord): Promise<void> {
-    await this.redis.rpush(this.key, JSON.stringify(record));
-  }
-
-  async size(): Promise<number> {
-    return this.redis.llen(this.key);
-  }
-
-  async drain(apply: (record: TurnRecord) => Promise<void>, limit: number) {
-    const lockKey = `${this.key}:drain-lock`;
-    const token = crypto.randomUUID();
-    if (!(await this.redis.set(lockKey, token, { nx: true, px: 60_000 }))) {
-      return { applied: 0, remaining: await this.size() };
-    }
-    let applied = 0;
-    try {
-      const batch = await this.redis.lrange<string>(this.key, 0, limit - 1);
-      for (const line of batch) {
-        const record = parseRecord(line);
-        // An unreadable entry cannot be applied; it is logged and dropped rather than block the queue.
-        if (record) await apply(record);
-        else console.error('[tether] audit outbox: dropping unreadable entry', line.slice(0, 200));
-        applied += 1;
-      }
-    } finally {
-      // Remove exactly the entries handled, even if a later one failed; pushes only grow the tail.
-      if (applied > 0) await this.redis.ltrim(this.key, applied, -1);
-      await this.redis.eval(
-        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-        [lockKey],
-        [token],
-      );
-    }
-    return { applied, remaining: await this.size() };
-  }
-}
-
-/** JSON lines in the data folder: the embedded default, and the last resort when Redis is down too. */
-export class FileAuditOutbox implements AuditOutbox {
-  readonly kind = 'file' as const;
+export class FileAuditOutbox {
   private readonly file: string;
   private draining: Promise<unknown> = Promise.resolve();
 
@@ -83,9 +17,9 @@ export class FileAuditOutbox implements AuditOutbox {
     this.file = path.join(dir, 'audit-outbox.jsonl');
   }
 
-  async push(record: TurnRecord): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    await appendFile(this.file, `${JSON.stringify(record)}\n`, 'utf8');
+  push(entry: AuditEntry): void {
+    mkdirSync(this.dir, { recursive: true });
+    appendFileSync(this.file, `${JSON.stringify(streamFields(entry))}\n`, 'utf8');
   }
 
   async size(): Promise<number> {
@@ -94,40 +28,39 @@ export class FileAuditOutbox implements AuditOutbox {
     return count;
   }
 
-  drain(apply: (record: TurnRecord) => Promise<void>, limit: number) {
-    const run = this.draining.then(() => this.drainOnce(apply, limit));
+  /**
+   * Hands queued lines to `handle` in order; the lines it handled (applied, or dead-lettered when
+   * unreadable) leave the file, the rest stay. One drain at a time per process.
+   */
+  drain(handle: (parsed: ParsedEntry[], lines: string[]) => Promise<number>, limit: number): Promise<{ handled: number; remaining: number }> {
+    const run = this.draining.then(() => this.drainOnce(handle, limit));
     this.draining = run.catch(() => undefined);
     return run;
   }
 
-  private async drainOnce(apply: (record: TurnRecord) => Promise<void>, limit: number) {
-    // Move the live file aside first, so pushes during the drain land in a new file.
+  private async drainOnce(handle: (parsed: ParsedEntry[], lines: string[]) => Promise<number>, limit: number) {
+    // Move the live file aside first, so appends during the drain land in a new file.
     try {
       await rename(this.file, path.join(this.dir, `audit-outbox.${Date.now()}.draining`));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    let applied = 0;
+    let handled = 0;
     for (const file of (await this.files()).filter((f) => f.endsWith('.draining'))) {
       const lines = await readLines(file);
+      const batch = lines.slice(0, Math.max(0, limit - handled));
       let done = 0;
       try {
-        for (const line of lines) {
-          if (applied >= limit) break;
-          const record = parseRecord(line);
-          if (record) await apply(record);
-          else console.error('[tether] audit outbox: dropping unreadable entry', line.slice(0, 200));
-          done += 1;
-          applied += 1;
-        }
+        if (batch.length > 0) done = await handle(batch.map(parseLegacyLine), batch);
+        handled += done;
       } finally {
-        // What was not applied goes back to the live file (order does not matter: records are idempotent).
+        // What was not handled goes back to the live file (entries are idempotent, order does not matter).
         const rest = lines.slice(done);
         if (rest.length > 0) await appendFile(this.file, rest.map((l) => `${l}\n`).join(''), 'utf8');
         await unlink(file);
       }
     }
-    return { applied, remaining: await this.size() };
+    return { handled, remaining: await this.size() };
   }
 
   private async files(): Promise<string[]> {

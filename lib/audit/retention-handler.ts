@@ -3,7 +3,7 @@ import { deleteAuditOlderThan, retentionCutoff } from '@/lib/audit/retention';
 import { ApiError, errorResponse } from '@/lib/errors';
 import type { Runtime } from '@/lib/runtime';
 
-function authorized(request: Request, secret: string): boolean {
+export function authorizedCron(request: Request, secret: string): boolean {
   const given = Buffer.from(request.headers.get('authorization') ?? '');
   const expected = Buffer.from(`Bearer ${secret}`);
   return given.length === expected.length && timingSafeEqual(given, expected);
@@ -14,7 +14,7 @@ export async function handleRetentionCron(request: Request, runtime: Runtime): P
   try {
     const { cronSecret, retentionDays } = runtime.config.audit;
     if (!cronSecret) throw new ApiError(404, 'not_found', 'Retention runs only when CRON_SECRET is set.');
-    if (!authorized(request, cronSecret)) throw new ApiError(401, 'unauthorized', 'A valid cron secret is required.');
+    if (!authorizedCron(request, cronSecret)) throw new ApiError(401, 'unauthorized', 'A valid cron secret is required.');
     if (retentionDays === undefined) {
       return Response.json({ skipped: true, reason: 'AUDIT_RETENTION_DAYS is not set: audit data is kept.' });
     }

@@ -2,10 +2,16 @@ import { z } from 'zod';
 import { MEMORY_STATUSES, TURN_STATUSES } from '@/lib/db/schema';
 
 /**
- * One turn as the audit trail records it. The same shape is written twice (when the turn starts,
- * status `pending`, and when it ends), goes through the outbox as JSON when Postgres is down, and is
- * applied idempotently on its audit id, so replays and out-of-order arrivals are harmless.
+ * One turn as the audit trail records it, and the envelope it travels in. A turn produces a
+ * `pending` entry when it begins and a `final` entry when it ends (or a `void` one when the attempt
+ * turned out to be a resend of a message already answered). Entries are applied idempotently on the
+ * audit id, in any order: a final entry always wins over a pending one.
+ *
+ * The version is part of every entry. A drainer that meets a version it cannot read moves the
+ * entry to the dead-letter list with the reason: nothing is ever dropped.
  */
+export const AUDIT_RECORD_VERSION = 2;
+
 export const turnRecordSchema = z.object({
   auditId: z.uuid(),
   sessionId: z.string().min(1),
@@ -33,3 +39,88 @@ export const turnRecordSchema = z.object({
 });
 
 export type TurnRecord = z.infer<typeof turnRecordSchema>;
+
+export type AuditEntryKind = 'pending' | 'final' | 'void';
+
+export interface TurnEntry {
+  kind: 'pending' | 'final';
+  /** The conversation's own turn number; null when it could not be given (Redis was down): Postgres places it. */
+  seq: number | null;
+  record: TurnRecord;
+}
+
+export interface VoidEntry {
+  kind: 'void';
+  seq: number | null;
+  record: { auditId: string; sessionId: string };
+}
+
+export type AuditEntry = TurnEntry | VoidEntry;
+
+/** How a turn ended, as memory records it when it stores no exchange. */
+export type EndEntry = (TurnEntry & { kind: 'final' }) | VoidEntry;
+
+const voidRecordSchema = z.object({ auditId: z.uuid(), sessionId: z.string().min(1) });
+
+export type ParsedEntry = { ok: true; entry: AuditEntry } | { ok: false; reason: string };
+
+/** Reads one stream entry's fields (v, k, s, r). Never throws: an unreadable entry says why. */
+export function parseStreamEntry(fields: Record<string, string>): ParsedEntry {
+  const version = Number(fields.v);
+  if (version !== AUDIT_RECORD_VERSION) {
+    return { ok: false, reason: `unknown record version ${JSON.stringify(fields.v ?? null)}` };
+  }
+  const kind = fields.k;
+  if (kind !== 'pending' && kind !== 'final' && kind !== 'void') {
+    return { ok: false, reason: `unknown entry kind ${JSON.stringify(kind ?? null)}` };
+  }
+  const seq = fields.s === undefined || fields.s === '' ? null : Number(fields.s);
+  if (seq !== null && (!Number.isInteger(seq) || seq < 1)) return { ok: false, reason: `bad turn number ${fields.s}` };
+  let json: unknown;
+  try {
+    json = JSON.parse(fields.r ?? '');
+  } catch {
+    return { ok: false, reason: 'record is not JSON' };
+  }
+  if (kind === 'void') {
+    const parsed = voidRecordSchema.safeParse(json);
+    return parsed.success ? { ok: true, entry: { kind, seq, record: parsed.data } } : invalid(parsed.error);
+  }
+  const parsed = turnRecordSchema.safeParse(json);
+  return parsed.success ? { ok: true, entry: { kind, seq, record: parsed.data } } : invalid(parsed.error);
+}
+
+function invalid(error: z.ZodError): ParsedEntry {
+  const issue = error.issues[0];
+  return { ok: false, reason: `invalid record: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown'}` };
+}
+
+/** The fields of a stream entry for one audit entry (the inverse of parseStreamEntry). */
+export function streamFields(entry: AuditEntry): { v: string; k: AuditEntryKind; s: string; r: string } {
+  return {
+    v: String(AUDIT_RECORD_VERSION),
+    k: entry.kind,
+    s: entry.seq === null ? '' : String(entry.seq),
+    r: JSON.stringify(entry.record),
+  };
+}
+
+/**
+ * A line of the first release's outboxes (a v1 turn record, no envelope): still applied, so an
+ * upgrade loses nothing that the previous release queued. It carries no turn number.
+ */
+export function parseLegacyLine(line: string): ParsedEntry {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    return { ok: false, reason: 'legacy outbox line is not JSON' };
+  }
+  if (json && typeof json === 'object' && 'v' in json && 'r' in json) {
+    return parseStreamEntry(json as Record<string, string>);
+  }
+  const parsed = turnRecordSchema.safeParse(json);
+  if (!parsed.success) return invalid(parsed.error);
+  const kind = parsed.data.status === 'pending' ? 'pending' : 'final';
+  return { ok: true, entry: { kind, seq: null, record: parsed.data } };
+}

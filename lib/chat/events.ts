@@ -25,6 +25,10 @@ export interface DoneEvent {
   reply: string;
   /** False when the reply could not be saved to memory (the next turn will not see it). */
   remembered: boolean;
+  /** The customer stopped the reply: `reply` is what had arrived by then (audited as `aborted`). */
+  stopped?: boolean;
+  /** This message had been answered already (a resend): `reply` is that answer, not a new one. */
+  replay?: boolean;
 }
 
 export interface ErrorEvent {
@@ -46,6 +50,7 @@ export interface ChatJsonResponse {
   notice: string | null;
   replay: boolean;
   remembered: boolean;
+  stopped?: boolean;
 }
 
 /** One remembered message, as `GET /api/session/{id}/messages` returns it. */
@@ -54,6 +59,8 @@ export interface RememberedMessage {
   text: string;
   at: string;
   auditId: string;
+  /** An assistant reply the customer stopped: what had arrived by then. */
+  stopped?: boolean;
 }
 
 export interface MessagesResponse {

@@ -21,7 +21,8 @@ export async function handleChat(request: Request, runtime: Runtime, defer: Turn
     });
     const deps = turnDeps(runtime, defer);
     const turn = await startTurn({ ...input, client: clientInfo(request, config.audit.ipSalt) }, deps);
-    defer(runtime.audit.drainIfDue());
+    // Serverless instances run no drain loop: each turn moves the audit along after its response.
+    if (config.serverless) defer(runtime.drainer.drainOnce(2));
     return wantsJson(request) ? await jsonAnswer(turn.run) : streamAnswer(turn.run, defer);
   } catch (error) {
     return errorResponse(error);
@@ -40,7 +41,11 @@ async function jsonAnswer(run: Run): Promise<Response> {
   let failure: { code: string; message: string } | null = null;
   await run((event) => {
     if (event.event === 'meta') Object.assign(answer, event.data);
-    else if (event.event === 'done') Object.assign(answer, { reply: event.data.reply, remembered: event.data.remembered });
+    else if (event.event === 'done') {
+      Object.assign(answer, { auditId: event.data.auditId, reply: event.data.reply, remembered: event.data.remembered });
+      if (event.data.replay) answer.replay = true;
+      if (event.data.stopped) answer.stopped = true;
+    }
     else if (event.event === 'error') failure = event.data;
   });
   if (failure) {

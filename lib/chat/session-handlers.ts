@@ -1,14 +1,21 @@
+import { z } from 'zod';
 import type { MessagesResponse } from '@/lib/chat/events';
-import { assertIssuedSessionId } from '@/lib/chat/request';
+import { assertIssuedSessionId, readJsonBody } from '@/lib/chat/request';
 import { noticeFor } from '@/lib/chat/turn';
-import { errorResponse } from '@/lib/errors';
+import { ApiError, errorResponse } from '@/lib/errors';
 import type { Runtime } from '@/lib/runtime';
 import { issueSessionId } from '@/lib/session-id';
 
-/** POST /api/session: a fresh, signed id. Nothing is stored until the first message. */
-export function handleCreateSession(runtime: Runtime, now = new Date()): Response {
+/**
+ * POST /api/session: a fresh, signed id. Memory notes that the id is new (so its first message needs
+ * no durable lookup); if memory is down the id is still issued: the first turn asks the audit instead.
+ */
+export async function handleCreateSession(runtime: Runtime, now = new Date()): Promise<Response> {
   const { config } = runtime;
   const sessionId = issueSessionId(config.sessionSecret);
+  await runtime.memory.register(sessionId).catch((error: unknown) => {
+    console.warn('[tether] new session not registered in memory:', error instanceof Error ? error.message : error);
+  });
   const expiresAt = new Date(now.getTime() + config.memory.ttlSeconds * 1000).toISOString();
   return Response.json({ sessionId, expiresAt }, { status: 201, headers: { 'cache-control': 'no-store' } });
 }
@@ -22,9 +29,37 @@ export async function handleListMessages(sessionId: string, runtime: Runtime): P
       sessionId,
       memory: memory.status,
       notice: noticeFor(memory.status),
-      messages: memory.messages.map(({ role, text, at, auditId }) => ({ role, text, at, auditId })),
+      messages: memory.messages.map(({ role, text, at, auditId, stopped }) => ({ role, text, at, auditId, ...(stopped ? { stopped } : {}) })),
     };
     return Response.json(body, { headers: { 'cache-control': 'no-store' } });
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
+
+const stopRequestSchema = z.strictObject({ sessionId: z.string().max(200), auditId: z.uuid() });
+
+/**
+ * POST /api/chat/stop {sessionId, auditId}: the customer stops a reply that is streaming. The reply
+ * so far is kept and the turn is audited as `aborted`. Reaches the turn at once when it runs in this
+ * process, else through memory (the running turn reads it when it renews its lease, within ~1 s).
+ */
+export async function handleStop(request: Request, runtime: Runtime): Promise<Response> {
+  try {
+    const body = await readJsonBody(request, 1024);
+    const parsed = stopRequestSchema.safeParse(body);
+    if (!parsed.success) {
+      const unknown = parsed.error.issues.some((issue) => issue.code === 'unrecognized_keys');
+      throw new ApiError(
+        400,
+        unknown ? 'unknown_field' : 'invalid_request',
+        'Expected {"sessionId": string, "auditId": string} and nothing else.',
+      );
+    }
+    const { sessionId, auditId } = parsed.data;
+    assertIssuedSessionId(sessionId, runtime.config.sessionSecret);
+    if (!runtime.stops.stop(auditId, sessionId)) await runtime.memory.requestStop(sessionId, auditId);
+    return Response.json({ stopping: true }, { status: 202, headers: { 'cache-control': 'no-store' } });
   } catch (error) {
     return errorResponse(error);
   }

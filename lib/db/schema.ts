@@ -21,7 +21,7 @@ import {
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 export const MEMORY_STATUSES = ['ok', 'new', 'expired', 'unavailable'] as const;
-export const TURN_STATUSES = ['pending', 'ok', 'model_error', 'aborted'] as const;
+export const TURN_STATUSES = ['pending', 'ok', 'model_error', 'aborted', 'abandoned'] as const;
 export type TurnStatus = (typeof TURN_STATUSES)[number];
 
 export interface StoredPromptMessage {
@@ -36,6 +36,8 @@ export const sessions = pgTable(
   'sessions',
   {
     id: text('id').primaryKey(),
+    /** The non-secret name of the conversation (lib/session-ref.ts): what staff see instead of the id. */
+    ref: text('ref'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true, mode: 'date' }).notNull(),
     turnCount: integer('turn_count').notNull().default(0),
@@ -44,6 +46,8 @@ export const sessions = pgTable(
     /** Turns whose memory was expired or unavailable: the admin filters on "had a fallback". */
     memoryFallbacks: integer('memory_fallbacks').notNull().default(0),
     errorCount: integer('error_count').notNull().default(0),
+    /** The highest turn number applied so far: later arrivals of earlier turns do not change the preview. */
+    lastSeq: integer('last_seq').notNull().default(0),
     lastUserText: text('last_user_text'),
     userAgent: text('user_agent'),
     /** Salted SHA-256 of the client IP: lets a reviewer link sessions without keeping the address. */
@@ -52,6 +56,7 @@ export const sessions = pgTable(
   },
   (t) => [
     index('sessions_last_activity_idx').on(t.lastActivityAt.desc(), t.id.desc()),
+    uniqueIndex('sessions_ref_uq').on(t.ref),
     check('sessions_first_memory_status_check', inList('first_memory_status', MEMORY_STATUSES)),
     check('sessions_last_memory_status_check', inList('last_memory_status', MEMORY_STATUSES)),
   ],
@@ -64,7 +69,13 @@ export const turns = pgTable(
     sessionId: text('session_id')
       .notNull()
       .references(() => sessions.id, { onDelete: 'cascade' }),
+    /** The conversation's own turn number, given by memory when the turn began: the order the customer typed. */
     seq: integer('seq').notNull(),
+    /**
+     * 0 for every turn numbered by memory. A turn written while memory was unreachable has no number of
+     * its own and is placed right after the latest numbered one: same seq, minor 1, 2, …
+     */
+    seqMinor: integer('seq_minor').notNull().default(0),
     /** The client's idempotency key for this message, when it sent one. */
     messageId: text('message_id'),
     userText: text('user_text').notNull(),
@@ -91,7 +102,9 @@ export const turns = pgTable(
     ),
   },
   (t) => [
-    uniqueIndex('turns_session_seq_uq').on(t.sessionId, t.seq),
+    uniqueIndex('turns_session_seq_uq').on(t.sessionId, t.seq, t.seqMinor),
+    // A resend (same client message id) is one turn, whatever reached the audit twice.
+    uniqueIndex('turns_session_message_uq').on(t.sessionId, t.messageId).where(sql`message_id is not null`),
     index('turns_status_idx').on(t.status, t.createdAt),
     index('turns_memory_status_idx').on(t.memoryStatus, t.createdAt),
     index('turns_created_at_idx').on(t.createdAt),
@@ -101,6 +114,7 @@ export const turns = pgTable(
     check('turns_status_check', inList('status', TURN_STATUSES)),
     check('turns_memory_status_check', inList('memory_status', MEMORY_STATUSES)),
     check('turns_seq_positive', sql`seq > 0`),
+    check('turns_seq_minor_nonnegative', sql`seq_minor >= 0`),
   ],
 );
 
@@ -227,3 +241,24 @@ export type AgentRow = typeof agents.$inferSelect;
 export type FlagRow = typeof flags.$inferSelect;
 export type NoteRow = typeof notes.$inferSelect;
 export type AccessLogRow = typeof accessLog.$inferSelect;
+
+/**
+ * Audit entries the drainer could not apply (an unknown record version, a record Postgres refused),
+ * kept with the reason instead of being dropped; counted in /api/health, listed for admins.
+ */
+export const auditDeadLetters = pgTable(
+  'audit_dead_letters',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** Where it came from: the Redis stream (with its entry id), the outbox file, the first release's outbox. */
+    source: text('source').notNull(),
+    reason: text('reason').notNull(),
+    /** The entry exactly as it was read. */
+    payload: text('payload').notNull(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('audit_dead_letters_open_idx').on(t.at).where(sql`resolved_at is null`)],
+);
+
+export type AuditDeadLetterRow = typeof auditDeadLetters.$inferSelect;

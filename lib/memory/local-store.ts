@@ -1,49 +1,93 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { AuditEntry } from '@/lib/audit/types';
 import {
   applyCaps,
+  COUNTER_TTL_SECONDS,
+  findReplay,
+  ISSUED_COUNTER_TTL_SECONDS,
+  memoryMessageSchema,
   RATE_WINDOW_MS,
-  SEEN_MARKER_TTL_SECONDS,
-  type AppendOptions,
-  type AppendResult,
+  statusOfEmpty,
+  type BeginRequest,
   type BeginResult,
-  type Exchange,
+  type CommitRequest,
+  type CommitResult,
+  type LeaseState,
   type LoadedMemory,
   type MemoryCaps,
-  type MemoryMessage,
   type MemoryStore,
+  type RecordRequest,
+  type RecordResult,
 } from '@/lib/memory/types';
 
-interface LocalRecord {
-  createdAt: string;
-  lastActivityAt: string;
-  seq: number;
-  messages: MemoryMessage[];
-  summary: string | null;
-  expiresAt: number;
+/** Where the embedded store hands each turn's audit entry: straight to the embedded database. */
+export interface LocalAuditSink {
+  /** Never throws: a write that fails is kept in the outbox file. */
+  write(entry: AuditEntry): Promise<void>;
 }
 
+export interface LocalStoreOptions {
+  /** Folder that keeps conversations across restarts (the data folder); none: this process only. */
+  dir?: string;
+  clock?: () => number;
+}
+
+const sessionFileSchema = z.object({
+  sessionId: z.string(),
+  record: z
+    .object({
+      createdAt: z.string(),
+      lastActivityAt: z.string(),
+      messages: z.array(memoryMessageSchema),
+      summary: z.string().nullable(),
+      expiresAt: z.number(),
+    })
+    .nullable(),
+  counter: z.object({ seq: z.number().int(), kept: z.number().int(), expiresAt: z.number() }).nullable(),
+});
+
+type SessionState = z.infer<typeof sessionFileSchema>;
+
 /**
- * The embedded default: the same rules as the Redis store (TTL, caps, one lock per session,
- * all-or-nothing append) in this process's memory. Single-process only, so for `npm run dev`
- * and tests, never for a multi-instance deployment.
+ * The embedded default: the same rules as the Redis store (TTL, caps, one lease per conversation,
+ * turn counter, all-or-nothing commit, replays) in this process, each conversation also written to
+ * a file under the data folder so `npm run dev` keeps it across a restart. Audit entries go
+ * straight to the embedded database. One process only: never for a multi-instance deployment.
  */
 export class LocalMemoryStore implements MemoryStore {
   readonly kind = 'local' as const;
-  private readonly records = new Map<string, LocalRecord>();
-  private readonly seen = new Map<string, number>();
-  private readonly locks = new Map<string, { token: string; expiresAt: number }>();
+  private readonly states = new Map<string, SessionState>();
+  private readonly leases = new Map<string, { token: string; expiresAt: number }>();
   private readonly rates = new Map<string, { started: number; resetAt: number }>();
+  private readonly stops = new Map<string, string>();
+  private readonly clock: () => number;
   private nextSweepAt = 0;
 
   constructor(
     private readonly caps: MemoryCaps,
-    private readonly clock: () => number = Date.now,
-  ) {}
+    private readonly sink: LocalAuditSink,
+    private readonly options: LocalStoreOptions = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
+    if (options.dir) mkdirSync(options.dir, { recursive: true });
+  }
 
-  async begin(sessionId: string, lockToken: string, lockTtlMs: number): Promise<BeginResult> {
+  async begin(request: BeginRequest): Promise<BeginResult> {
     const now = this.clock();
     this.sweep(now);
-    const holder = this.liveLock(sessionId, now);
-    if (holder) return { kind: 'busy' };
+    const { sessionId, auditId } = request;
+    const holder = this.liveLease(sessionId, now);
+    if (holder && holder.token !== auditId) return { kind: 'busy' };
+    const state = this.state(sessionId, now);
+    const replay = findReplay(state.record?.messages ?? [], request.messageId);
+    if (replay) return { kind: 'replay', replay };
+    if (!state.counter) {
+      if (!request.seed) return { kind: 'unseeded' };
+      state.counter = { seq: request.seed.seq, kept: request.seed.kept, expiresAt: 0 };
+    }
     const limit = this.caps.turnsPerMinute ?? 0;
     if (limit > 0) {
       let window = this.rates.get(sessionId);
@@ -54,100 +98,206 @@ export class LocalMemoryStore implements MemoryStore {
       window.started += 1;
       if (window.started > limit) return { kind: 'rate_limited', retryAfterMs: window.resetAt - now };
     }
-    this.locks.set(sessionId, { token: lockToken, expiresAt: now + lockTtlMs });
-    return { kind: 'loaded', memory: this.load(sessionId, now), locked: true };
+    state.counter.seq += 1;
+    state.counter.expiresAt = now + COUNTER_TTL_SECONDS * 1000;
+    const seq = state.counter.seq;
+    this.leases.set(sessionId, { token: auditId, expiresAt: now + request.leaseMs });
+    this.save(state);
+    await this.sink.write({ kind: 'pending', seq, record: request.pending });
+    return { kind: 'begun', seq, memory: this.load(state) };
   }
 
-  async read(sessionId: string): Promise<LoadedMemory> {
-    return this.load(sessionId, this.clock());
-  }
-
-  async append(sessionId: string, exchange: Exchange, options: AppendOptions): Promise<AppendResult> {
+  async commit(request: CommitRequest): Promise<CommitResult> {
     const now = this.clock();
-    const holder = this.liveLock(sessionId, now);
-    if (holder && holder.token !== options.lockToken) return { kind: 'locked' };
-
-    const existing = options.fresh ? undefined : this.liveRecord(sessionId, now);
-    const at = options.now.toISOString();
-    const { kept, evicted } = applyCaps([...(existing?.messages ?? []), exchange.user, exchange.assistant], this.caps);
-    const seq = (existing?.seq ?? 0) + 1;
-    this.records.set(sessionId, {
+    const { sessionId, auditId } = request;
+    const holder = this.liveLease(sessionId, now);
+    if (holder && holder.token !== auditId) return { kind: 'locked' };
+    const state = this.state(sessionId, now);
+    if (request.seq === null && !state.counter && !request.seed) return { kind: 'unseeded' };
+    const existing = request.fresh ? null : state.record;
+    const replay = findReplay(existing?.messages ?? [], request.exchange.user.messageId ?? null);
+    if (replay) {
+      if (holder) this.leases.delete(sessionId);
+      return { kind: 'duplicate', replay };
+    }
+    const at = request.now.toISOString();
+    const { kept, evicted } = applyCaps(
+      [...(existing?.messages ?? []), request.exchange.user, request.exchange.assistant],
+      this.caps,
+    );
+    state.record = {
       createdAt: existing?.createdAt ?? at,
       lastActivityAt: at,
-      seq,
       messages: kept,
       summary: existing?.summary ?? null,
       expiresAt: now + this.caps.ttlSeconds * 1000,
-    });
-    this.seen.set(sessionId, now + SEEN_MARKER_TTL_SECONDS * 1000);
-    this.locks.delete(sessionId);
+    };
+    const counter = (state.counter ??= { seq: request.seed?.seq ?? 0, kept: request.seed?.kept ?? 0, expiresAt: 0 });
+    const seq = request.seq ?? (counter.seq += 1);
+    // The counter may have been removed mid-turn (an admin delete): never fall behind a number handed out.
+    counter.seq = Math.max(counter.seq, seq);
+    counter.kept += 1;
+    counter.expiresAt = now + COUNTER_TTL_SECONDS * 1000;
+    this.leases.delete(sessionId);
+    this.save(state);
+    await this.sink.write({ kind: 'final', seq, record: request.final });
     return { kind: 'stored', seq, evicted };
   }
 
-  async release(sessionId: string, lockToken: string): Promise<void> {
-    if (this.locks.get(sessionId)?.token === lockToken) this.locks.delete(sessionId);
+  async record(request: RecordRequest): Promise<RecordResult> {
+    const now = this.clock();
+    const { sessionId, auditId } = request;
+    const state = this.state(sessionId, now);
+    let seq = request.seq;
+    if (seq === null) {
+      if (!state.counter && !request.seed) return { kind: 'unseeded' };
+      state.counter ??= { seq: request.seed?.seq ?? 0, kept: request.seed?.kept ?? 0, expiresAt: 0 };
+      seq = state.counter.seq += 1;
+      state.counter.expiresAt = now + COUNTER_TTL_SECONDS * 1000;
+      this.save(state);
+    }
+    if (this.leases.get(sessionId)?.token === auditId) this.leases.delete(sessionId);
+    await this.sink.write({ ...request.entry, seq });
+    return { kind: 'recorded', seq };
+  }
+
+  async renew(sessionId: string, auditId: string, leaseMs: number): Promise<LeaseState> {
+    const now = this.clock();
+    const holder = this.liveLease(sessionId, now);
+    if (holder?.token !== auditId) return 'lost';
+    holder.expiresAt = now + leaseMs;
+    return this.stops.get(sessionId) === auditId ? 'stop' : 'held';
+  }
+
+  async requestStop(sessionId: string, auditId: string): Promise<void> {
+    this.stops.set(sessionId, auditId);
+  }
+
+  async read(sessionId: string): Promise<LoadedMemory> {
+    return this.load(this.state(sessionId, this.clock()));
+  }
+
+  async register(sessionId: string): Promise<void> {
+    const now = this.clock();
+    const state = this.state(sessionId, now);
+    if (state.counter) return;
+    state.counter = { seq: 0, kept: 0, expiresAt: now + ISSUED_COUNTER_TTL_SECONDS * 1000 };
+    this.save(state);
   }
 
   async saveSummary(sessionId: string, summary: string): Promise<void> {
-    const record = this.liveRecord(sessionId, this.clock());
-    if (record) record.summary = summary;
+    const state = this.state(sessionId, this.clock());
+    if (!state.record) return;
+    state.record.summary = summary;
+    this.save(state);
   }
 
   async remove(sessionId: string): Promise<void> {
-    this.records.delete(sessionId);
-    this.seen.delete(sessionId);
-    this.locks.delete(sessionId);
+    this.states.delete(sessionId);
+    this.leases.delete(sessionId);
     this.rates.delete(sessionId);
+    this.stops.delete(sessionId);
+    if (this.options.dir) rmSync(this.file(sessionId), { force: true });
   }
 
-  /** Remaining time to live in ms, or -2 when the record is gone (mirrors Redis PTTL). */
+  /** Which of these turns still hold their conversation's lease (the drainer's abandon check). */
+  async leasesHeld(turns: { sessionId: string; auditId: string }[]): Promise<Set<string>> {
+    const now = this.clock();
+    return new Set(turns.filter((turn) => this.liveLease(turn.sessionId, now)?.token === turn.auditId).map((turn) => turn.auditId));
+  }
+
+  /** Remaining time to live of the window in ms, or -2 when there is none (mirrors Redis PTTL). */
   pttl(sessionId: string): number {
     const now = this.clock();
-    const record = this.liveRecord(sessionId, now);
+    const record = this.state(sessionId, now).record;
     return record ? record.expiresAt - now : -2;
   }
 
-  /** Expired entries would otherwise stay in memory until their session came back. */
-  private sweep(now: number): void {
-    if (now < this.nextSweepAt) return;
-    this.nextSweepAt = now + 60_000;
-    for (const [id, record] of this.records) if (record.expiresAt <= now) this.records.delete(id);
-    for (const [id, until] of this.seen) if (until <= now) this.seen.delete(id);
-    for (const [id, lock] of this.locks) if (lock.expiresAt <= now) this.locks.delete(id);
-    for (const [id, window] of this.rates) if (window.resetAt <= now) this.rates.delete(id);
-  }
-
-  private load(sessionId: string, now: number): LoadedMemory {
-    const record = this.liveRecord(sessionId, now);
-    if (record) {
+  private load(state: SessionState): LoadedMemory {
+    const record = state.record;
+    if (record && record.messages.length > 0) {
       return {
         status: 'ok',
         messages: record.messages.map((m) => ({ ...m })),
         summary: record.summary,
-        seq: record.seq,
         createdAt: record.createdAt,
       };
     }
-    const seenUntil = this.seen.get(sessionId);
-    const status = seenUntil !== undefined && seenUntil > now ? 'expired' : 'new';
-    return { status, messages: [], summary: null, seq: 0, createdAt: null };
+    return { status: statusOfEmpty(state.counter?.kept ?? 0), messages: [], summary: null, createdAt: null };
   }
 
-  private liveRecord(sessionId: string, now: number): LocalRecord | undefined {
-    const record = this.records.get(sessionId);
-    if (record && record.expiresAt <= now) {
-      this.records.delete(sessionId);
-      return undefined;
+  /** The live state of a conversation: from this process, else from its file; expired parts dropped. */
+  private state(sessionId: string, now: number): SessionState {
+    let state = this.states.get(sessionId);
+    if (!state) {
+      state = this.readFile(sessionId) ?? { sessionId, record: null, counter: null };
+      this.states.set(sessionId, state);
     }
-    return record;
+    if (state.record && state.record.expiresAt <= now) state.record = null;
+    if (state.counter && state.counter.expiresAt > 0 && state.counter.expiresAt <= now) state.counter = null;
+    return state;
   }
 
-  private liveLock(sessionId: string, now: number) {
-    const lock = this.locks.get(sessionId);
-    if (lock && lock.expiresAt <= now) {
-      this.locks.delete(sessionId);
+  private liveLease(sessionId: string, now: number) {
+    const lease = this.leases.get(sessionId);
+    if (lease && lease.expiresAt <= now) {
+      this.leases.delete(sessionId);
       return undefined;
     }
-    return lock;
+    return lease;
+  }
+
+  private file(sessionId: string): string {
+    const name = createHash('sha256').update(sessionId).digest('hex').slice(0, 40);
+    return path.join(this.options.dir!, `${name}.json`);
+  }
+
+  private readFile(sessionId: string): SessionState | null {
+    if (!this.options.dir) return null;
+    try {
+      const parsed = sessionFileSchema.safeParse(JSON.parse(readFileSync(this.file(sessionId), 'utf8')));
+      return parsed.success && parsed.data.sessionId === sessionId ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Written whole and renamed into place, so a crash leaves the old file or the new one. */
+  private save(state: SessionState): void {
+    if (!this.options.dir) return;
+    const file = this.file(state.sessionId);
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(state));
+    renameSync(temp, file);
+  }
+
+  /** Expired conversations would otherwise stay in memory (and on disk) until they came back. */
+  private sweep(now: number): void {
+    if (now < this.nextSweepAt) return;
+    this.nextSweepAt = now + 60_000;
+    for (const [id, lease] of this.leases) if (lease.expiresAt <= now) this.leases.delete(id);
+    for (const [id, window] of this.rates) if (window.resetAt <= now) this.rates.delete(id);
+    for (const [id, state] of this.states) {
+      const gone = (!state.record || state.record.expiresAt <= now) && (!state.counter || (state.counter.expiresAt > 0 && state.counter.expiresAt <= now));
+      if (gone) this.states.delete(id);
+    }
+    if (this.options.dir) this.sweepFiles(now);
+  }
+
+  private sweepFiles(now: number): void {
+    for (const name of readdirSync(this.options.dir!)) {
+      if (!name.endsWith('.json')) continue;
+      const file = path.join(this.options.dir!, name);
+      try {
+        const state = sessionFileSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+        const counterAlive = state.counter && state.counter.expiresAt > now;
+        const recordAlive = state.record && state.record.expiresAt > now;
+        if (!counterAlive && !recordAlive) rmSync(file, { force: true });
+      } catch {
+        // A file we cannot read holds nothing we could serve.
+        rmSync(file, { force: true });
+      }
+    }
   }
 }
+

@@ -1,244 +1,262 @@
 import type { Redis } from '@upstash/redis';
 import { z } from 'zod';
-import { createRestClient } from '@/lib/redis/client';
+import { AUDIT_RECORD_VERSION } from '@/lib/audit/types';
+import { auditKeys, MEMORY_LAYOUT_VERSION, sessionKeys, type SessionKeys } from '@/lib/memory/keys';
+import { BEGIN_TURN_SCRIPT } from '@/lib/memory/scripts/begin-turn';
+import { COMMIT_TURN_SCRIPT } from '@/lib/memory/scripts/commit-turn';
+import { READ_SESSION_SCRIPT, REGISTER_SESSION_SCRIPT, SAVE_SUMMARY_SCRIPT } from '@/lib/memory/scripts/read-session';
+import { RECORD_TURN_SCRIPT } from '@/lib/memory/scripts/record-turn';
+import { RENEW_LEASE_SCRIPT } from '@/lib/memory/scripts/renew-lease';
 import {
-  MEMORY_LAYOUT_VERSION,
-  RATE_WINDOW_MS,
-  SEEN_MARKER_TTL_SECONDS,
+  COUNTER_TTL_SECONDS,
+  ISSUED_COUNTER_TTL_SECONDS,
   memoryMessageSchema,
+  RATE_WINDOW_MS,
+  statusOfEmpty,
   unavailable,
-  type AppendOptions,
-  type AppendResult,
+  type BeginRequest,
   type BeginResult,
-  type Exchange,
+  type CommitRequest,
+  type CommitResult,
+  type LeaseState,
   type LoadedMemory,
   type MemoryCaps,
   type MemoryMessage,
   type MemoryStore,
+  type RecordRequest,
+  type RecordResult,
+  type Replay,
 } from '@/lib/memory/types';
+import { classifyMemoryError } from '@/lib/memory/errors';
+import { defineScript, type RedisScript } from '@/lib/redis/script';
+import { sessionRef } from '@/lib/session-ref';
 
 /**
- * Session memory in Redis over Upstash's REST protocol. Layout (docs/memory.md):
- *   {prefix}:v1:session:{<id>}            hash: v, createdAt, lastActivityAt, seq, summary
- *   {prefix}:v1:session:{<id>}:messages   list: one JSON message per entry, oldest first
- *   {prefix}:v1:session:{<id>}:lock       string: the token of the turn in progress (PX)
- *   {prefix}:v1:session:{<id>}:seen       string: marks that the session once had memory (30 days)
- *   {prefix}:v1:session:{<id>}:rate       string: turns started in the current minute (rate limit)
- * The braces are a hash tag, so all four keys of a session share a cluster slot and one script can
- * touch them. A turn costs exactly two round trips: LOAD_SCRIPT (load + lock) and APPEND_SCRIPT.
+ * Session memory in Redis over Upstash's REST protocol (layout: lib/memory/keys.ts, rules:
+ * docs/memory.md). Every change to a conversation is one Lua script that also appends the turn's
+ * audit entry to the audit stream, so a remembered exchange and its audit record cannot be
+ * separated by a crash. A turn costs two round trips: begin and commit (or record).
  */
 
-// A turn counts against the rate limit only once it holds the lock, so waiting for a busy session is free.
-const LOAD_SCRIPT = `
-local locked = 0
-if ARGV[1] ~= '' then
-  if redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2]) then locked = 1 else return {'busy'} end
-  local limit = tonumber(ARGV[3])
-  if limit > 0 then
-    local started = redis.call('INCR', KEYS[5])
-    if started == 1 then redis.call('PEXPIRE', KEYS[5], ARGV[4]) end
-    if started > limit then
-      redis.call('DEL', KEYS[3])
-      return {'rate_limited', redis.call('PTTL', KEYS[5])}
-    end
-  end
-end
-return {'loaded', locked, redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1), redis.call('EXISTS', KEYS[4])}
-`;
-
-// Mirrors applyCaps() in types.ts: oldest exchange first, until both caps hold.
-const APPEND_SCRIPT = `
-local holder = redis.call('GET', KEYS[3])
-if holder and holder ~= ARGV[1] then return {'locked'} end
-if ARGV[9] == '1' or redis.call('HGET', KEYS[1], 'v') ~= ARGV[10] then
-  redis.call('DEL', KEYS[1], KEYS[2])
-end
-redis.call('RPUSH', KEYS[2], ARGV[2], ARGV[3])
-local items = redis.call('LRANGE', KEYS[2], 0, -1)
-local tokens = {}
-local total = 0
-for i, item in ipairs(items) do
-  local ok, decoded = pcall(cjson.decode, item)
-  local t = 0
-  if ok and type(decoded) == 'table' then t = tonumber(decoded['tokens']) or 0 end
-  tokens[i] = t
-  total = total + t
-end
-local n = #items
-local maxMessages = tonumber(ARGV[5])
-local maxTokens = tonumber(ARGV[6])
-local start = 1
-while start <= n and ((n - start + 1) > maxMessages or total > maxTokens) do
-  local drop = math.min(2, n - start + 1)
-  for i = start, start + drop - 1 do total = total - tokens[i] end
-  start = start + drop
-end
-local evicted = {}
-if start > 1 then
-  for i = 1, start - 1 do evicted[i] = items[i] end
-  redis.call('LTRIM', KEYS[2], start - 1, -1)
-end
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], 'v', ARGV[10], 'createdAt', ARGV[4], 'seq', 0)
-end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('HSET', KEYS[1], 'lastActivityAt', ARGV[4])
-redis.call('EXPIRE', KEYS[1], ARGV[7])
-redis.call('EXPIRE', KEYS[2], ARGV[7])
-redis.call('SET', KEYS[4], '1', 'EX', ARGV[8])
-if holder then redis.call('DEL', KEYS[3]) end
-return {'stored', seq, evicted}
-`;
-
-const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
-const SUMMARY_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HSET', KEYS[1], 'summary', ARGV[1]) end
-return 0
-`;
+const STOP_REQUEST_TTL_MS = 60_000;
 
 const metaSchema = z.object({
   v: z.literal(String(MEMORY_LAYOUT_VERSION)),
   createdAt: z.iso.datetime(),
   lastActivityAt: z.iso.datetime(),
-  seq: z.coerce.number().int().nonnegative(),
   summary: z.string().optional(),
 });
 
-const loadReplySchema = z.union([
+const count = z.coerce.number().int().nonnegative();
+const beginReplySchema = z.union([
   z.tuple([z.literal('busy')]),
+  z.tuple([z.literal('unseeded')]),
+  z.tuple([z.literal('replay'), z.string(), z.string()]),
   z.tuple([z.literal('rate_limited'), z.coerce.number()]),
-  z.tuple([
-    z.literal('loaded'),
-    z.coerce.number(),
-    z.array(z.string()),
-    z.array(z.string()),
-    z.coerce.number(),
-  ]),
+  z.tuple([z.literal('begun'), count, count, z.array(z.string()), z.array(z.string())]),
 ]);
-
-const appendReplySchema = z.union([
+const commitReplySchema = z.union([
   z.tuple([z.literal('locked')]),
-  z.tuple([z.literal('stored'), z.coerce.number().int(), z.array(z.string())]),
+  z.tuple([z.literal('unseeded')]),
+  z.tuple([z.literal('duplicate'), z.string(), z.string()]),
+  z.tuple([z.literal('stored'), count, z.array(z.string())]),
 ]);
+const recordReplySchema = z.union([z.tuple([z.literal('unseeded')]), z.tuple([z.literal('recorded'), count])]);
+const readReplySchema = z.tuple([z.array(z.string()), z.array(z.string()), z.string(), z.string()]);
+const leaseReplySchema = z.enum(['held', 'stop', 'lost']);
 
 export interface RedisStoreOptions {
-  url: string;
-  token: string;
-  timeoutMs: number;
+  redis: Redis;
   keyPrefix: string;
   caps: MemoryCaps;
 }
 
-/** Raised for a record we cannot trust (foreign layout, broken JSON); the turn treats it as unavailable. */
+/** A record we cannot trust (foreign layout, broken JSON): the turn treats it as unavailable. */
 class CorruptRecordError extends Error {
   override name = 'CorruptRecordError';
+  readonly code = 'corrupt_record';
 }
 
-export function classifyRedisError(error: unknown): string {
-  if (error instanceof CorruptRecordError) return 'corrupt_record';
-  if (!(error instanceof Error)) return 'unknown';
-  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timeout';
-  if (error.name === 'UpstashJSONParseError' || error instanceof SyntaxError || error instanceof z.ZodError) {
-    return 'bad_response';
-  }
-  if (error.name === 'UpstashError') return 'redis_error';
-  return 'connection';
-}
+export { classifyMemoryError as classifyRedisError };
 
 export class RedisMemoryStore implements MemoryStore {
   readonly kind = 'redis' as const;
   private readonly redis: Redis;
+  private readonly stream: string;
+  private readonly scripts: Record<'begin' | 'commit' | 'record' | 'renew' | 'read' | 'register' | 'summary', RedisScript>;
 
   constructor(private readonly options: RedisStoreOptions) {
-    this.redis = createRestClient({ url: options.url, token: options.token, timeoutMs: options.timeoutMs, retries: 0 });
+    this.redis = options.redis;
+    this.stream = auditKeys(options.keyPrefix).stream;
+    this.scripts = {
+      begin: defineScript(this.redis, BEGIN_TURN_SCRIPT),
+      commit: defineScript(this.redis, COMMIT_TURN_SCRIPT),
+      record: defineScript(this.redis, RECORD_TURN_SCRIPT),
+      renew: defineScript(this.redis, RENEW_LEASE_SCRIPT),
+      read: defineScript(this.redis, READ_SESSION_SCRIPT),
+      register: defineScript(this.redis, REGISTER_SESSION_SCRIPT),
+      summary: defineScript(this.redis, SAVE_SUMMARY_SCRIPT),
+    };
   }
 
-  keys(sessionId: string) {
-    const base = `${this.options.keyPrefix}:v${MEMORY_LAYOUT_VERSION}:session:{${sessionId}}`;
-    return { meta: base, messages: `${base}:messages`, lock: `${base}:lock`, seen: `${base}:seen`, rate: `${base}:rate` };
+  keys(sessionId: string): SessionKeys {
+    return sessionKeys(this.options.keyPrefix, sessionId);
   }
 
-  async begin(sessionId: string, lockToken: string, lockTtlMs: number): Promise<BeginResult> {
-    return this.load(sessionId, lockToken, lockTtlMs);
+  async begin(request: BeginRequest): Promise<BeginResult> {
+    const k = this.keys(request.sessionId);
+    let reply: z.infer<typeof beginReplySchema>;
+    try {
+      const raw = await this.scripts.begin(
+        [k.meta, k.messages, k.counter, k.lease, k.rate, this.stream],
+        [
+          request.auditId,
+          request.leaseMs,
+          this.options.caps.turnsPerMinute ?? 0,
+          RATE_WINDOW_MS,
+          request.messageId ?? '',
+          COUNTER_TTL_SECONDS,
+          request.seed ? request.seed.seq : '',
+          request.seed ? request.seed.kept : '',
+          JSON.stringify(request.pending),
+          AUDIT_RECORD_VERSION,
+        ],
+      );
+      reply = beginReplySchema.parse(raw);
+    } catch (error) {
+      logMemoryFailure(request.sessionId, error);
+      return { kind: 'unavailable', errorClass: classifyMemoryError(error) };
+    }
+    switch (reply[0]) {
+      case 'busy':
+      case 'unseeded':
+        return { kind: reply[0] };
+      case 'rate_limited':
+        return { kind: 'rate_limited', retryAfterMs: Math.max(reply[1], 0) };
+      case 'replay': {
+        const replay = replayOf(reply[1], reply[2]);
+        return replay.kind === 'replay' ? replay : { kind: 'unavailable', errorClass: 'corrupt_record' };
+      }
+      case 'begun': {
+        const [, seq, kept, metaPairs, items] = reply;
+        return { kind: 'begun', seq, memory: this.parseOrUnavailable(request.sessionId, metaPairs, items, kept) };
+      }
+    }
   }
 
-  async read(sessionId: string): Promise<LoadedMemory> {
-    const result = await this.load(sessionId, '', 0);
-    // Without a lock token the script never answers busy.
-    return result.kind === 'loaded' ? result.memory : unavailable('bad_response');
-  }
-
-  async append(sessionId: string, exchange: Exchange, options: AppendOptions): Promise<AppendResult> {
-    const k = this.keys(sessionId);
+  async commit(request: CommitRequest): Promise<CommitResult> {
+    const k = this.keys(request.sessionId);
     const { maxTurns, maxTokens, ttlSeconds } = this.options.caps;
-    const raw = await this.redis.eval(
-      APPEND_SCRIPT,
-      [k.meta, k.messages, k.lock, k.seen],
+    const raw = await this.scripts.commit(
+      [k.meta, k.messages, k.counter, k.lease, this.stream],
       [
-        options.lockToken,
-        JSON.stringify(exchange.user),
-        JSON.stringify(exchange.assistant),
-        options.now.toISOString(),
+        request.auditId,
+        JSON.stringify(request.exchange.user),
+        JSON.stringify(request.exchange.assistant),
+        request.now.toISOString(),
         maxTurns * 2,
         maxTokens,
         ttlSeconds,
-        SEEN_MARKER_TTL_SECONDS,
-        options.fresh ? '1' : '0',
-        String(MEMORY_LAYOUT_VERSION),
+        COUNTER_TTL_SECONDS,
+        request.fresh ? '1' : '0',
+        MEMORY_LAYOUT_VERSION,
+        request.exchange.user.messageId ?? '',
+        request.seq ?? '',
+        request.seed ? request.seed.seq : '',
+        request.seed ? request.seed.kept : '',
+        JSON.stringify(request.final),
+        AUDIT_RECORD_VERSION,
       ],
     );
-    const reply = appendReplySchema.parse(raw);
-    if (reply[0] === 'locked') return { kind: 'locked' };
-    return { kind: 'stored', seq: reply[1], evicted: reply[2].flatMap((item) => parseMessageOrSkip(item)) };
+    const reply = commitReplySchema.parse(raw);
+    switch (reply[0]) {
+      case 'locked':
+      case 'unseeded':
+        return { kind: reply[0] };
+      case 'duplicate': {
+        const replay = replayOf(reply[1], reply[2]);
+        if (replay.kind !== 'replay') throw new CorruptRecordError('a stored exchange is not valid');
+        return { kind: 'duplicate', replay: replay.replay };
+      }
+      case 'stored':
+        return { kind: 'stored', seq: reply[1], evicted: reply[2].flatMap((item) => parseMessageOrSkip(item)) };
+    }
   }
 
-  async release(sessionId: string, lockToken: string): Promise<void> {
-    await this.redis.eval(RELEASE_SCRIPT, [this.keys(sessionId).lock], [lockToken]);
+  async record(request: RecordRequest): Promise<RecordResult> {
+    const k = this.keys(request.sessionId);
+    const raw = await this.scripts.record(
+      [k.lease, k.counter, this.stream],
+      [
+        request.auditId,
+        request.seq ?? '',
+        request.seed ? request.seed.seq : '',
+        request.seed ? request.seed.kept : '',
+        request.entry.kind,
+        JSON.stringify(request.entry.record),
+        AUDIT_RECORD_VERSION,
+        COUNTER_TTL_SECONDS,
+      ],
+    );
+    const reply = recordReplySchema.parse(raw);
+    return reply[0] === 'recorded' ? { kind: 'recorded', seq: reply[1] } : { kind: 'unseeded' };
+  }
+
+  async renew(sessionId: string, auditId: string, leaseMs: number): Promise<LeaseState> {
+    const k = this.keys(sessionId);
+    return leaseReplySchema.parse(await this.scripts.renew([k.lease, k.stop], [auditId, leaseMs]));
+  }
+
+  async requestStop(sessionId: string, auditId: string): Promise<void> {
+    await this.redis.set(this.keys(sessionId).stop, auditId, { px: STOP_REQUEST_TTL_MS });
+  }
+
+  async read(sessionId: string): Promise<LoadedMemory> {
+    const k = this.keys(sessionId);
+    try {
+      const [metaPairs, items, , kept] = readReplySchema.parse(await this.scripts.read([k.meta, k.messages, k.counter], []));
+      return this.parseOrUnavailable(sessionId, metaPairs, items, Number(kept || 0));
+    } catch (error) {
+      logMemoryFailure(sessionId, error);
+      return unavailable(classifyMemoryError(error));
+    }
+  }
+
+  async register(sessionId: string): Promise<void> {
+    await this.scripts.register([this.keys(sessionId).counter], [ISSUED_COUNTER_TTL_SECONDS]);
   }
 
   async saveSummary(sessionId: string, summary: string): Promise<void> {
-    await this.redis.eval(SUMMARY_SCRIPT, [this.keys(sessionId).meta], [summary]);
+    await this.scripts.summary([this.keys(sessionId).meta], [summary]);
   }
 
   async remove(sessionId: string): Promise<void> {
     const k = this.keys(sessionId);
-    await this.redis.del(k.meta, k.messages, k.lock, k.seen, k.rate);
+    await this.redis.del(k.meta, k.messages, k.counter, k.lease, k.rate, k.stop);
   }
 
-  private async load(sessionId: string, lockToken: string, lockTtlMs: number): Promise<BeginResult> {
-    const k = this.keys(sessionId);
-    let reply: z.infer<typeof loadReplySchema>;
+  private parseOrUnavailable(sessionId: string, metaPairs: string[], items: string[], kept: number): LoadedMemory {
     try {
-      const raw = await this.redis.eval(
-        LOAD_SCRIPT,
-        [k.meta, k.messages, k.lock, k.seen, k.rate],
-        [lockToken, lockTtlMs, this.options.caps.turnsPerMinute ?? 0, RATE_WINDOW_MS],
-      );
-      reply = loadReplySchema.parse(raw);
+      return parseRecord(metaPairs, items, kept);
     } catch (error) {
       logMemoryFailure(sessionId, error);
-      return { kind: 'loaded', memory: unavailable(classifyRedisError(error)), locked: false };
-    }
-    if (reply[0] === 'busy') return { kind: 'busy' };
-    if (reply[0] === 'rate_limited') return { kind: 'rate_limited', retryAfterMs: Math.max(reply[1], 0) };
-    const [, locked, metaPairs, items, seen] = reply;
-    try {
-      return { kind: 'loaded', memory: parseRecord(metaPairs, items, seen === 1), locked: locked === 1 };
-    } catch (error) {
-      logMemoryFailure(sessionId, error);
-      return { kind: 'loaded', memory: unavailable(classifyRedisError(error)), locked: locked === 1 };
+      return unavailable(classifyMemoryError(error));
     }
   }
 }
 
-function parseRecord(metaPairs: string[], items: string[], seen: boolean): LoadedMemory {
+function replayOf(userItem: string, assistantItem: string): Extract<BeginResult, { kind: 'replay' }> | { kind: 'invalid' } {
+  const user = parseMessage(userItem);
+  const assistant = parseMessage(assistantItem);
+  if (!user || user.role !== 'user' || !assistant || assistant.role !== 'assistant') return { kind: 'invalid' };
+  const replay: Replay = { auditId: assistant.auditId, reply: assistant.text };
+  return { kind: 'replay', replay };
+}
+
+function parseRecord(metaPairs: string[], items: string[], kept: number): LoadedMemory {
   if (metaPairs.length === 0) {
     if (items.length > 0) throw new CorruptRecordError('messages without session metadata');
-    return { status: seen ? 'expired' : 'new', messages: [], summary: null, seq: 0, createdAt: null };
+    return { status: statusOfEmpty(kept), messages: [], summary: null, createdAt: null };
   }
   const fields: Record<string, string> = {};
   for (let i = 0; i + 1 < metaPairs.length; i += 2) fields[metaPairs[i]!] = metaPairs[i + 1]!;
@@ -249,13 +267,8 @@ function parseRecord(metaPairs: string[], items: string[], seen: boolean): Loade
     if (!parsed) throw new CorruptRecordError('a stored message is not valid');
     return parsed;
   });
-  return {
-    status: 'ok',
-    messages,
-    summary: meta.data.summary ?? null,
-    seq: meta.data.seq,
-    createdAt: meta.data.createdAt,
-  };
+  if (messages.length === 0) return { status: statusOfEmpty(kept), messages, summary: meta.data.summary ?? null, createdAt: meta.data.createdAt };
+  return { status: 'ok', messages, summary: meta.data.summary ?? null, createdAt: meta.data.createdAt };
 }
 
 function parseMessage(item: string): MemoryMessage | null {
@@ -273,6 +286,6 @@ function parseMessageOrSkip(item: string): MemoryMessage[] {
 }
 
 function logMemoryFailure(sessionId: string, error: unknown): void {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  console.warn(`[tether] memory unavailable for ${sessionId.slice(0, 12)}…: ${message}`);
+  const message = error instanceof Object && 'message' in error ? `${String((error as Error).name)}: ${String((error as Error).message)}` : String(error);
+  console.warn(`[tether] memory unavailable for ${sessionRef(sessionId)}: ${message}`);
 }

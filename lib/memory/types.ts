@@ -1,20 +1,30 @@
 import { z } from 'zod';
+import type { EndEntry, TurnRecord } from '@/lib/audit/types';
 import type { MemoryStatus } from '@/lib/chat/events';
 
-/** Layout version: part of every key, and checked inside the record. */
-export const MEMORY_LAYOUT_VERSION = 1;
+export { MEMORY_LAYOUT_VERSION } from '@/lib/memory/keys';
 
-/** How long we remember that a session once had memory, to tell "expired" from "new". */
-export const SEEN_MARKER_TTL_SECONDS = 30 * 24 * 3600;
+/**
+ * How long a conversation's turn counter outlives its memory: while it exists, an empty memory is
+ * "expired" without asking Postgres; after it, the durable record decides.
+ */
+export const COUNTER_TTL_SECONDS = 30 * 24 * 3600;
+
+/** A counter created when the server issues an id lives this long if no message follows. */
+export const ISSUED_COUNTER_TTL_SECONDS = 24 * 3600;
+
+export const RATE_WINDOW_MS = 60_000;
 
 export const memoryMessageSchema = z.object({
-  role: z.enum(['user', 'assistant']),
-  text: z.string(),
-  at: z.iso.datetime(),
   tokens: z.number().int().nonnegative(),
+  role: z.enum(['user', 'assistant']),
+  at: z.iso.datetime(),
   auditId: z.string().min(1),
   /** The client's idempotency key, on user messages that had one. */
   messageId: z.string().optional(),
+  /** On an assistant message the customer stopped: the text is what had arrived by then. */
+  stopped: z.literal(true).optional(),
+  text: z.string(),
 });
 
 export type MemoryMessage = z.infer<typeof memoryMessageSchema>;
@@ -30,11 +40,9 @@ export interface MemoryCaps {
   /** Sum of the stored token estimates kept at most. */
   maxTokens: number;
   ttlSeconds: number;
-  /** Turns one session may start per minute, counted when its lock is taken (0 or absent: no limit). */
+  /** Turns one session may start per minute (0 or absent: no limit). */
   turnsPerMinute?: number;
 }
-
-export const RATE_WINDOW_MS = 60_000;
 
 /** What a turn or the widget gets back from memory. Never throws: failure is a status. */
 export type LoadedMemory =
@@ -42,43 +50,105 @@ export type LoadedMemory =
       status: Exclude<MemoryStatus, 'unavailable'>;
       messages: MemoryMessage[];
       summary: string | null;
-      seq: number;
       createdAt: string | null;
     }
-  | { status: 'unavailable'; errorClass: string; messages: []; summary: null; seq: 0; createdAt: null };
+  | { status: 'unavailable'; errorClass: string; messages: []; summary: null; createdAt: null };
+
+/** What the durable record (Postgres) says about a conversation Redis does not know. */
+export interface Seed {
+  /** Highest turn number already recorded (0: none). */
+  seq: number;
+  /** Exchanges ever answered (0: the conversation never had memory). */
+  kept: number;
+}
+
+export interface BeginRequest {
+  sessionId: string;
+  auditId: string;
+  leaseMs: number;
+  messageId: string | null;
+  /** The turn's audit record as it begins (status `pending`). */
+  pending: TurnRecord;
+  /** Given after the durable record was asked (an `unseeded` answer). */
+  seed: Seed | null;
+}
+
+export interface Replay {
+  auditId: string;
+  reply: string;
+}
 
 export type BeginResult =
+  /** Another turn of this conversation is running. */
   | { kind: 'busy' }
-  /** The session started more turns this minute than allowed; nothing was locked or loaded. */
   | { kind: 'rate_limited'; retryAfterMs: number }
-  | { kind: 'loaded'; memory: LoadedMemory; locked: boolean };
+  /** The message was answered before (same messageId): nothing was started. */
+  | { kind: 'replay'; replay: Replay }
+  /** Memory has no turn counter for the session: ask the durable record, then begin again with a seed. */
+  | { kind: 'unseeded' }
+  /**
+   * The turn holds the conversation's lease and its number; its pending record is on its way to the
+   * audit. `memory.status` is ok / new / expired, or unavailable for a record that could not be read.
+   */
+  | { kind: 'begun'; seq: number; memory: LoadedMemory }
+  /** Memory could not be reached: nothing is known, held or recorded. */
+  | { kind: 'unavailable'; errorClass: string };
 
-export interface AppendOptions {
-  /** The token this turn's lock was taken with; '' when the load had no lock (memory was unavailable). */
-  lockToken: string;
-  /** Start a clean record instead of appending (after an unavailable or corrupt load). */
+export interface CommitRequest {
+  sessionId: string;
+  auditId: string;
+  exchange: Exchange;
+  /** The turn's number when begin gave it one; null after an unavailable begin. */
+  seq: number | null;
+  seed: Seed | null;
+  /** Start a clean record instead of appending (after a corrupt load). */
   fresh: boolean;
+  final: TurnRecord;
   now: Date;
 }
 
-export type AppendResult =
+export type CommitResult =
   | { kind: 'stored'; seq: number; evicted: MemoryMessage[] }
-  /** Another turn holds the session's lock: nothing was written. */
-  | { kind: 'locked' };
+  /** Another turn holds the conversation: nothing was written. */
+  | { kind: 'locked' }
+  /** The same messageId was answered meanwhile: nothing was written, this is the stored answer. */
+  | { kind: 'duplicate'; replay: Replay }
+  | { kind: 'unseeded' };
 
+export interface RecordRequest {
+  sessionId: string;
+  auditId: string;
+  seq: number | null;
+  seed: Seed | null;
+  entry: EndEntry;
+}
+
+export type RecordResult = { kind: 'recorded'; seq: number } | { kind: 'unseeded' };
+
+export type LeaseState = 'held' | 'stop' | 'lost';
+
+/**
+ * Short-term memory of conversations, and the atomic birth of each turn's audit record: every
+ * call that changes a conversation also hands its audit entry on (Redis: to the audit stream, in
+ * the same script; embedded: straight to the database). Calls that can fail throw; `begin` and
+ * `read` report failure as a result.
+ */
 export interface MemoryStore {
   readonly kind: 'redis' | 'local';
-  /**
-   * Loads the session for a new turn and, in the same round trip, takes its turn lock and counts the
-   * turn against the session's rate limit. `busy` means another turn holds the lock.
-   */
-  begin(sessionId: string, lockToken: string, lockTtlMs: number): Promise<BeginResult>;
-  /** Loads without locking (restoring the widget after a reload). */
+  /** One round trip: lease, rate limit, replay check, turn number, the window, the pending record. */
+  begin(request: BeginRequest): Promise<BeginResult>;
+  /** One round trip: stores the exchange and its final record, releases the lease. */
+  commit(request: CommitRequest): Promise<CommitResult>;
+  /** One round trip: the final (or void) record of a turn that stores nothing; releases the lease. */
+  record(request: RecordRequest): Promise<RecordResult>;
+  /** Keeps the lease of a running turn; says whether the customer asked to stop it. */
+  renew(sessionId: string, auditId: string, leaseMs: number): Promise<LeaseState>;
+  /** Asks the instance running this turn to stop it. */
+  requestStop(sessionId: string, auditId: string): Promise<void>;
+  /** The conversation without touching it (a reload, the summary job). */
   read(sessionId: string): Promise<LoadedMemory>;
-  /** Stores one exchange atomically: append both messages, trim to the caps, renew TTL, bump seq, unlock. */
-  append(sessionId: string, exchange: Exchange, options: AppendOptions): Promise<AppendResult>;
-  /** Gives the lock back when a turn ends without storing anything. */
-  release(sessionId: string, lockToken: string): Promise<void>;
+  /** Marks a freshly issued session as known and empty, so its first turn needs no durable lookup. */
+  register(sessionId: string): Promise<void>;
   /** Replaces the rolling summary if the record still exists. */
   saveSummary(sessionId: string, summary: string): Promise<void>;
   /** Forgets the session entirely (admin delete). */
@@ -86,7 +156,12 @@ export interface MemoryStore {
 }
 
 export function unavailable(errorClass: string): LoadedMemory {
-  return { status: 'unavailable', errorClass, messages: [], summary: null, seq: 0, createdAt: null };
+  return { status: 'unavailable', errorClass, messages: [], summary: null, createdAt: null };
+}
+
+/** ok with messages; else expired when the conversation once had memory, new when it never did. */
+export function statusOfEmpty(kept: number): 'new' | 'expired' {
+  return kept > 0 ? 'expired' : 'new';
 }
 
 /**
@@ -105,4 +180,12 @@ export function applyCaps(
     start += drop;
   }
   return { kept: messages.slice(start), evicted: messages.slice(0, start) };
+}
+
+/** A resend's stored answer: the user message with that messageId and the reply after it. */
+export function findReplay(messages: readonly MemoryMessage[], messageId: string | null): Replay | null {
+  if (!messageId) return null;
+  const index = messages.findIndex((m) => m.role === 'user' && m.messageId === messageId);
+  const answer = index >= 0 ? messages[index + 1] : undefined;
+  return answer?.role === 'assistant' ? { auditId: answer.auditId, reply: answer.text } : null;
 }

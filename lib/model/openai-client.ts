@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import type { ModelConfig } from '@/lib/config';
 import type { ModelMessage } from '@/lib/prompt/assemble';
-import { ModelError, type ModelChunk, type ModelClient, type ModelErrorCode } from '@/lib/model/types';
+import { ModelError, modelErrorOf, type ModelChunk, type ModelClient, type ModelErrorCode } from '@/lib/model/types';
 
 type OpenAIModelConfig = Extract<ModelConfig, { kind: 'openai' }>;
 
@@ -132,16 +132,17 @@ class Watchdog {
 }
 
 function toModelError(error: unknown, watchdog: Watchdog, afterFirstToken: boolean): ModelError {
-  if (error instanceof ModelError) return error;
-  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const known = modelErrorOf(error);
+  if (known) return new ModelError(known.code, known.message, afterFirstToken);
+  const { name, message, status } = (error instanceof Object ? error : {}) as { name?: unknown; message?: unknown; status?: unknown };
+  const detail = typeof message === 'string' ? `${String(name)}: ${message}` : String(error);
+  // By the SDK's stable fields (status, name), not its classes: the error may come from another copy of the SDK.
   const code = ((): ModelErrorCode => {
     if (watchdog.abortedByCaller) return 'model_aborted';
-    if (watchdog.timedOut || error instanceof OpenAI.APIConnectionTimeoutError) return 'model_timeout';
+    if (watchdog.timedOut || name === 'APIConnectionTimeoutError') return 'model_timeout';
     if (afterFirstToken) return 'model_stream_broken';
-    if (error instanceof OpenAI.RateLimitError) return 'model_rate_limited';
-    if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
-      return error.status >= 500 ? 'model_unavailable' : 'model_rejected';
-    }
+    if (status === 429) return 'model_rate_limited';
+    if (typeof status === 'number') return status >= 500 ? 'model_unavailable' : 'model_rejected';
     return 'model_unavailable';
   })();
   return new ModelError(code, detail, afterFirstToken);

@@ -27,8 +27,12 @@ const USER_MESSAGES: Record<ModelErrorCode, string> = {
   model_aborted: 'The answer was cancelled.',
 };
 
+const MODEL_ERROR_CODES = new Set<string>(Object.keys(USER_MESSAGES));
+
 export class ModelError extends Error {
   override name = 'ModelError';
+  /** Marks the error for modelErrorOf(), which must not rely on instanceof (two copies of this module can exist). */
+  readonly kind = 'model_error';
   constructor(
     readonly code: ModelErrorCode,
     detail: string,
@@ -51,4 +55,21 @@ export interface ModelClient {
   stream(messages: ModelMessage[], signal?: AbortSignal): AsyncIterable<ModelChunk>;
   /** A whole reply, for server-side jobs such as the rolling summary. */
   complete(messages: ModelMessage[], options: { maxTokens: number; signal?: AbortSignal }): Promise<string>;
+}
+
+/**
+ * The model failure an error stands for, read from its stable fields (kind and code), so an error
+ * made by another copy of this module (Next bundles some entries separately) is still recognised.
+ * Anything else is null: the caller decides what an unknown failure means.
+ */
+export function modelErrorOf(error: unknown): { code: ModelErrorCode; message: string; userMessage: string } | null {
+  if (!(error instanceof Object)) return null;
+  const { kind, code, message } = error as { kind?: unknown; code?: unknown; message?: unknown };
+  if (kind !== 'model_error' || typeof code !== 'string' || !MODEL_ERROR_CODES.has(code)) return null;
+  const known = code as ModelErrorCode;
+  return { code: known, message: typeof message === 'string' ? message : '', userMessage: USER_MESSAGES[known] };
+}
+
+export function userMessageFor(code: ModelErrorCode): string {
+  return USER_MESSAGES[code];
 }

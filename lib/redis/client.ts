@@ -9,7 +9,11 @@ export interface RestClientOptions {
   retries: number;
 }
 
-/** The one way Tether talks to Redis: Upstash REST, explicit requests, raw values we validate ourselves. */
+/**
+ * The one way Tether talks to Redis: Upstash REST, explicit requests, raw values we validate
+ * ourselves. The runtime makes one per process (config.redis) and hands it to memory, the audit
+ * stream and the rate limits.
+ */
 export function createRestClient(options: RestClientOptions): Redis {
   return new Redis({
     url: options.url,
@@ -19,6 +23,8 @@ export function createRestClient(options: RestClientOptions): Redis {
     automaticDeserialization: false,
     // One call, one request: round trips stay countable (a turn is exactly two).
     enableAutoPipelining: false,
+    // Everything stored is UTF-8 text (JSON), which JSON carries as is: base64 would only cost CPU.
+    responseEncoding: false,
     retry: { retries: options.retries },
     signal: () => AbortSignal.timeout(options.timeoutMs),
   });

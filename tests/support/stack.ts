@@ -39,7 +39,7 @@ export interface TestStack {
   /** One streamed turn, read to its end, with deferred work (audit writes, summaries) settled. */
   send(sessionId: string, text: string, messageId?: string): Promise<TurnResult>;
   messages(sessionId: string): Promise<Response>;
-  /** Waits for everything the handlers deferred (Next's after() in the app). */
+  /** Waits for everything the handlers deferred (Next's after() in the app), then drains the audit. */
   settle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -97,8 +97,9 @@ export async function createTestStack(
       DATABASE_URL: options.databaseUrl ? options.databaseUrl(database.url) : database.url,
     });
   }
-  const runtime = createRuntime(parseConfig({ ...base, ...env }));
-  // As the app does at start-up (instrumentation.ts): PGlite's first open must not land inside a turn.
+  // The tests drain the audit themselves (settle()), so what they read is never racing a loop.
+  const runtime = createRuntime(parseConfig({ ...base, ...env }), { drainLoop: false });
+  // PGlite's first open (a few seconds) must not land inside a test's first turn.
   await runtime.database();
   const pending = new Set<Promise<unknown>>();
   const defer = (work: Promise<unknown>) => {
@@ -120,7 +121,7 @@ export async function createTestStack(
       return (await client.query<T>(text, params)).rows;
     },
     async newSession() {
-      const response = handleCreateSession(runtime);
+      const response = await handleCreateSession(runtime);
       return ((await response.json()) as { sessionId: string }).sessionId;
     },
     post(body, init = {}) {
@@ -154,6 +155,8 @@ export async function createTestStack(
     },
     async settle() {
       while (pending.size > 0) await Promise.all([...pending]);
+      // What the drain loop does on a server: audit entries reach Postgres.
+      await runtime.drainer.drainUntilEmpty();
     },
     async close() {
       await stack.settle();

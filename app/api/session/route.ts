@@ -5,9 +5,9 @@ import { getRuntime } from '@/lib/runtime';
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export function POST(): Response {
+export async function POST(): Promise<Response> {
   try {
-    return handleCreateSession(getRuntime());
+    return await handleCreateSession(getRuntime());
   } catch (error) {
     return errorResponse(error);
   }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteAuditOlderThan } from '@/lib/audit/retention';
 import { handleRetentionCron } from '@/lib/audit/retention-handler';
-import type { RedisAuditOutbox } from '@/lib/audit/outbox';
+import { auditKeys } from '@/lib/memory/keys';
+import { connectRedis } from '../../support/redis';
 import { createTestStack, type TestStack } from '../../support/stack';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy';
 
@@ -95,7 +96,11 @@ describe('the audit trail in Postgres', () => {
     stack.model.setBehaviour({ firstTokenDelayMs: 1500 });
     const inFlight = stack.send(sessionId, 'slow answer please');
     await expect
-      .poll(async () => (await stack!.query<{ status: string }>('select status from turns where session_id = $1', [sessionId]))[0]?.status, {
+      .poll(async () => {
+        // What the server's drain loop does: the pending entry written by begin reaches Postgres.
+        await stack!.runtime.drainer.drainOnce();
+        return (await stack!.query<{ status: string }>('select status from turns where session_id = $1', [sessionId]))[0]?.status;
+      }, {
         timeout: 1400,
         interval: 100,
       })
@@ -127,27 +132,48 @@ describe('the audit trail in Postgres', () => {
       auditIds.push(turn.meta!.auditId);
     }
     expect(await countTurns(stack)).toBe(1);
-    const outbox = (stack.runtime.audit as unknown as { options: { outboxes: RedisAuditOutbox[] } }).options.outboxes[0]!;
-    expect(outbox.kind).toBe('redis');
-    expect(await outbox.size()).toBe(100); // a pending and a final record per turn
+    // Every turn of the outage waits in the audit stream: a pending and a final entry each.
+    const redis = await connectRedis();
+    const streamKey = auditKeys(stack.runtime.config.memory.keyPrefix).stream;
+    try {
+      expect(await redis.xLen(streamKey)).toBe(100);
+      const blocked = await stack.runtime.drainer.drainOnce();
+      expect(blocked.blocked?.reason).toBe('database');
+      expect(blocked.remaining).toBe(100);
 
-    await proxy.start();
-    const report = await stack.runtime.audit.drain();
-    expect(report).toEqual({ applied: 100, remaining: 0 });
-    expect(await countTurns(stack)).toBe(51);
-    const rows = await stack.query<{ audit_id: string; status: string; seq: number; session_id: string }>(
-      'select audit_id, status, seq, session_id from turns where audit_id = any($1::uuid[]) order by session_id, seq',
-      [auditIds],
-    );
-    expect(rows).toHaveLength(50);
-    expect(new Set(rows.map((r) => r.audit_id)).size).toBe(50);
-    expect(rows.every((r) => r.status === 'ok')).toBe(true);
+      await proxy.start();
+      // As the drain loop does: passes retry until Postgres takes the entries.
+      let applied = 0;
+      await expect
+        .poll(
+          async () => {
+            const report = await stack!.runtime.drainer.drainUntilEmpty();
+            applied += report.applied;
+            expect(report.deadLettered).toBe(0);
+            return report.remaining;
+          },
+          { timeout: 15_000, interval: 500 },
+        )
+        .toBe(0);
+      expect(applied).toBe(100);
+      expect(await countTurns(stack)).toBe(51);
+      const rows = await stack.query<{ audit_id: string; status: string; seq: number; session_id: string; user_text: string }>(
+        'select audit_id, status, seq, session_id, user_text from turns where audit_id = any($1::uuid[]) order by session_id, seq',
+        [auditIds],
+      );
+      expect(rows).toHaveLength(50);
+      expect(new Set(rows.map((r) => r.audit_id)).size).toBe(50);
+      expect(rows.every((r) => r.status === 'ok')).toBe(true);
+      // Each transcript reads in the order the customer typed.
+      for (const [index, sessionId] of sessions.entries()) {
+        const typed = rows.filter((r) => r.session_id === sessionId).map((r) => r.user_text);
+        const expected = Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 2 === index).map((i) => `during the outage ${i}`);
+        expect(typed).toEqual(expected);
+      }
 
-    // A replay of the same records (a crash mid-drain) changes nothing.
-    const { turnRecordSchema } = await import('@/lib/audit/types');
-    const [sample] = await stack.query<TurnRow>('select * from turns where audit_id = $1', [auditIds[0]]);
-    await outbox.push(
-      turnRecordSchema.parse({
+      // Entries delivered twice (a drainer that crashed before acknowledging them) change nothing.
+      const [sample] = await stack.query<TurnRow>('select * from turns where audit_id = $1', [auditIds[0]]);
+      const record = {
         auditId: sample!.audit_id,
         sessionId: sample!.session_id,
         messageId: null,
@@ -167,13 +193,18 @@ describe('the audit trail in Postgres', () => {
         createdAt: sample!.created_at.toISOString(),
         completedAt: new Date().toISOString(),
         client: { userAgent: null, ipHash: null, origin: null },
-      }),
-    );
-    expect(await stack.runtime.audit.drain()).toEqual({ applied: 1, remaining: 0 });
-    expect(await countTurns(stack)).toBe(51);
-    const [session] = await stack.query<{ turn_count: number }>('select turn_count from sessions where id = $1', [sessions[0]]);
-    expect(session!.turn_count).toBe(26);
-  });
+      };
+      for (const kind of ['pending', 'final']) {
+        await redis.xAdd(streamKey, '*', { v: '2', k: kind, s: String(sample!.seq), r: JSON.stringify({ ...record, status: kind === 'pending' ? 'pending' : 'ok' }) });
+      }
+      expect(await stack.runtime.drainer.drainUntilEmpty()).toMatchObject({ applied: 2, remaining: 0 });
+      expect(await countTurns(stack)).toBe(51);
+      const [session] = await stack.query<{ turn_count: number }>('select turn_count from sessions where id = $1', [sessions[0]]);
+      expect(session!.turn_count).toBe(26);
+    } finally {
+      await redis.quit();
+    }
+  }, 120_000);
 
   it('with Postgres and Redis both down, records wait in the local outbox file and arrive later', async () => {
     proxy = await startTcpProxy(5432);
@@ -189,7 +220,7 @@ describe('the audit trail in Postgres', () => {
     await proxy.start();
     await stack.bridge!.start();
     expect(await countTurns(stack)).toBe(0);
-    await stack.runtime.audit.drain();
+    await stack.runtime.drainer.drainUntilEmpty();
     const rows = await stack.query<{ audit_id: string; memory_status: string }>('select audit_id, memory_status from turns');
     expect(rows).toEqual([{ audit_id: turn.meta!.auditId, memory_status: 'unavailable' }]);
   });

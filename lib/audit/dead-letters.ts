@@ -1,0 +1,29 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '@/lib/db/client';
+import { rowsOf } from '@/lib/audit/sink';
+
+/** Where entries the drainer cannot apply are kept, with the reason: never dropped, always countable. */
+export interface DeadLetters {
+  /** Throws when Postgres is unreachable: the entry then stays where it was and is tried again later. */
+  add(items: { source: string; reason: string; payload: string }[]): Promise<void>;
+  countOpen(): Promise<number>;
+}
+
+export class PostgresDeadLetters implements DeadLetters {
+  constructor(private readonly database: () => Promise<Database>) {}
+
+  async add(items: { source: string; reason: string; payload: string }[]): Promise<void> {
+    if (items.length === 0) return;
+    const db = await this.database();
+    await db.execute(sql`
+      insert into audit_dead_letters (source, reason, payload)
+      select r.source, r.reason, r.payload from jsonb_to_recordset(${JSON.stringify(items)}::jsonb) as r(source text, reason text, payload text)`);
+    for (const item of items) console.error(`[tether] audit entry dead-lettered (${item.source}): ${item.reason}`);
+  }
+
+  async countOpen(): Promise<number> {
+    const db = await this.database();
+    const [row] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from audit_dead_letters where resolved_at is null`));
+    return row?.n ?? 0;
+  }
+}

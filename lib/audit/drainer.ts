@@ -1,0 +1,246 @@
+import type { Database } from '@/lib/db/client';
+import { abandonUnfinished, type LeaseChecker } from '@/lib/audit/abandon';
+import type { DeadLetters } from '@/lib/audit/dead-letters';
+import type { FileAuditOutbox } from '@/lib/audit/outbox';
+import type { RedisAuditStream } from '@/lib/audit/redis-stream';
+import type { AuditSink } from '@/lib/audit/sink';
+import { parseLegacyLine, parseStreamEntry, streamFields, type AuditEntry, type ParsedEntry } from '@/lib/audit/types';
+import { withTimeout } from '@/lib/timeout';
+
+export interface DrainReport {
+  /** Entries written to Postgres. */
+  applied: number;
+  /** Entries kept in the dead letters with their reason. */
+  deadLettered: number;
+  /** Pending turns marked abandoned. */
+  abandoned: number;
+  /** Entries still waiting (stream + outbox files), after this pass. */
+  remaining: number;
+  /** Why this pass did not drain the stream: another drainer holds it, or Postgres or Redis failed. */
+  blocked: null | { reason: 'locked' | 'database' | 'stream'; detail: string };
+}
+
+export interface DrainerOptions {
+  sink: AuditSink;
+  database: () => Promise<Database>;
+  deadLetters: DeadLetters;
+  outbox: FileAuditOutbox;
+  /** The audit stream; null on the embedded default (entries are written directly). */
+  stream: RedisAuditStream | null;
+  leases: LeaseChecker;
+  batchSize?: number;
+  /** A pending turn older than this whose lease is gone is abandoned. */
+  abandonAfterMs: number;
+  lockMs?: number;
+  /** A batch that Postgres has not taken after this long is retried later (a cut connection can hang). */
+  applyTimeoutMs?: number;
+}
+
+const DEFAULT_BATCH = 500;
+const DATABASE_COOLDOWN_MS = 1000;
+
+/**
+ * Moves audit entries to Postgres: from the audit stream (under the drainer lock, in batches),
+ * from the outbox file and the first release's outbox list, then abandons turns that never finished.
+ * `drainOnce` is one bounded pass (serverless: after() and the cron route); `start` keeps a loop
+ * running on a long-lived server. Unreadable or refused entries go to the dead letters, never away.
+ */
+export class AuditDrainer {
+  private running: Promise<DrainReport> | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private again = false;
+  private stopped = true;
+  private nextAbandonAt = 0;
+  private failures = 0;
+  private nextLegacyAt = 0;
+  /** After Postgres failed, passes skip it for a moment: a driver reconnecting with backoff would stall each one. */
+  private databaseDownUntil = 0;
+
+  constructor(private readonly options: DrainerOptions) {}
+
+  /** One pass, never two at once in this process. Never throws: problems are in the report. */
+  drainOnce(maxBatches = 20): Promise<DrainReport> {
+    this.running ??= this.pass(maxBatches).finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /** Passes until nothing is left or a pass is blocked (tests, the drain command). */
+  async drainUntilEmpty(maxPasses = 50): Promise<DrainReport> {
+    const total: DrainReport = { applied: 0, deadLettered: 0, abandoned: 0, remaining: 0, blocked: null };
+    for (let i = 0; i < maxPasses; i++) {
+      const report = await this.drainOnce();
+      total.applied += report.applied;
+      total.deadLettered += report.deadLettered;
+      total.abandoned += report.abandoned;
+      total.remaining = report.remaining;
+      total.blocked = report.blocked;
+      if (report.blocked || report.remaining === 0) break;
+    }
+    return total;
+  }
+
+  /** Keeps draining in this process: promptly after a nudge, else every `idleMs`; backs off on failure. */
+  start(idleMs = 500): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0, idleMs);
+  }
+
+  /** Something was just written: drain soon (coalesced). */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.schedule(20, 500);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+    await this.options.stream?.release().catch(() => undefined);
+  }
+
+  private schedule(delayMs: number, idleMs: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.drainOnce().then((report) => {
+        if (this.stopped) return;
+        this.failures = report.blocked && report.blocked.reason !== 'locked' ? this.failures + 1 : 0;
+        const busy = this.again || report.remaining > 0;
+        this.again = false;
+        const backoff = Math.min(idleMs * 2 ** this.failures, 10_000);
+        this.schedule(this.failures > 0 ? backoff : busy && !report.blocked ? 10 : idleMs, idleMs);
+      });
+    }, delayMs);
+    // A drain loop must never keep a process alive by itself (tests, scripts, shutdown).
+    this.timer.unref?.();
+  }
+
+  private async pass(maxBatches: number): Promise<DrainReport> {
+    const report: DrainReport = { applied: 0, deadLettered: 0, abandoned: 0, remaining: 0, blocked: null };
+    const batchSize = this.options.batchSize ?? DEFAULT_BATCH;
+    const stream = this.options.stream;
+    if (Date.now() < this.databaseDownUntil) {
+      report.blocked = { reason: 'database', detail: 'Postgres failed a moment ago; waiting before the next try' };
+      report.remaining = await this.remaining().catch(() => 0);
+      return report;
+    }
+    try {
+      await this.options.database();
+    } catch (error) {
+      this.databaseDownUntil = Date.now() + DATABASE_COOLDOWN_MS;
+      report.blocked = { reason: 'database', detail: errorText(error) };
+      report.remaining = await this.remaining().catch(() => 0);
+      return report;
+    }
+    let streamLeft: number | null = 0;
+    let filesLeft: number | null = 0;
+    try {
+      if (stream) streamLeft = await this.drainStream(stream, batchSize, maxBatches, report);
+      if (!report.blocked) filesLeft = await this.drainOutbox(batchSize, report);
+      if (!report.blocked && Date.now() >= this.nextAbandonAt) {
+        this.nextAbandonAt = Date.now() + Math.min(5000, this.options.abandonAfterMs / 2);
+        const db = await this.options.database();
+        report.abandoned = await withTimeout(
+          abandonUnfinished(db, this.options.leases, { olderThanMs: this.options.abandonAfterMs, limit: batchSize }),
+          this.options.applyTimeoutMs ?? 15_000,
+          'abandoning unfinished turns',
+        );
+      }
+    } catch (error) {
+      if (!report.blocked) {
+        this.databaseDownUntil = Date.now() + DATABASE_COOLDOWN_MS;
+        report.blocked = { reason: 'database', detail: errorText(error) };
+      }
+    }
+    // Counted only when this pass cannot tell (it was blocked, or left a full batch behind).
+    report.remaining =
+      streamLeft === 0 && filesLeft === 0 && !report.blocked ? 0 : await this.remaining().catch(() => report.remaining);
+    return report;
+  }
+
+  private async drainStream(stream: RedisAuditStream, batchSize: number, maxBatches: number, report: DrainReport): Promise<number | null> {
+    const lockMs = this.options.lockMs ?? 5000;
+    let left: number | null = 0;
+    for (let batch = 0; batch < maxBatches; batch++) {
+      let entries;
+      try {
+        entries = await stream.take(batchSize, lockMs);
+      } catch (error) {
+        report.blocked = { reason: 'stream', detail: errorText(error) };
+        return null;
+      }
+      if (entries === null) {
+        report.blocked = { reason: 'locked', detail: 'another drainer holds the audit stream' };
+        return null;
+      }
+      if (entries.length === 0) return 0;
+      const parsed = entries.map((entry) => parseStreamEntry(entry.fields));
+      const done = await this.applyParsed(parsed, entries.map((e) => JSON.stringify({ id: e.id, ...e.fields })), 'stream', report);
+      await stream.ack(entries.slice(0, done).map((entry) => entry.id));
+      // A short batch emptied the stream (what arrived since is the next pass's); a full one may have left more.
+      left = entries.length < batchSize ? 0 : null;
+      if (left === 0) break;
+    }
+    // The first release's outbox list: read at the first pass and then once a minute.
+    if (Date.now() >= this.nextLegacyAt) {
+      this.nextLegacyAt = Date.now() + 60_000;
+      const legacy = await stream.readLegacy(batchSize);
+      if (legacy.length > 0) {
+        const done = await this.applyParsed(legacy.map(parseLegacyLine), legacy, 'redis-outbox-v1', report);
+        await stream.ackLegacy(done);
+        left = null;
+      }
+    }
+    return left;
+  }
+
+  private async drainOutbox(batchSize: number, report: DrainReport): Promise<number> {
+    const result = await this.options.outbox.drain((parsed, lines) => this.applyParsed(parsed, lines, 'outbox-file', report), batchSize);
+    return result.remaining;
+  }
+
+  /**
+   * Applies what parsed, dead-letters what did not or what Postgres refused. Returns how many of the
+   * entries are settled (all of them, or none when Postgres failed: they stay queued).
+   */
+  private async applyParsed(parsed: ParsedEntry[], raw: string[], source: string, report: DrainReport): Promise<number> {
+    const good: AuditEntry[] = [];
+    const dead: { source: string; reason: string; payload: string }[] = [];
+    parsed.forEach((item, i) => {
+      if (item.ok) good.push(item.entry);
+      else dead.push({ source, reason: item.reason, payload: raw[i] ?? '' });
+    });
+    const result =
+      good.length > 0
+        ? await withTimeout(this.options.sink.apply(good), this.options.applyTimeoutMs ?? 15_000, 'audit batch')
+        : { applied: 0, rejected: [] };
+    for (const item of result.rejected) {
+      dead.push({ source, reason: item.reason, payload: JSON.stringify(streamFields(item.entry)) });
+    }
+    await withTimeout(this.options.deadLetters.add(dead), this.options.applyTimeoutMs ?? 15_000, 'dead-lettering');
+    report.applied += result.applied;
+    report.deadLettered += dead.length;
+    return parsed.length;
+  }
+
+  private async remaining(): Promise<number> {
+    const [queued, files] = await Promise.all([
+      this.options.stream ? this.options.stream.length() : Promise.resolve(0),
+      this.options.outbox.size(),
+    ]);
+    return queued + files;
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Object && 'message' in error ? String((error as { message: unknown }).message) : String(error);
+}

@@ -1,0 +1,93 @@
+/**
+ * Stores a finished exchange and its final audit record in one atomic step: lease check,
+ * idempotency on the client's messageId, append, trim to the caps (oldest exchange first, the rule
+ * of applyCaps() in lib/memory/types.ts), sliding TTL, turn number, lease release, XADD.
+ *
+ * Replies: {'stored', seq, evictedItems} | {'locked'} | {'duplicate', userItem, assistantItem}
+ *        | {'unseeded'}
+ * 'locked' and 'duplicate' write nothing (the caller records the turn's audit on its own);
+ * 'unseeded' (only when the turn has no number yet) asks for a seed from the durable record.
+ */
+export const COMMIT_TURN_SCRIPT = `
+local metaKey = KEYS[1]
+local messagesKey = KEYS[2]
+local counterKey = KEYS[3]
+local leaseKey = KEYS[4]
+local streamKey = KEYS[5]
+local auditId = ARGV[1]
+local userItem = ARGV[2]
+local assistantItem = ARGV[3]
+local now = ARGV[4]
+local maxMessages = tonumber(ARGV[5])
+local maxTokens = tonumber(ARGV[6])
+local ttlSeconds = ARGV[7]
+local counterTtlSeconds = ARGV[8]
+local fresh = ARGV[9]
+local layoutVersion = ARGV[10]
+local messageId = ARGV[11]
+local givenSeq = ARGV[12]
+local seedSeq = ARGV[13]
+local seedKept = ARGV[14]
+local finalRecord = ARGV[15]
+local recordVersion = ARGV[16]
+
+local holder = redis.call('GET', leaseKey)
+if holder and holder ~= auditId then return {'locked'} end
+if givenSeq == '' and not redis.call('HGET', counterKey, 'seq') and seedSeq == '' then return {'unseeded'} end
+
+local reset = fresh == '1' or redis.call('HGET', metaKey, 'v') ~= layoutVersion
+local items = {}
+if reset then
+  redis.call('DEL', metaKey, messagesKey)
+else
+  items = redis.call('LRANGE', messagesKey, 0, -1)
+end
+if messageId ~= '' then
+  local needle = '"messageId":"' .. messageId .. '"'
+  for i = 1, #items - 1 do
+    if string.find(items[i], needle, 1, true) then
+      if holder then redis.call('DEL', leaseKey) end
+      return {'duplicate', items[i], items[i + 1]}
+    end
+  end
+end
+
+items[#items + 1] = userItem
+items[#items + 1] = assistantItem
+local tokens = {}
+local total = 0
+for i, item in ipairs(items) do
+  local count = tonumber(string.match(item, '"tokens":(%d+)')) or 0
+  tokens[i] = count
+  total = total + count
+end
+local n = #items
+local start = 1
+while start <= n and ((n - start + 1) > maxMessages or total > maxTokens) do
+  local drop = math.min(2, n - start + 1)
+  for i = start, start + drop - 1 do total = total - tokens[i] end
+  start = start + drop
+end
+local evicted = {}
+for i = 1, start - 1 do evicted[i] = items[i] end
+
+redis.call('RPUSH', messagesKey, userItem, assistantItem)
+if start > 1 then redis.call('LTRIM', messagesKey, start - 1, -1) end
+if reset then redis.call('HSET', metaKey, 'v', layoutVersion, 'createdAt', now) end
+redis.call('HSET', metaKey, 'lastActivityAt', now)
+redis.call('EXPIRE', metaKey, ttlSeconds)
+redis.call('EXPIRE', messagesKey, ttlSeconds)
+
+local seq = givenSeq
+if seq == '' then
+  if not redis.call('HGET', counterKey, 'seq') then redis.call('HSET', counterKey, 'seq', seedSeq, 'kept', seedKept) end
+  seq = redis.call('HINCRBY', counterKey, 'seq', 1)
+end
+redis.call('HINCRBY', counterKey, 'kept', 1)
+-- The counter vanished mid-turn (a flush, a delete): it must never fall behind a number handed out.
+if not redis.call('HGET', counterKey, 'seq') then redis.call('HSET', counterKey, 'seq', seq) end
+redis.call('EXPIRE', counterKey, counterTtlSeconds)
+if holder then redis.call('DEL', leaseKey) end
+redis.call('XADD', streamKey, '*', 'v', recordVersion, 'k', 'final', 's', seq, 'r', finalRecord)
+return {'stored', tonumber(seq), evicted}
+`;
