@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 /**
  * unit: pure logic. integration: the real Postgres and Redis (through the Upstash REST bridge).
  * integration-embedded: the stack-agnostic part of the same suite on PGlite and the in-process store.
+ * production: the production build (`next start`) under faults: killed, Redis and Postgres cut (needs the build).
  */
 const integration = {
   environment: 'node' as const,
@@ -30,6 +31,16 @@ export default defineConfig({
           include: ['tests/integration/**/*.test.ts'],
           globalSetup: ['tests/support/require-services.ts'],
           env: { TETHER_TEST_STACK: 'services' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          ...integration,
+          name: 'production',
+          include: ['tests/production/**/*.test.ts'],
+          globalSetup: ['tests/support/require-services.ts', 'tests/support/require-build.ts'],
+          testTimeout: 120_000,
         },
       },
       {

@@ -31,7 +31,7 @@ const envSchema = z.object({
   ),
   UPSTASH_REDIS_REST_URL: optionalUrl,
   UPSTASH_REDIS_REST_TOKEN: optionalString,
-  REDIS_TIMEOUT_MS: int(50, 10_000, 300),
+  REDIS_TIMEOUT_MS: int(50, 10_000, 1000),
   MEMORY_KEY_PREFIX: z.preprocess(emptyAsUndefined, z.string().regex(/^[a-z0-9:_-]+$/i).default('tether')),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalUrl,

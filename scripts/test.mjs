@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: every level (unit, integration on real services and on the embedded defaults, e2e in a
-// real browser against the production build), then one line of totals. Usage: npm test [-- --only unit|integration|e2e]
+// `npm test`: every level (unit, integration on real services and on the embedded defaults, the
+// production build under faults, e2e in a real browser against the production build), then one line
+// of totals. Usage: npm test [-- --only unit|integration|production|e2e]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -10,7 +11,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const reports = path.join(root, 'test-results');
 const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : null;
-const levels = only ? [only] : ['unit', 'integration', 'e2e'];
+const levels = only ? [only] : ['unit', 'integration', 'production', 'e2e'];
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
 
 function run(command, args, extraEnv = {}) {
@@ -123,13 +124,32 @@ if (levels.includes('integration')) {
   if (code !== 0 && !failedSteps.includes('integration')) failedSteps.push('integration');
 }
 
+const distDir = '.next-test';
+let built = null;
+function buildOnce() {
+  built ??= run('npx', ['next', 'build'], { NEXT_DIST_DIR: distDir }) === 0;
+  if (!built && !failedSteps.includes('next build')) {
+    failedSteps.push('next build');
+    totals.failed += 1;
+  }
+  return built;
+}
+
+if (levels.includes('production') && buildOnce()) {
+  const file = path.join(reports, 'production.json');
+  rmSync(file, { force: true });
+  const code = run(
+    'npx',
+    ['vitest', 'run', '--project', 'production', '--reporter=default', '--reporter=json', `--outputFile.json=${file}`],
+    { NEXT_DIST_DIR: distDir },
+  );
+  countVitest(file, 'production');
+  if (code !== 0 && !failedSteps.includes('production')) failedSteps.push('production');
+}
+
 if (levels.includes('e2e')) {
   ensureBrowser();
-  const distDir = '.next-test';
-  if (run('npx', ['next', 'build'], { NEXT_DIST_DIR: distDir }) !== 0) {
-    failedSteps.push('e2e (next build)');
-    totals.failed += 1;
-  } else {
+  if (buildOnce()) {
     const file = path.join(reports, 'e2e.json');
     rmSync(file, { force: true });
     run('npx', ['playwright', 'test'], { NEXT_DIST_DIR: distDir, PLAYWRIGHT_JSON_OUTPUT_NAME: file });

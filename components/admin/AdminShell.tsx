@@ -22,6 +22,7 @@ export function AdminShell({ agent, children }: { agent: AgentIdentity; children
               <NavLink href="/admin?flagged=1">Flagged</NavLink>
               {agent.role === 'admin' && <NavLink href="/admin/access-log">Access log</NavLink>}
               {agent.role === 'admin' && <NavLink href="/admin/agents">Agents</NavLink>}
+              {agent.role === 'admin' && <NavLink href="/admin/audit">Audit health</NavLink>}
             </Suspense>
           </nav>
           <div className="flex items-center gap-3 text-sm">

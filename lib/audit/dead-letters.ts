@@ -9,6 +9,15 @@ export interface DeadLetters {
   countOpen(): Promise<number>;
 }
 
+export interface DeadLetterView {
+  id: number;
+  at: Date;
+  source: string;
+  reason: string;
+  /** The entry as read, cut for display (it holds customer text: admins only). */
+  payload: string;
+}
+
 export class PostgresDeadLetters implements DeadLetters {
   constructor(private readonly database: () => Promise<Database>) {}
 
@@ -19,6 +28,16 @@ export class PostgresDeadLetters implements DeadLetters {
       insert into audit_dead_letters (source, reason, payload)
       select r.source, r.reason, r.payload from jsonb_to_recordset(${JSON.stringify(items)}::jsonb) as r(source text, reason text, payload text)`);
     for (const item of items) console.error(`[tether] audit entry dead-lettered (${item.source}): ${item.reason}`);
+  }
+
+  async listOpen(limit = 50): Promise<DeadLetterView[]> {
+    const db = await this.database();
+    const rows = rowsOf<{ id: number; at: string | Date; source: string; reason: string; payload: string }>(
+      await db.execute(sql`
+        select id, at, source, reason, left(payload, 2000) as payload from audit_dead_letters
+        where resolved_at is null order by id desc limit ${limit}`),
+    );
+    return rows.map((row) => ({ ...row, id: Number(row.id), at: new Date(row.at) }));
   }
 
   async countOpen(): Promise<number> {

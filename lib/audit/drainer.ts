@@ -38,6 +38,7 @@ export interface DrainerOptions {
 
 const DEFAULT_BATCH = 500;
 const DATABASE_COOLDOWN_MS = 1000;
+const NUDGE_DELAY_MS = 50;
 
 /**
  * Moves audit entries to Postgres: from the audit stream (under the drainer lock, in batches),
@@ -49,6 +50,8 @@ export class AuditDrainer {
   private running: Promise<DrainReport> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private again = false;
+  private nudged = false;
+  private idleMs = 500;
   private stopped = true;
   private nextAbandonAt = 0;
   private failures = 0;
@@ -85,19 +88,25 @@ export class AuditDrainer {
   start(idleMs = 500): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.idleMs = idleMs;
     this.schedule(0, idleMs);
   }
 
-  /** Something was just written: drain soon (coalesced). */
+  /**
+   * A turn just ended: drain soon. Nudges within NUDGE_DELAY_MS share one pass (one transaction),
+   * which is what keeps Postgres off the per-turn cost under load.
+   */
   nudge(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
     }
+    if (this.nudged) return;
+    this.nudged = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.schedule(20, 500);
+    this.schedule(NUDGE_DELAY_MS, this.idleMs);
   }
 
   async stop(): Promise<void> {
@@ -111,13 +120,14 @@ export class AuditDrainer {
   private schedule(delayMs: number, idleMs: number): void {
     this.timer = setTimeout(() => {
       this.timer = null;
+      this.nudged = false;
       void this.drainOnce().then((report) => {
         if (this.stopped) return;
         this.failures = report.blocked && report.blocked.reason !== 'locked' ? this.failures + 1 : 0;
         const busy = this.again || report.remaining > 0;
         this.again = false;
         const backoff = Math.min(idleMs * 2 ** this.failures, 10_000);
-        this.schedule(this.failures > 0 ? backoff : busy && !report.blocked ? 10 : idleMs, idleMs);
+        this.schedule(this.failures > 0 ? backoff : busy && !report.blocked ? NUDGE_DELAY_MS : idleMs, idleMs);
       });
     }, delayMs);
     // A drain loop must never keep a process alive by itself (tests, scripts, shutdown).
@@ -230,6 +240,11 @@ export class AuditDrainer {
     report.applied += result.applied;
     report.deadLettered += dead.length;
     return parsed.length;
+  }
+
+  /** Entries still on their way to Postgres (the stream and the outbox file). */
+  backlog(): Promise<number> {
+    return this.remaining();
   }
 
   private async remaining(): Promise<number> {

@@ -50,7 +50,7 @@ export interface TurnDeps {
   newAuditId: () => string;
   /** Keeps work alive after the response is sent (Next's `after()`). */
   defer: (work: Promise<unknown>) => void;
-  /** Told when a turn has put something on the audit stream (the drainer drains soon). */
+  /** Told when a turn has put its final entry on the audit stream (the drainer drains soon, in batches). */
   onRecorded?: () => void;
 }
 
@@ -162,7 +162,6 @@ export async function startTurn(input: TurnInput, deps: TurnDeps): Promise<Start
         const memory =
           lookupFailure && begun.memory.status === 'new' ? unavailable(`durable_lookup:${lookupFailure}`) : begun.memory;
         const state: Begun = { memory, seq: begun.seq, seed, leased: true };
-        deps.onRecorded?.();
         return { auditId, run: (emit) => runExchange(input, deps, pending, state, emit) };
       }
     }

@@ -15,11 +15,11 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams } 
 import type { CompletionUsage } from 'openai/resources/completions';
 import { BodyError, closeServer, delay, isMainModule, listenLocal, readJsonBody, sendJson } from './http';
 
-export const FAULTS = ['429', '500', '503', 'timeout', 'broken-stream', 'empty'] as const;
+export const FAULTS = ['429', '400', '500', '503', 'timeout', 'broken-stream', 'empty'] as const;
 
 /**
  * One scripted failure, consumed by one request:
- * - `429` / `500` / `503`: that HTTP status with an OpenAI error body;
+ * - `429` / `400` / `500` / `503`: that HTTP status with an OpenAI error body (400: the request is refused);
  * - `timeout`: accept the request and never answer (until the client gives up or the server closes);
  * - `broken-stream`: headers and a couple of chunks, then the socket is destroyed without `[DONE]`;
  * - `empty`: a successful completion whose content is the empty string.
@@ -104,7 +104,7 @@ export async function startMockModel(opts: { port?: number } = {}): Promise<Mock
 
     await delay(current.latencyMs);
     if (fault === 'timeout') return; // Never answer; closeServer() or the client's abort ends the socket.
-    if (fault === '429' || fault === '500' || fault === '503') return sendFault(res, fault);
+    if (fault === '429' || fault === '400' || fault === '500' || fault === '503') return sendFault(res, fault);
 
     const content = fault === 'empty' ? '' : renderReply(current.reply, body);
     const broken = fault === 'broken-stream';
@@ -294,7 +294,10 @@ function splitIntoChunks(text: string, size: number): string[] {
   return pieces.length > 0 ? pieces : [''];
 }
 
-function sendFault(res: ServerResponse, fault: '429' | '500' | '503'): void {
+function sendFault(res: ServerResponse, fault: '429' | '400' | '500' | '503'): void {
+  if (fault === '400') {
+    return sendError(res, 400, 'This request was refused (mock fault)', 'invalid_request_error', 'content_filter');
+  }
   if (fault === '429') {
     // `retry-after-ms` makes the SDK retry after 10 ms instead of its default backoff of about a second.
     return sendError(res, 429, 'Rate limit reached (mock fault)', 'requests', 'rate_limit_exceeded', {

@@ -87,6 +87,9 @@ export async function createTestStack(
     MEMORY_SUMMARY: 'off',
     // Suites send dozens of turns a second; the rate-limit tests turn it on.
     CHAT_RATE_LIMIT_PER_MINUTE: '0',
+    // Roomier than production's 300 ms, so a loaded test machine does not turn into a Redis outage;
+    // the timeout tests set their own.
+    REDIS_TIMEOUT_MS: '1500',
   };
   if (kind === 'services') {
     bridge = await startUpstashBridge({ token: `token-${runId}`, redisUrl: TEST_REDIS_URL });

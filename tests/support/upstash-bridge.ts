@@ -18,9 +18,13 @@ import { BodyError, closeServer, isMainModule, listenLocal, readJsonBody, sendJs
 /**
  * - `hang`: accept the request and never answer (until stop/close or the client disconnects);
  * - `garbage`: HTTP 200 with a body that is not JSON;
- * - `error`: HTTP 500 `{"error":"ERR bridge fault"}`.
+ * - `error`: HTTP 500 `{"error":"ERR bridge fault"}`;
+ * - `late`: run the commands on Redis, then answer only after 1.5 s (the client has given up by then:
+ *   what Redis did stands, the app never heard of it).
  */
-export type BridgeFault = 'hang' | 'garbage' | 'error';
+export type BridgeFault = 'hang' | 'garbage' | 'error' | 'late';
+
+const LATE_REPLY_MS = 1500;
 
 /** A command as forwarded to Redis: the JSON arguments, each converted to a string. */
 export type RedisCommand = readonly string[];
@@ -111,8 +115,10 @@ export async function startUpstashBridge(opts: UpstashBridgeOptions): Promise<Up
     if (fault === 'error') return reply(500, { error: 'ERR bridge fault' });
 
     const encode = req.headers['upstash-encoding'] === 'base64' ? encodeBase64 : (value: JsonReply) => value;
+    const late = fault === 'late';
     const [status, payload] = await execute(runner, batch, encode);
-    reply(status, payload);
+    if (late) await new Promise((resolve) => setTimeout(resolve, LATE_REPLY_MS));
+    if (!res.destroyed) reply(status, payload);
   }
 
   const server = createServer((req, res) => {

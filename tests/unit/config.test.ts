@@ -159,7 +159,7 @@ describe('parseConfig: services', () => {
       kind: 'redis',
       url: 'https://eu1-example.upstash.io',
       token: 'tok',
-      timeoutMs: 300,
+      timeoutMs: 1000,
     });
   });
 
