@@ -17,7 +17,7 @@
  * contender never just looks fast. Exit 2 on bad arguments.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -136,6 +136,8 @@ async function newSessionId(stack: Stack, contender: ContenderName): Promise<str
 /** One customer of one contender: a sequence of conversations, each `conversationTurns` long. */
 class Customer {
   private conversation: Conversation | null = null;
+  /** Sessions opened ahead by `prepare`, so no slot spends its timed wall clock on POST /api/session. */
+  private readonly opened: string[] = [];
   private readonly text: () => string;
 
   constructor(
@@ -149,14 +151,17 @@ class Customer {
 
   async current(): Promise<Conversation> {
     if (!this.conversation || this.conversation.turns >= this.conversationTurns) {
-      this.conversation = { sessionId: await newSessionId(this.stack, this.contender), turns: 0 };
+      const sessionId = this.opened.shift() ?? (await newSessionId(this.stack, this.contender));
+      this.conversation = { sessionId, turns: 0 };
     }
     return this.conversation;
   }
 
-  /** Opens the next conversation now if the current one is used up, so slots time turns only. */
-  async prepare(): Promise<void> {
-    await this.current();
+  /** Opens now every session the next `turns` turns will need. */
+  async prepare(turns: number): Promise<void> {
+    const left = this.conversation ? this.conversationTurns - this.conversation.turns : 0;
+    const needed = Math.max(0, Math.ceil((turns - left) / this.conversationTurns)) - this.opened.length;
+    for (let i = 0; i < needed; i++) this.opened.push(await newSessionId(this.stack, this.contender));
   }
 
   async turn(conversation: Conversation): Promise<TurnOutcome> {
@@ -204,7 +209,7 @@ interface SlotResult {
 
 /** Every customer sends `turns` turns back to back, all customers at once. */
 async function runSlot(customers: readonly Customer[], turns: number): Promise<SlotResult> {
-  await Promise.all(customers.map((c) => c.prepare()));
+  await Promise.all(customers.map((c) => c.prepare(turns)));
   const result: SlotResult = { latencyMs: [], ttftMs: [], failures: 0, auditIds: [], wallMs: 0, endedAt: 0 };
   const started = performance.now();
   await Promise.all(
@@ -282,7 +287,6 @@ async function runLoad(stack: Stack, plan: Plan, load: LoadPlan, seedBase: numbe
   process.stdout.write(`measuring ${load.concurrency} session(s): ${load.rounds} rounds × ${load.turnsPerSession} turns per session `);
   for (let round = 0; round < load.rounds; round++) {
     for (const name of rotated(CONTENDERS, round)) {
-      await Promise.all(customers[name].map((c) => c.prepare()));
       const cpuBefore = stack.serverCpuMs();
       const tripsBefore = stack.bridge.roundTrips;
       const slot = await runSlot(customers[name], load.turnsPerSession);
@@ -389,7 +393,7 @@ async function runBytes(stack: Stack, plan: Plan): Promise<{ bytes: BytesResult;
       else if (outcome.auditId) tetherAuditIds.push(outcome.auditId);
     }
     if (plan.bytesAfter.includes(turn)) {
-      const sessionKeys = (await scanKeys(stack, `${stack.keyPrefix}:*`)).filter((key) => key.includes(conversations.tether.sessionId));
+      const sessionKeys = (await scanKeys(stack, `${globLiteral(stack.keyPrefix)}:*`)).filter((key) => key.includes(conversations.tether.sessionId));
       let sum = 0;
       for (const key of sessionKeys) sum += await memoryUsage(stack, key);
       bytes.tether[String(turn)] = sum;
@@ -518,6 +522,11 @@ async function main(): Promise<number> {
   } finally {
     clearTimeout(watchdog);
     closeAgent();
+    // The server's own words about failed turns, before its log goes with the data folder.
+    if (Object.values(failures).some((f) => f.count > 0)) {
+      const lines = readFileSync(stack.logFile, 'utf8').trimEnd().split('\n').slice(-20);
+      console.error(`\nlast lines of the server log:\n  ${lines.join('\n  ')}`);
+    }
     const problems = await stack.close();
     for (const problem of problems) console.error(`cleanup problem: ${problem}`);
   }
