@@ -360,9 +360,10 @@ async function runTtft(stack: Stack, plan: Plan): Promise<TtftResult> {
   };
 }
 
+/** Bytes of one key; NaN when it does not exist (a contender whose memory is missing must not look small). */
 async function memoryUsage(stack: Stack, key: string): Promise<number> {
   const bytes = await stack.redis.sendCommand(['MEMORY', 'USAGE', key, 'SAMPLES', '0']);
-  return typeof bytes === 'number' ? bytes : 0;
+  return typeof bytes === 'number' ? bytes : Number.NaN;
 }
 
 async function scanKeys(stack: Stack, pattern: string): Promise<string[]> {
@@ -394,17 +395,20 @@ async function runBytes(stack: Stack, plan: Plan): Promise<{ bytes: BytesResult;
     }
     if (plan.bytesAfter.includes(turn)) {
       const sessionKeys = (await scanKeys(stack, `${globLiteral(stack.keyPrefix)}:*`)).filter((key) => key.includes(conversations.tether.sessionId));
-      let sum = 0;
+      let sum = sessionKeys.length > 0 ? 0 : Number.NaN;
       for (const key of sessionKeys) sum += await memoryUsage(stack, key);
+      const theirs = await memoryUsage(stack, `${stack.keyPrefix}-langchain:${conversations.langchain.sessionId}`);
+      if (Number.isNaN(sum)) fail('tether', `bytes phase: no Redis key names the session after ${turn} turns`);
+      if (Number.isNaN(theirs)) fail('langchain', `bytes phase: no history key after ${turn} turns`);
       bytes.tether[String(turn)] = sum;
-      bytes.langchain[String(turn)] = await memoryUsage(stack, `${stack.keyPrefix}-langchain:${conversations.langchain.sessionId}`);
+      bytes.langchain[String(turn)] = theirs;
     }
   }
   await waitForAudit(stack, tetherAuditIds, performance.now());
   // Keys under the prefix that belong to no one session (e.g. an audit stream): reported, not counted per session.
   let tetherSharedBytes = 0;
   for (const key of await scanKeys(stack, `${globLiteral(stack.keyPrefix)}:*`)) {
-    if (!/session:\{/.test(key)) tetherSharedBytes += await memoryUsage(stack, key);
+    if (!/session/.test(key)) tetherSharedBytes += (await memoryUsage(stack, key)) || 0;
   }
   process.stdout.write('done\n');
   return { bytes, tetherSharedBytes };

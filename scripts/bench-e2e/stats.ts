@@ -305,8 +305,8 @@ export function bytesTable(result: BytesResult): string {
     ['contender', ...counts.map((n) => `bytes after ${n} turns`)],
     [
       ['bare', ...counts.map(() => '0 (no memory)')],
-      ['tether', ...counts.map((n) => String(result.tether[n] ?? 'n/a'))],
-      ['langchain', ...counts.map((n) => String(result.langchain[n] ?? 'n/a'))],
+      ['tether', ...counts.map((n) => fmt(result.tether[n] ?? Number.NaN, 0))],
+      ['langchain', ...counts.map((n) => fmt(result.langchain[n] ?? Number.NaN, 0))],
     ],
     counts.map((_, i) => i + 1),
   );
