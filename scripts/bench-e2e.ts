@@ -56,6 +56,8 @@ interface Plan {
   ttftTurns: number;
   firstTokenDelayMs: number;
   bytesAfter: number[];
+  /** How long Tether's audit may take to show every turn of a slot before the run counts it as failed. */
+  auditSettleLimitMs: number;
   /** Hard bound on the whole run; past it the run is stopped, cleaned up and fails. */
   limitMs: number;
 }
@@ -71,6 +73,7 @@ const FULL: Plan = {
   ttftTurns: 40,
   firstTokenDelayMs: 200,
   bytesAfter: [10, 50, 200],
+  auditSettleLimitMs: 30_000,
   limitMs: 20 * 60_000,
 };
 
@@ -85,12 +88,11 @@ const QUICK: Plan = {
   ttftTurns: 8,
   firstTokenDelayMs: 200,
   bytesAfter: [10, 50, 200],
+  auditSettleLimitMs: 10_000,
   limitMs: 5 * 60_000,
 };
 
 const TURN_TIMEOUT_MS = 30_000;
-/** How long Tether's audit may take to show every turn of a round before the run counts it as failed. */
-const AUDIT_SETTLE_LIMIT_MS = 30_000;
 const AUDIT_POLL_MS = 20;
 
 const PATHS: Record<ContenderName, string> = {
@@ -234,9 +236,9 @@ async function runSlot(customers: readonly Customer[], turns: number): Promise<S
 }
 
 /** Polls Postgres until every audit id has a row whose status is final; ms from `since`, NaN when it never settled. */
-async function waitForAudit(stack: Stack, auditIds: readonly string[], since: number): Promise<number> {
+async function waitForAudit(stack: Stack, plan: Plan, auditIds: readonly string[], since: number): Promise<number> {
   if (auditIds.length === 0) return 0;
-  const deadline = performance.now() + AUDIT_SETTLE_LIMIT_MS;
+  const deadline = performance.now() + plan.auditSettleLimitMs;
   for (;;) {
     stack.benchQueries.count++;
     // A Postgres array literal: the client runs without type fetching (see stack.ts), so it cannot encode arrays itself.
@@ -244,7 +246,7 @@ async function waitForAudit(stack: Stack, auditIds: readonly string[], since: nu
       select count(*)::int as n from turns where audit_id = any(${`{${auditIds.join(',')}}`}::uuid[]) and status <> 'pending'`;
     if ((row?.n ?? 0) >= auditIds.length) return performance.now() - since;
     if (performance.now() > deadline) {
-      fail('audit', `${auditIds.length - (row?.n ?? 0)} of ${auditIds.length} turns had no final audit row after ${AUDIT_SETTLE_LIMIT_MS} ms`);
+      fail('audit', `${auditIds.length - (row?.n ?? 0)} of ${auditIds.length} turns had no final audit row after ${plan.auditSettleLimitMs} ms`);
       return Number.NaN;
     }
     await sleep(AUDIT_POLL_MS);
@@ -291,7 +293,7 @@ async function runLoad(stack: Stack, plan: Plan, load: LoadPlan, seedBase: numbe
       const tripsBefore = stack.bridge.roundTrips;
       const slot = await runSlot(customers[name], load.turnsPerSession);
       // Tether's audit work may finish after its replies (a drainer): it is part of the turn's cost, so wait for it here.
-      if (name === 'tether') auditLagMs.push(await waitForAudit(stack, slot.auditIds, slot.endedAt));
+      if (name === 'tether') auditLagMs.push(await waitForAudit(stack, plan, slot.auditIds, slot.endedAt));
       const t = totals[name];
       t.cpuMs += stack.serverCpuMs() - cpuBefore;
       t.redisRequests += stack.bridge.roundTrips - tripsBefore;
@@ -321,7 +323,7 @@ async function runWarmup(stack: Stack, plan: Plan): Promise<void> {
     for (const name of rotated(CONTENDERS, round)) {
       const customers = Array.from({ length: 5 }, (_, i) => new Customer(stack, name, plan.conversationTurns, 1_000 + i));
       const slot = await runSlot(customers, 4);
-      if (name === 'tether') await waitForAudit(stack, slot.auditIds, slot.endedAt);
+      if (name === 'tether') await waitForAudit(stack, plan, slot.auditIds, slot.endedAt);
     }
   }
   process.stdout.write('done\n');
@@ -404,7 +406,7 @@ async function runBytes(stack: Stack, plan: Plan): Promise<{ bytes: BytesResult;
       bytes.langchain[String(turn)] = theirs;
     }
   }
-  await waitForAudit(stack, tetherAuditIds, performance.now());
+  await waitForAudit(stack, plan, tetherAuditIds, performance.now());
   // Keys under the prefix that belong to no one session (e.g. an audit stream): reported, not counted per session.
   let tetherSharedBytes = 0;
   for (const key of await scanKeys(stack, `${globLiteral(stack.keyPrefix)}:*`)) {
