@@ -286,6 +286,8 @@ async function runLoad(stack: Stack, plan: Plan, load: LoadPlan, seedBase: numbe
 
   const xactsBefore = await settledXacts(stack);
   const queriesBefore = stack.benchQueries.count;
+  const ownCpuBefore = process.cpuUsage();
+  const phaseStart = performance.now();
   process.stdout.write(`measuring ${load.concurrency} session(s): ${load.rounds} rounds × ${load.turnsPerSession} turns per session `);
   for (let round = 0; round < load.rounds; round++) {
     for (const name of rotated(CONTENDERS, round)) {
@@ -306,14 +308,17 @@ async function runLoad(stack: Stack, plan: Plan, load: LoadPlan, seedBase: numbe
     }
     process.stdout.write('.');
   }
+  const ownCpu = process.cpuUsage(ownCpuBefore);
+  const benchProcessCores = (ownCpu.user + ownCpu.system) / 1000 / (performance.now() - phaseStart);
   const xactsAfter = await settledXacts(stack);
   const ownQueries = stack.benchQueries.count - queriesBefore;
-  process.stdout.write(' done\n');
+  process.stdout.write(` done (the benchmark process itself used ${benchProcessCores.toFixed(2)} of a core)\n`);
   return {
     concurrency: load.concurrency,
     figures: Object.fromEntries(CONTENDERS.map((name) => [name, loadFigures(totals[name])])) as ConcurrencyResult['figures'],
     postgresXactPerTurn: (xactsAfter - xactsBefore - ownQueries) / Math.max(1, totals.tether.turns),
     auditLagMs,
+    benchProcessCores,
   };
 }
 

@@ -151,6 +151,11 @@ export interface ConcurrencyResult {
   postgresXactPerTurn: number;
   /** Tether only: per round, ms from its last reply until every turn of the round had a final audit row. */
   auditLagMs: number[];
+  /**
+   * CPU of the benchmark process itself (customers, bridge, mock model) ÷ the phase's wall time, in
+   * cores: near 1 it is saturated, and throughput ratios are squeezed toward 1×.
+   */
+  benchProcessCores?: number;
 }
 
 export interface TtftResult {
