@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only chat|admin] [--iterations 300] [--warmup 30]`
+ * `npm run bench [-- --only chat|admin|e2e] [--iterations 300] [--warmup 30] [--quick] [--write] [--no-build]`
  *
  * Backs Tether's performance claims with ratios measured side by side in one run, never with
  * absolute numbers from a timed test. Every case runs its contenders interleaved in the same loop
@@ -105,11 +105,19 @@ interface Suite {
   run?: (options: BenchOptions) => Promise<void>;
   /** Suites that live in their own script, run with `npx tsx <script>` after the in-process ones. */
   script?: string;
+  /** Flags of this command passed on to the script, for scripts that take them. */
+  forwards?: ReadonlyArray<'quick' | 'write' | 'no-build'>;
 }
 
 const SUITES: Suite[] = [
   { name: 'chat', title: 'chat turn: memory round trips, prompt assembly, store backends', run: runChatSuite },
   { name: 'admin', title: 'admin console', script: 'scripts/bench-admin.ts' },
+  {
+    name: 'e2e',
+    title: 'the chat turn end to end on the production build: bare route vs Tether vs LangChain.js',
+    script: 'scripts/bench-e2e.ts',
+    forwards: ['quick', 'write', 'no-build'],
+  },
 ];
 
 interface BenchOptions {
@@ -123,12 +131,17 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       iterations: { type: 'string', default: '300' },
       warmup: { type: 'string', default: '30' },
+      // For the suites that take them (see `forwards`): fewer rounds; write the raw figures under docs/;
+      // reuse the last production build.
+      quick: { type: 'boolean', default: false },
+      write: { type: 'boolean', default: false },
+      'no-build': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const names = SUITES.map((suite) => suite.name);
   if (values.help) {
-    console.log(`usage: npm run bench [-- --only ${names.join('|')}] [--iterations N] [--warmup N]`);
+    console.log(`usage: npm run bench [-- --only ${names.join('|')}] [--iterations N] [--warmup N] [--quick] [--write] [--no-build]`);
     for (const suite of SUITES) console.log(`  ${suite.name.padEnd(8)} ${suite.title}`);
     return 0;
   }
@@ -155,8 +168,10 @@ async function main(): Promise<number> {
         console.log(`\n[${suite.name}] ${message}`);
         continue;
       }
-      console.log(`\n=== ${suite.name}: ${suite.title} (npx tsx ${suite.script}) ===`);
-      const result = spawnSync('npx', ['tsx', suite.script], { cwd: ROOT, stdio: 'inherit' });
+      const flags = (suite.forwards ?? []).filter((flag) => values[flag]).map((flag) => `--${flag}`);
+      const command = ['tsx', suite.script, ...flags];
+      console.log(`\n=== ${suite.name}: ${suite.title} (npx ${command.join(' ')}) ===`);
+      const result = spawnSync('npx', command, { cwd: ROOT, stdio: 'inherit' });
       if (result.status !== 0) {
         console.error(`[${suite.name}] exited with ${result.status ?? result.signal}`);
         failures++;
