@@ -110,12 +110,11 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
 }
 
 // Kept on globalThis so that dev-mode module reloads do not open a second PGlite on the same folder.
-// The name carries the layout version: a reload after an upgrade of this file builds a new runtime.
-const holder = globalThis as typeof globalThis & { __tetherRuntimeV2?: Runtime };
+const holder = globalThis as typeof globalThis & { __tetherRuntime?: Runtime };
 
 export function getRuntime(): Runtime {
-  holder.__tetherRuntimeV2 ??= createRuntime(getConfig());
-  return holder.__tetherRuntimeV2;
+  holder.__tetherRuntime ??= createRuntime(getConfig());
+  return holder.__tetherRuntime;
 }
 
 export function turnDeps(runtime: Runtime, defer: TurnDeps['defer']): TurnDeps {

@@ -92,10 +92,9 @@ function asDelta(data: JsonRecord): DeltaEvent | null {
 }
 
 function asDone(data: JsonRecord): DoneEvent | null {
-  const { auditId, reply, remembered } = data;
-  return typeof auditId === 'string' && typeof reply === 'string' && typeof remembered === 'boolean'
-    ? { auditId, reply, remembered }
-    : null;
+  const { auditId, reply, remembered, stopped, replay } = data;
+  if (typeof auditId !== 'string' || typeof reply !== 'string' || typeof remembered !== 'boolean') return null;
+  return { auditId, reply, remembered, ...(stopped === true ? { stopped } : {}), ...(replay === true ? { replay } : {}) };
 }
 
 function asError(data: JsonRecord): ErrorEvent | null {

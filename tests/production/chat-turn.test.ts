@@ -98,13 +98,13 @@ describe('the chat turn on the production server', () => {
   }, 180_000);
 
   describe('each model fault gives its documented code, as JSON and as SSE, and the audit row says the same', () => {
+    // One server for these cases (the file's afterEach closes only `stack`).
+    let shared: ProductionStack | undefined;
     beforeAll(async () => {
-      stack = await startProductionStack({ env: { OPENAI_TIMEOUT_MS: '1500' } });
+      shared = await startProductionStack({ env: { OPENAI_TIMEOUT_MS: '1500' } });
     });
-    afterEach(() => undefined);
     afterAll(async () => {
-      await stack?.close();
-      stack = undefined;
+      await shared?.close();
     });
 
     const cases = [
@@ -118,7 +118,7 @@ describe('the chat turn on the production server', () => {
 
     for (const [fault, code] of cases) {
       it(`${fault} → ${code}`, async () => {
-        const s = stack!;
+        const s = shared!;
         const sessionId = await newSession(s.url);
         s.model.reset();
         s.model.failNext(fault);
@@ -147,7 +147,7 @@ describe('the chat turn on the production server', () => {
     }
 
     it('a customer who stops a reply keeps what arrived; the audit says aborted', async () => {
-      const s = stack!;
+      const s = shared!;
       s.model.reset();
       s.model.setBehaviour({ chunkDelayMs: 150, chunkSize: 4, reply: 'A long answer that the customer will not wait for at all.' });
       const sessionId = await newSession(s.url);
@@ -165,8 +165,9 @@ describe('the chat turn on the production server', () => {
           }
         },
       });
-      expect(current.stopStatus).toBe(202);
-      expect(turn.done?.stopped).toBe(true);
+      expect(current.stopStatus, JSON.stringify(turn.events)).toBe(202);
+      expect(turn.done, JSON.stringify(turn.events)).toBeDefined();
+      expect(turn.done?.stopped, JSON.stringify(turn.events)).toBe(true);
       expect(turn.reply.length).toBeGreaterThan(0);
       expect(turn.reply.length).toBeLessThan('A long answer that the customer will not wait for at all.'.length);
       const [row] = await eventually(
