@@ -75,10 +75,10 @@ export const SUMMARY_HEADER = 'Summary of the earlier conversation (written by t
  */
 export function assemblePrompt(input: AssembleInput): AssembledPrompt {
   const { limits } = input;
-  const system: ModelMessage = { role: 'system', content: systemContent(input.systemPrompt) };
+  const { message: system, tokens: systemTokens } = systemMessage(input.systemPrompt);
   const newText = truncateMessage(sanitizeText(input.userText), limits.messageMaxChars);
   const last: ModelMessage = { role: 'user', content: newText.text };
-  const fixedTokens = estimateMessageTokens(system) + estimateMessageTokens(last);
+  const fixedTokens = systemTokens + estimateMessageTokens(last);
 
   const summary = summaryMessage(input.summary);
   const summaryTokens = summary ? estimateMessageTokens(summary) : 0;
@@ -98,6 +98,17 @@ export function assemblePrompt(input: AssembleInput): AssembledPrompt {
     truncatedUserText: newText.truncated,
     estimatedTokens: headTokens + sumTurnTokens(kept),
   };
+}
+
+// The system prompt is the same on every turn: it is tokenised once, not per turn.
+let systemCache: { prompt: string; message: ModelMessage; tokens: number } | null = null;
+
+function systemMessage(systemPrompt: string): { message: ModelMessage; tokens: number } {
+  if (systemCache?.prompt !== systemPrompt) {
+    const message: ModelMessage = { role: 'system', content: systemContent(systemPrompt) };
+    systemCache = { prompt: systemPrompt, message, tokens: estimateMessageTokens(message) };
+  }
+  return { message: { ...systemCache.message }, tokens: systemCache.tokens };
 }
 
 function systemContent(systemPrompt: string): string {
