@@ -56,6 +56,8 @@ export class AuditDrainer {
   private nextAbandonAt = 0;
   private failures = 0;
   private nextLegacyAt = 0;
+  /** Stream ids applied but not yet deleted: the next take deletes them in its round trip. */
+  private applied: string[] = [];
   /** After Postgres failed, passes skip it for a moment: a driver reconnecting with backoff would stall each one. */
   private databaseDownUntil = 0;
 
@@ -114,7 +116,10 @@ export class AuditDrainer {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running?.catch(() => undefined);
-    await this.options.stream?.release().catch(() => undefined);
+    const stream = this.options.stream;
+    if (stream && this.applied.length > 0) await stream.ack(this.applied).catch(() => undefined);
+    this.applied = [];
+    await stream?.release().catch(() => undefined);
   }
 
   private schedule(delayMs: number, idleMs: number): void {
@@ -183,7 +188,9 @@ export class AuditDrainer {
     for (let batch = 0; batch < maxBatches; batch++) {
       let entries;
       try {
-        entries = await stream.take(batchSize, lockMs);
+        // Entries applied by the last batch (of this pass or the previous one) are deleted by this call.
+        entries = await stream.take(batchSize, lockMs, this.applied);
+        this.applied = [];
       } catch (error) {
         report.blocked = { reason: 'stream', detail: errorText(error) };
         return null;
@@ -195,7 +202,8 @@ export class AuditDrainer {
       if (entries.length === 0) return 0;
       const parsed = entries.map((entry) => parseStreamEntry(entry.fields));
       const done = await this.applyParsed(parsed, entries.map((e) => JSON.stringify({ id: e.id, ...e.fields })), 'stream', report);
-      await stream.ack(entries.slice(0, done).map((entry) => entry.id));
+      // Deleted with the next take: applying twice (a crash before that) changes nothing.
+      this.applied = entries.slice(0, done).map((entry) => entry.id);
       // A short batch emptied the stream (what arrived since is the next pass's); a full one may have left more.
       left = entries.length < batchSize ? 0 : null;
       if (left === 0) break;
@@ -252,7 +260,7 @@ export class AuditDrainer {
       this.options.stream ? this.options.stream.length() : Promise.resolve(0),
       this.options.outbox.size(),
     ]);
-    return queued + files;
+    return Math.max(0, queued - this.applied.length) + files;
   }
 }
 

@@ -10,7 +10,10 @@ import { defineScript, type RedisScript } from '@/lib/redis/script';
  * it applied or dead-lettered. The first release's outbox list is read the same way.
  */
 
-/** Takes (or renews) the drainer lock and, if held, reads the oldest entries: one round trip a batch. */
+/**
+ * Takes (or renews) the drainer lock and, if held, deletes the entries the previous batch applied and
+ * reads the oldest ones: one round trip a batch.
+ */
 const TAKE_BATCH_SCRIPT = `
 local lockKey = KEYS[1]
 local streamKey = KEYS[2]
@@ -20,6 +23,7 @@ local count = ARGV[3]
 local holder = redis.call('GET', lockKey)
 if holder and holder ~= token then return {0} end
 redis.call('SET', lockKey, token, 'PX', lockMs)
+if #ARGV > 3 then redis.call('XDEL', streamKey, unpack(ARGV, 4)) end
 return {1, redis.call('XRANGE', streamKey, '-', '+', 'COUNT', count)}
 `;
 
@@ -66,9 +70,14 @@ export class RedisAuditStream {
     this.leasesHeldScript = defineScript(redis, LEASES_HELD_SCRIPT);
   }
 
-  /** The oldest entries, under the drainer lock (taken or renewed); null while another drainer holds it. */
-  async take(count: number, lockMs: number): Promise<StreamEntry[] | null> {
-    const reply = takeReplySchema.parse(await this.takeBatch([this.keys.lock, this.keys.stream], [this.token, lockMs, count]));
+  /**
+   * The oldest entries, under the drainer lock (taken or renewed), after deleting `applied` (the
+   * previous batch's ids) in the same round trip; null while another drainer holds the lock.
+   */
+  async take(count: number, lockMs: number, applied: string[] = []): Promise<StreamEntry[] | null> {
+    const reply = takeReplySchema.parse(
+      await this.takeBatch([this.keys.lock, this.keys.stream], [this.token, lockMs, count, ...applied]),
+    );
     if (reply[0] === 0) return null;
     return reply[1].map(([id, flat]) => {
       const fields: Record<string, string> = {};
