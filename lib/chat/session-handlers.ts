@@ -1,5 +1,6 @@
 import type { MessagesResponse } from '@/lib/chat/events';
 import { assertIssuedSessionId } from '@/lib/chat/request';
+import { liveReplyStore } from '@/lib/chat/live-reply';
 import { noticeFor } from '@/lib/chat/turn';
 import { errorResponse } from '@/lib/errors';
 import type { Runtime } from '@/lib/runtime';
@@ -17,12 +18,20 @@ export function handleCreateSession(runtime: Runtime, now = new Date()): Respons
 export async function handleListMessages(sessionId: string, runtime: Runtime): Promise<Response> {
   try {
     assertIssuedSessionId(sessionId, runtime.config.sessionSecret);
-    const memory = await runtime.memory.read(sessionId);
+    const [memory, live] = await Promise.all([
+      runtime.memory.read(sessionId),
+      liveReplyStore(runtime.config).read(sessionId).catch(() => null),
+    ]);
     const body: MessagesResponse = {
       sessionId,
       memory: memory.status,
       notice: noticeFor(memory.status),
       messages: memory.messages.map(({ role, text, at, auditId }) => ({ role, text, at, auditId })),
+      // Only a reply still streaming that memory does not hold yet is news to the page.
+      live:
+        live && live.status === 'streaming' && !memory.messages.some((m) => m.auditId === live.auditId)
+          ? { auditId: live.auditId, userText: live.userText, at: live.at, text: live.text }
+          : null,
     };
     return Response.json(body, { headers: { 'cache-control': 'no-store' } });
   } catch (error) {

@@ -7,6 +7,7 @@ import { ModelError, type ModelClient, type ModelUsage } from '@/lib/model/types
 import { assemblePrompt, type AssembledPrompt, type PromptLimits } from '@/lib/prompt/assemble';
 import { estimateTokens } from '@/lib/prompt/tokens';
 import { summarizeEvicted } from '@/lib/chat/summary';
+import { registerRunningTurn } from '@/lib/chat/stop';
 
 /**
  * One chat turn, the only orchestrator of memory, prompt, model and audit. It takes its
@@ -163,8 +164,10 @@ async function runExchange(
   let reply = '';
   let usage: ModelUsage = { promptTokens: null, completionTokens: null };
   let firstTokenAt: number | null = null;
+  // The customer's stop button aborts this signal (POST /api/chat/stop).
+  const stop = registerRunningTurn(auditId, input.sessionId);
   try {
-    for await (const chunk of deps.model.stream(prompt.messages)) {
+    for await (const chunk of deps.model.stream(prompt.messages, stop.signal)) {
       if (chunk.type === 'usage') {
         usage = chunk.usage;
         continue;
@@ -173,10 +176,16 @@ async function runExchange(
       reply += chunk.text;
       emit({ event: 'delta', data: { text: chunk.text } });
     }
+    if (stop.signal.aborted) throw new ModelError('model_aborted', 'stopped by the customer', reply !== '');
     if (reply.trim() === '') throw new ModelError('model_empty', 'the model returned only whitespace', false);
   } catch (error) {
-    const failure =
-      error instanceof ModelError ? error : new ModelError('model_unavailable', String(error), reply !== '');
+    stop.done();
+    // A stop is told by our own signal, not by the error class (the client may come from another bundle copy).
+    const failure = stop.signal.aborted
+      ? new ModelError('model_aborted', 'stopped by the customer', reply !== '')
+      : error instanceof ModelError
+        ? error
+        : new ModelError('model_unavailable', String(error), reply !== '');
     console.warn(`[tether] turn ${auditId} failed: ${failure.code} (${failure.message})`);
     emit({ event: 'error', data: { code: failure.code, message: failure.userMessage } });
     // Memory keeps only whole exchanges: a failed turn stores nothing there, the audit keeps it all.
@@ -199,6 +208,7 @@ async function runExchange(
     return;
   }
 
+  stop.done();
   const endedAt = deps.now();
   const exchange = {
     user: memoryMessage('user', input.text, startedAt, auditId, input.messageId),
