@@ -399,3 +399,28 @@ test('the reply does not move the page while it streams (no layout shift above i
   expect(await header.boundingBox()).toEqual(headerBox);
   expect(await page.locator('form').boundingBox()).toEqual(composerBox);
 });
+
+test('a rate-limited customer sees when to try again, and can once the wait is over', async ({ page }) => {
+  let limited = true;
+  await page.route('**/api/chat', async (route) => {
+    if (!limited) return route.continue();
+    limited = false;
+    await route.fulfill({
+      status: 429,
+      headers: { 'content-type': 'application/json', 'retry-after': '3' },
+      body: JSON.stringify({ error: { code: 'rate_limited', message: 'You are sending messages faster than we can answer them.' } }),
+    });
+  });
+  await page.goto('/');
+  await composer(page).fill('Too fast');
+  await composer(page).press('Enter');
+  const reply = replies(page).first();
+  await expect(reply).toHaveAttribute('data-status', 'error');
+  await expect(reply).toContainText(/You can send again in [1-3] s\./);
+  await expect(page.getByRole('button', { name: 'Retry' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Send' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Retry' })).toBeEnabled({ timeout: 6000 });
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await expect(reply).toHaveAttribute('data-status', 'done');
+  await expect(reply).toContainText('Mock reply to: Too fast');
+});

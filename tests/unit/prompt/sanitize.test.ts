@@ -25,13 +25,13 @@ describe('storedText', () => {
 
   it('is idempotent, and the prompt form of the stored form equals the prompt form of the input', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary' }), (raw) => {
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (raw) => {
         const once = storedText(raw);
-        expect(storedText(once)).toBe(once);
-        expect(normalizeText(once)).toBe(normalizeText(raw));
+        return storedText(once) === once && normalizeText(once) === normalizeText(raw);
       }),
     );
-  });
+    // Generating binary strings is the slow part on a busy machine, not the functions under test.
+  }, 30_000);
 });
 
 describe('normalizeText', () => {
