@@ -207,17 +207,24 @@ export function createLiveReplyTee(
 
 // One store per process, built once from config (the REST client shared with nothing else yet:
 // the chat-turn rewrite brings one shared `runtime.redis`, to be injected here instead).
-const holder = globalThis as typeof globalThis & { __tetherLiveReplies?: LiveReplyStore };
+// Keyed by backend, so a process that builds runtimes for several configs (the test stacks) gets
+// the store of each, while a server builds exactly one.
+const holder = globalThis as typeof globalThis & { __tetherLiveReplies?: Map<string, LiveReplyStore> };
 
 export function liveReplyStore(config: Pick<Config, 'memory'>): LiveReplyStore {
-  if (holder.__tetherLiveReplies) return holder.__tetherLiveReplies;
+  const stores = (holder.__tetherLiveReplies ??= new Map());
   const { backend, keyPrefix } = config.memory;
-  holder.__tetherLiveReplies =
-    backend.kind === 'redis'
-      ? new RedisLiveReplyStore(
-          createRestClient({ url: backend.url, token: backend.token, timeoutMs: backend.timeoutMs, retries: 1 }),
-          keyPrefix,
-        )
-      : new LocalLiveReplyStore();
-  return holder.__tetherLiveReplies;
+  const key = backend.kind === 'redis' ? `${backend.url}|${keyPrefix}` : 'local';
+  let store = stores.get(key);
+  if (!store) {
+    store =
+      backend.kind === 'redis'
+        ? new RedisLiveReplyStore(
+            createRestClient({ url: backend.url, token: backend.token, timeoutMs: backend.timeoutMs, retries: 1 }),
+            keyPrefix,
+          )
+        : new LocalLiveReplyStore();
+    stores.set(key, store);
+  }
+  return store;
 }
