@@ -63,6 +63,7 @@ export type ChatAction =
   | { type: 'rated'; auditId: string; rating: Rating | null }
   | { type: 'reset'; id: string; notice: string | null }
   | { type: 'synced'; messages: RememberedMessage[]; notice: string | null }
+  | { type: 'dropped'; turnId: string }
   | { type: 'resumed'; turnId: string; auditId: string; userText: string; at: string; text: string };
 
 export const initialChatState: ChatState = { restored: [], live: [], connection: 'connecting' };
@@ -212,6 +213,9 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       if (action.notice) restored.push({ kind: 'notice', id: 'restored:notice', text: action.notice });
       return { ...state, restored: keepRatings(restored, [...state.restored, ...state.live]), live };
     }
+    case 'dropped':
+      // A resumed reply that could not be followed: the server's history will say how it ended.
+      return { ...state, live: state.live.filter((e) => e.turnId !== action.turnId) };
     case 'resumed': {
       if (state.live.some((e) => e.id === replyEntryId(action.turnId))) return state;
       return {

@@ -234,9 +234,9 @@ export function useChat(strings: ChatStrings): ChatController {
         await consume(turn, fromStart(), id, live.userText);
       } catch (error) {
         if (error instanceof ChatApiError && error.code === 'model_aborted') dispatch({ type: 'stopped', turnId });
-        else if (!turn.controller.signal.aborted && error instanceof ChatApiError && error.code !== 'resume_lost') {
+        else if (error instanceof ChatApiError && error.code !== 'resume_lost' && !turn.controller.signal.aborted) {
           dispatch({ type: 'failed', turnId, message: error.message });
-        }
+        } else dispatch({ type: 'dropped', turnId });
       } finally {
         if (active.current === turn) active.current = null;
       }

@@ -22,10 +22,12 @@ let hostServer: Server;
 
 test.beforeAll(async () => {
   const demo = readFileSync(path.join('public', 'demo.html'), 'utf8').replace('src="/widget.js"', `src="${TETHER}/widget.js"`);
+  // The same page with other options: German, on the left, open on load.
+  const german = demo.replace('data-position="right"', 'data-position="left" data-lang="de" data-open="true"');
   hostServer = createServer((req, res) => {
     if (req.url === '/' || req.url?.startsWith('/?')) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(demo);
+      res.end(req.url === '/?de' ? german : demo);
     } else {
       res.writeHead(404).end();
     }
@@ -423,4 +425,37 @@ test('a rate-limited customer sees when to try again, and can once the wait is o
   await page.getByRole('button', { name: 'Retry' }).click();
   await expect(reply).toHaveAttribute('data-status', 'done');
   await expect(reply).toContainText('Mock reply to: Too fast');
+});
+
+test('widget options from data- attributes: language, position, open on load', async ({ page }) => {
+  await page.goto(`${HOST}/?de`);
+  const frame = page.frameLocator('iframe[title="Acme support chat"]');
+  // Open on load, in German, with the launcher on the left.
+  await expect(frame.getByRole('textbox', { name: 'Nachricht' })).toBeVisible();
+  await expect(frame.getByRole('button', { name: 'Senden' })).toBeVisible();
+  const launcher = page.getByRole('button', { name: 'Support-Chat schließen' });
+  await expect(launcher).toHaveAttribute('aria-expanded', 'true');
+  const box = (await launcher.boundingBox())!;
+  expect(box.x).toBeLessThan(100);
+  await frame.getByRole('textbox', { name: 'Nachricht' }).fill('Hallo');
+  await frame.getByRole('textbox', { name: 'Nachricht' }).press('Enter');
+  await expect(frame.getByRole('article', { name: 'Assistent schrieb' })).toHaveAttribute('data-status', 'done');
+  await launcher.click();
+  await expect(page.getByRole('button', { name: 'Support-Chat öffnen' })).toHaveAttribute('aria-expanded', 'false');
+});
+
+test('when the service cannot be reached the header says reconnecting, then online again', async ({ page }) => {
+  await page.goto('/');
+  const state = page.locator('[data-connection]');
+  await expect(state).toHaveAttribute('data-connection', 'online');
+  // The server goes away (the browser itself stays online).
+  await page.route('**/api/**', (route) => route.abort('connectionrefused'));
+  await composer(page).fill('Are you there?');
+  await composer(page).press('Enter');
+  await expect(replies(page).first()).toHaveAttribute('data-status', 'error');
+  await expect(state).toHaveAttribute('data-connection', 'reconnecting');
+  await expect(state).toContainText('Reconnecting');
+  await expect(replies(page).first()).toContainText('couldn’t reach our support service');
+  await page.unroute('**/api/**');
+  await expect(state).toHaveAttribute('data-connection', 'online', { timeout: 20_000 });
 });

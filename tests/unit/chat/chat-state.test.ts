@@ -123,3 +123,14 @@ describe('chatReducer: stop, feedback, sync, resume', () => {
     expect(state.live).toEqual([{ kind: 'notice', id: 'reset:x', text: 'New conversation.' }]);
   });
 });
+
+describe('chatReducer: a resume that could not be followed', () => {
+  it('drops the resumed entries instead of leaving a reply streaming forever', () => {
+    const state = run([
+      { type: 'turnStarted', turnId: 'mine', text: 'Hi', at: AT },
+      { type: 'resumed', turnId: 'r1', auditId: 'a9', userText: 'Q', at: AT, text: '' },
+      { type: 'dropped', turnId: 'r1' },
+    ]);
+    expect(state.live.map((e) => e.turnId)).toEqual(['mine', 'mine']);
+  });
+});
