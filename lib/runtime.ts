@@ -8,6 +8,7 @@ import { PostgresDurableRecord } from '@/lib/audit/durable';
 import { FileAuditOutbox } from '@/lib/audit/outbox';
 import { RedisAuditStream } from '@/lib/audit/redis-stream';
 import { PostgresAuditSink } from '@/lib/audit/sink';
+import { LocalLiveReplyStore, RedisLiveReplyStore, type LiveReplyStore } from '@/lib/chat/live-reply';
 import { StopRegistry } from '@/lib/chat/stops';
 import type { TurnDeps } from '@/lib/chat/turn';
 import { getConfig, type Config } from '@/lib/config';
@@ -36,6 +37,8 @@ export interface Runtime {
   drainer: AuditDrainer;
   deadLetters: PostgresDeadLetters;
   stops: StopRegistry;
+  /** Replies still streaming, kept for their short life so a reloaded page can resume them. */
+  liveReplies: LiveReplyStore;
   database(): Promise<DatabaseHandle>;
   close(): Promise<void>;
 }
@@ -100,6 +103,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     drainer,
     deadLetters,
     stops: new StopRegistry(),
+    liveReplies: redis ? new RedisLiveReplyStore(redis, config.memory.keyPrefix) : new LocalLiveReplyStore(),
     database: openOnce,
     async close() {
       await drainer.stop();

@@ -66,6 +66,8 @@ interface ConversationProps {
   turns: TranscriptTurn[];
   flags: FlagView[];
   notes: NoteView[];
+  /** The customer's thumbs up/down per audit id (absent: not rated). */
+  feedback?: Record<string, 'up' | 'down'>;
   /** Words of the search that led here, marked in the text. */
   terms: string[];
   /** False for the print view: no buttons, no panels. */
@@ -76,7 +78,7 @@ interface ConversationProps {
  * The conversation as the customer saw it (their messages on the right, replies and error messages
  * on the left, memory notices where they appeared), with each turn's audit details under it.
  */
-export function Conversation({ sessionId, turns, flags, notes, terms, interactive }: ConversationProps) {
+export function Conversation({ sessionId, turns, flags, notes, feedback = {}, terms, interactive }: ConversationProps) {
   return (
     <ol className="space-y-5">
       {turns.map((turn) => {
@@ -112,7 +114,14 @@ export function Conversation({ sessionId, turns, flags, notes, terms, interactiv
                   <p className={`text-red-700 dark:text-red-300 ${turn.assistantText ? 'mt-2' : ''}`}>{customerErrorText(turn.errorCode)}</p>
                 )}
                 {turn.status === 'pending' && <p className="text-slate-500 italic">No reply recorded: the turn never finished.</p>}
-                <p className="mt-1 text-[11px] text-slate-500">Assistant · {formatClock(turn.completedAt)}</p>
+                <p className="mt-1 text-[11px] text-slate-500">
+                  Assistant · {formatClock(turn.completedAt)}
+                  {feedback[turn.auditId] && (
+                    <span data-feedback={feedback[turn.auditId]} className="ml-2 font-medium text-slate-700 dark:text-slate-300">
+                      {feedback[turn.auditId] === 'up' ? '👍 Customer found this helpful' : '👎 Customer found this unhelpful'}
+                    </span>
+                  )}
+                </p>
               </div>
             </div>
             <div className="mt-2 space-y-2 border-l-2 border-slate-200 pl-3 dark:border-slate-800">

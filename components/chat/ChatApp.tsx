@@ -1,24 +1,39 @@
 'use client';
 
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type CSSProperties } from 'react';
+import { DEFAULT_ACCENT, onAccent } from './accent';
 import { ChatHeader } from './ChatHeader';
 import { Composer } from './Composer';
 import { DemoModelBanner } from './DemoModelBanner';
 import { MessageList } from './MessageList';
+import { STRINGS, type Lang } from './strings';
 import { useChat } from './use-chat';
+import { useHostFrame } from './use-host-frame';
 
 export interface ChatAppProps {
   /** No model is configured, so replies come from the built-in demo model. */
   demoModel: boolean;
   maxMessageChars: number;
+  /** `page`: the full-page chat at `/`; `widget`: the compact panel inside the embed's iframe. */
+  variant?: 'page' | 'widget';
+  lang?: Lang;
+  title?: string | null;
+  greeting?: string | null;
+  /** Validated `#rgb`/`#rrggbb` (see accent.ts). */
+  accent?: string | null;
+  /** The embedding page's origin (widget only): the one origin frame messages go to and come from. */
+  hostOrigin?: string | null;
 }
 
-export function ChatApp({ demoModel, maxMessageChars }: ChatAppProps) {
-  const chat = useChat();
+export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = 'en', title, greeting, accent, hostOrigin = null }: ChatAppProps) {
+  const strings = STRINGS[lang];
+  const chat = useChat(strings);
   const composerRef = useRef<HTMLTextAreaElement>(null);
+  const widget = variant === 'widget';
+  const host = useHostFrame(widget ? hostOrigin : null, () => composerRef.current?.focus());
 
   // When a reply ends, hand the caret back to the composer if nothing else took focus meanwhile
-  // (a clicked Send or Retry button is disabled or removed, which drops focus to <body>).
+  // (a clicked Send, Stop or Retry button is disabled or removed, which drops focus to <body>).
   const wasBusy = useRef(false);
   useEffect(() => {
     const active = document.activeElement;
@@ -38,15 +53,53 @@ export function ChatApp({ demoModel, maxMessageChars }: ChatAppProps) {
     composerRef.current?.focus();
   };
 
+  const newConversation = () => {
+    chat.newConversation();
+    composerRef.current?.focus();
+  };
+
+  const color = accent ?? DEFAULT_ACCENT;
+  const style = { '--color-accent': color, '--color-on-accent': onAccent(color) } as CSSProperties;
+
   return (
     <section
-      aria-label="Support chat"
-      className="flex h-full w-full flex-col overflow-hidden bg-white sm:max-h-[56rem] sm:max-w-2xl sm:rounded-2xl sm:border sm:border-slate-200 sm:shadow-xl dark:bg-slate-900 sm:dark:border-slate-800"
+      aria-label={title ?? strings.title}
+      lang={lang}
+      style={style}
+      onKeyDown={(event) => {
+        if (widget && event.key === 'Escape' && host) host.close();
+      }}
+      className={
+        widget
+          ? 'flex h-dvh w-full flex-col overflow-hidden bg-white dark:bg-slate-900'
+          : 'flex h-full w-full flex-col overflow-hidden bg-white sm:max-h-[56rem] sm:max-w-2xl sm:rounded-2xl sm:border sm:border-slate-200 sm:shadow-xl dark:bg-slate-900 sm:dark:border-slate-800'
+      }
     >
-      <ChatHeader connection={chat.connection} typing={chat.busy} />
+      <ChatHeader
+        title={title ?? strings.title}
+        strings={strings}
+        connection={chat.connection}
+        typing={chat.busy}
+        onNewConversation={newConversation}
+        onClose={widget && host ? host.close : null}
+      />
       {demoModel && <DemoModelBanner />}
-      <MessageList entries={chat.entries} onRetry={retry} />
-      <Composer ref={composerRef} busy={chat.busy} maxChars={maxMessageChars} onSend={send} />
+      <MessageList
+        entries={chat.entries}
+        strings={strings}
+        greeting={greeting ?? strings.greeting}
+        onRetry={retry}
+        onRate={chat.rate}
+      />
+      <Composer
+        ref={composerRef}
+        strings={strings}
+        busy={chat.busy}
+        blockedUntil={chat.blockedUntil}
+        maxChars={maxMessageChars}
+        onSend={send}
+        onStop={chat.stop}
+      />
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useRef } from 'react';
-import type { Entry } from './chat-state';
+import type { Entry, Rating } from './chat-state';
+import type { ChatStrings } from './strings';
 import { AssistantMessage, UserMessage } from './Message';
 import { Notice } from './Notice';
 
@@ -8,10 +9,13 @@ const FOLLOW_THRESHOLD_PX = 72;
 
 interface MessageListProps {
   entries: Entry[];
+  strings: ChatStrings;
+  greeting: string;
   onRetry: (turnId: string) => void;
+  onRate: (auditId: string, rating: Rating | null) => void;
 }
 
-export function MessageList({ entries, onRetry }: MessageListProps) {
+export function MessageList({ entries, strings, greeting, onRetry, onRate }: MessageListProps) {
   const scrollerRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
   const following = useRef(true);
@@ -54,25 +58,31 @@ export function MessageList({ entries, onRetry }: MessageListProps) {
       onScroll={onScroll}
       role="log"
       aria-live="polite"
-      aria-label="Conversation"
+      aria-label={strings.conversation}
       tabIndex={0}
       className="min-h-0 flex-1 overflow-y-auto overscroll-contain [scrollbar-gutter:stable] focus-visible:-outline-offset-2"
     >
       <div ref={contentRef} className="flex flex-col gap-4 px-4 py-5">
-        <p className="mx-auto max-w-sm text-center text-sm text-slate-500 dark:text-slate-400">
-          Ask us anything. Your conversation is kept on our side, so you can pick it up again after a reload.
+        <p dir="auto" className="mx-auto max-w-sm text-center text-sm text-slate-600 dark:text-slate-400">
+          {greeting}
         </p>
         {entries.map((entry) => {
           switch (entry.kind) {
             case 'notice':
               return <Notice key={entry.id} text={entry.text} />;
             case 'user':
-              return <UserMessage key={entry.id} entry={entry} />;
+              return <UserMessage key={entry.id} entry={entry} strings={strings} />;
             case 'assistant': {
-              const { turnId } = entry;
+              const { turnId, auditId } = entry;
               const retryable = entry === lastReply && entry.status === 'error' && turnId !== null;
               return (
-                <AssistantMessage key={entry.id} entry={entry} onRetry={retryable ? () => onRetry(turnId) : null} />
+                <AssistantMessage
+                  key={entry.id}
+                  entry={entry}
+                  strings={strings}
+                  onRetry={retryable ? () => onRetry(turnId) : null}
+                  onRate={auditId ? (rating) => onRate(auditId, rating) : null}
+                />
               );
             }
           }

@@ -1,6 +1,7 @@
 import type { RememberedMessage } from '@/lib/chat/events';
 
-export type ReplyStatus = 'streaming' | 'done' | 'error';
+export type ReplyStatus = 'streaming' | 'done' | 'error' | 'stopped';
+export type Rating = 'up' | 'down';
 
 /** `turnId` is the messageId of a turn sent from this page; null for messages restored from the server. */
 export interface UserEntry {
@@ -21,17 +22,24 @@ export interface AssistantEntry {
   error: string | null;
   /** False when the server could not save the reply, so later turns and a reload will not include it. */
   remembered: boolean;
+  /** The turn's audit id (from the `meta` event, or the server's history): what stop and feedback refer to. */
+  auditId: string | null;
+  rating: Rating | null;
+  /** When a rate-limited customer may send again (epoch ms); null otherwise. */
+  retryAt: number | null;
 }
 
 export interface NoticeEntry {
   kind: 'notice';
   id: string;
   text: string;
+  turnId?: string;
 }
 
 export type Entry = UserEntry | AssistantEntry | NoticeEntry;
 
-export type Connection = 'connecting' | 'ready' | 'offline';
+/** What the header tells: the outcome of real requests and probes, never a promise. */
+export type Connection = 'connecting' | 'online' | 'reconnecting' | 'offline';
 
 export interface ChatState {
   /** What the server remembered when the page loaded; replaced as a whole, so a repeated load cannot duplicate it. */
@@ -49,7 +57,14 @@ export type ChatAction =
   | { type: 'turnRestarted'; turnId: string }
   | { type: 'delta'; turnId: string; text: string }
   | { type: 'done'; turnId: string; reply: string; remembered: boolean; at: string }
-  | { type: 'failed'; turnId: string; message: string };
+  | { type: 'failed'; turnId: string; message: string; retryAt?: number | null }
+  | { type: 'meta'; turnId: string; auditId: string }
+  | { type: 'stopped'; turnId: string }
+  | { type: 'rated'; auditId: string; rating: Rating | null }
+  | { type: 'reset'; id: string; notice: string | null }
+  | { type: 'synced'; messages: RememberedMessage[]; notice: string | null }
+  | { type: 'dropped'; turnId: string }
+  | { type: 'resumed'; turnId: string; auditId: string; userText: string; at: string; text: string };
 
 export const initialChatState: ChatState = { restored: [], live: [], connection: 'connecting' };
 
@@ -60,7 +75,31 @@ function fromRemembered(message: RememberedMessage, index: number): Entry {
   const id = `restored:${index}`;
   return message.role === 'user'
     ? { kind: 'user', id, turnId: null, text: message.text, at: message.at }
-    : { kind: 'assistant', id, turnId: null, text: message.text, at: message.at, status: 'done', error: null, remembered: true };
+    : {
+        kind: 'assistant',
+        id,
+        turnId: null,
+        text: message.text,
+        at: message.at,
+        status: 'done',
+        error: null,
+        remembered: true,
+        auditId: message.auditId,
+        rating: null,
+        retryAt: null,
+      };
+}
+
+function streamingReply(turnId: string, at: string, auditId: string | null, text: string): AssistantEntry {
+  const base = { kind: 'assistant' as const, id: replyEntryId(turnId), turnId, text, at, status: 'streaming' as const };
+  return { ...base, error: null, remembered: true, auditId, rating: null, retryAt: null };
+}
+
+/** Ratings already given survive a refresh of the history. */
+function keepRatings(entries: Entry[], previous: Entry[]): Entry[] {
+  const ratings = new Map<string, Rating>();
+  for (const e of previous) if (e.kind === 'assistant' && e.auditId && e.rating) ratings.set(e.auditId, e.rating);
+  return entries.map((e) => (e.kind === 'assistant' && e.auditId && ratings.has(e.auditId) ? { ...e, rating: ratings.get(e.auditId)! } : e));
 }
 
 function updateReply(live: Entry[], turnId: string, update: (reply: AssistantEntry) => AssistantEntry): Entry[] {
@@ -72,11 +111,11 @@ function updateReply(live: Entry[], turnId: string, update: (reply: AssistantEnt
 function upsertTurnNotice(live: Entry[], turnId: string, key: string, text: string): Entry[] {
   const id = `${turnId}:${key}`;
   if (live.some((entry) => entry.id === id)) {
-    return live.map((entry) => (entry.id === id ? { kind: 'notice', id, text } : entry));
+    return live.map((entry) => (entry.id === id ? { kind: 'notice', id, text, turnId } : entry));
   }
   const replyIndex = live.findIndex((entry) => entry.id === replyEntryId(turnId));
   if (replyIndex === -1) return live;
-  return [...live.slice(0, replyIndex), { kind: 'notice', id, text }, ...live.slice(replyIndex)];
+  return [...live.slice(0, replyIndex), { kind: 'notice', id, text, turnId }, ...live.slice(replyIndex)];
 }
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
@@ -94,16 +133,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         live: [
           ...state.live,
           { kind: 'user', id: userEntryId(action.turnId), turnId: action.turnId, text: action.text, at: action.at },
-          {
-            kind: 'assistant',
-            id: replyEntryId(action.turnId),
-            turnId: action.turnId,
-            text: '',
-            at: action.at,
-            status: 'streaming',
-            error: null,
-            remembered: true,
-          },
+          streamingReply(action.turnId, action.at, null, ''),
         ],
       };
     case 'turnNotice': {
@@ -117,7 +147,14 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case 'turnRestarted':
       return {
         ...state,
-        live: updateReply(state.live, action.turnId, (reply) => ({ ...reply, text: '', status: 'streaming', error: null })),
+        live: updateReply(state.live, action.turnId, (reply) => ({
+          ...reply,
+          text: '',
+          status: 'streaming',
+          error: null,
+          retryAt: null,
+          auditId: null,
+        })),
       };
     case 'delta':
       return {
@@ -140,9 +177,63 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case 'failed':
       return {
         ...state,
-        live: updateReply(state.live, action.turnId, (reply) => ({ ...reply, status: 'error', error: action.message })),
+        live: updateReply(state.live, action.turnId, (reply) => ({
+          ...reply,
+          status: 'error',
+          error: action.message,
+          retryAt: action.retryAt ?? null,
+        })),
       };
+    case 'meta':
+      return { ...state, live: updateReply(state.live, action.turnId, (reply) => ({ ...reply, auditId: action.auditId })) };
+    case 'stopped':
+      return {
+        ...state,
+        live: updateReply(state.live, action.turnId, (reply) =>
+          reply.status === 'streaming' ? { ...reply, status: 'stopped', error: null } : reply,
+        ),
+      };
+    case 'rated': {
+      const rate = (e: Entry): Entry =>
+        e.kind === 'assistant' && e.auditId === action.auditId ? { ...e, rating: action.rating } : e;
+      return { ...state, restored: state.restored.map(rate), live: state.live.map(rate) };
+    }
+    case 'reset': {
+      const live: Entry[] = action.notice ? [{ kind: 'notice', id: `reset:${action.id}`, text: action.notice }] : [];
+      return { ...state, restored: [], live };
+    }
+    case 'synced': {
+      // The server's history now holds these turns: drop this page's copies of them.
+      const known = new Set(action.messages.map((m) => m.auditId));
+      const doneTurns = new Set(
+        state.live.filter((e) => e.kind === 'assistant' && e.auditId && known.has(e.auditId)).map((e) => e.turnId),
+      );
+      const live = state.live.filter((e) => !(e.turnId && doneTurns.has(e.turnId)));
+      const restored = action.messages.map(fromRemembered);
+      if (action.notice) restored.push({ kind: 'notice', id: 'restored:notice', text: action.notice });
+      return { ...state, restored: keepRatings(restored, [...state.restored, ...state.live]), live };
+    }
+    case 'dropped':
+      // A resumed reply that could not be followed: the server's history will say how it ended.
+      return { ...state, live: state.live.filter((e) => e.turnId !== action.turnId) };
+    case 'resumed': {
+      if (state.live.some((e) => e.id === replyEntryId(action.turnId))) return state;
+      return {
+        ...state,
+        live: [
+          ...state.live,
+          { kind: 'user', id: userEntryId(action.turnId), turnId: action.turnId, text: action.userText, at: action.at },
+          streamingReply(action.turnId, action.at, action.auditId, action.text),
+        ],
+      };
+    }
   }
+}
+
+/** The reply of a turn sent or resumed on this page. */
+export function replyOf(state: ChatState, turnId: string): AssistantEntry | null {
+  const entry = state.live.find((e) => e.id === replyEntryId(turnId));
+  return entry?.kind === 'assistant' ? entry : null;
 }
 
 /** The text of a turn sent from this page, so a retry can re-send exactly the same message. */

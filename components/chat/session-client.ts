@@ -1,4 +1,4 @@
-import type { ChatEvent, MessagesResponse, RememberedMessage } from '@/lib/chat/events';
+import type { ChatEvent, LiveReplyInfo, MessagesResponse, RememberedMessage } from '@/lib/chat/events';
 import { readChatEvents } from './sse';
 
 /** Codes this client raises itself, next to the server's own (`invalid_session`, `rate_limited`, …). */
@@ -11,6 +11,8 @@ export class ChatApiError extends Error {
     readonly code: string,
     message: string,
     readonly status: number,
+    /** From a Retry-After header (429, 409): when the customer may try again. */
+    readonly retryAfterSec: number | null = null,
   ) {
     super(message);
   }
@@ -31,9 +33,10 @@ export interface SendMessageRequest {
 /** What a turn streams once it is accepted; an `error` event is raised as a ChatApiError instead. */
 export type TurnEvent = Exclude<ChatEvent, { event: 'error' }>;
 
+// Said without blaming the customer's network: we cannot tell whose side failed.
 const MESSAGES = {
-  network_error: "We couldn't reach support. Check your connection and try again.",
-  stream_interrupted: 'The reply was interrupted. Please try again.',
+  network_error: 'We couldn’t reach our support service just now. We’ll keep trying; you can also retry.',
+  stream_interrupted: 'The reply was cut off on its way to you. Please retry.',
   bad_response: 'Something went wrong on our side. Please try again.',
 } satisfies Record<ClientErrorCode, string>;
 
@@ -69,7 +72,8 @@ async function errorFromResponse(response: Response): Promise<ChatApiError> {
   if (isRecord(body) && isRecord(body.error)) {
     const { code, message } = body.error;
     if (typeof code === 'string' && typeof message === 'string') {
-      return new ChatApiError(code, message, response.status);
+      const retryAfter = Number(response.headers.get('Retry-After'));
+      return new ChatApiError(code, message, response.status, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
     }
   }
   return clientError('bad_response', response.status);
@@ -104,9 +108,20 @@ function isRememberedMessage(value: unknown): value is RememberedMessage {
   );
 }
 
+function isLiveReply(value: unknown): value is LiveReplyInfo {
+  return (
+    isRecord(value) &&
+    typeof value.auditId === 'string' &&
+    typeof value.userText === 'string' &&
+    typeof value.at === 'string' &&
+    typeof value.text === 'string'
+  );
+}
+
 function isMessagesResponse(value: unknown): value is MessagesResponse {
   return (
     isRecord(value) &&
+    (value.live === undefined || value.live === null || isLiveReply(value.live)) &&
     typeof value.sessionId === 'string' &&
     typeof value.memory === 'string' &&
     (value.notice === null || typeof value.notice === 'string') &&
@@ -141,6 +156,51 @@ export async function* sendMessage(
     body: JSON.stringify(body),
     signal,
   });
+  yield* readTurn(response);
+}
+
+/** Follows a reply that is still being written (after a reload, or one sent from another tab). */
+export async function* resumeReply(
+  sessionId: string,
+  auditId: string,
+  signal?: AbortSignal,
+): AsyncGenerator<TurnEvent, void, undefined> {
+  const query = new URLSearchParams({ sessionId, auditId });
+  const response = await request(`/api/chat/resume?${query}`, { headers: { Accept: 'text/event-stream' }, cache: 'no-store', signal });
+  yield* readTurn(response);
+}
+
+/** Asks the server to stop a streaming reply; false when it was no longer running there. */
+export async function stopReply(sessionId: string, auditId: string): Promise<boolean> {
+  const response = await request('/api/chat/stop', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ sessionId, auditId }),
+  });
+  const body = await readJson(response);
+  return isRecord(body) && body.stopped === true;
+}
+
+export async function sendFeedback(sessionId: string, auditId: string, rating: 'up' | 'down' | null): Promise<void> {
+  const response = await request('/api/feedback', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ sessionId, auditId, rating }),
+  });
+  if (!response.ok) throw await errorFromResponse(response);
+}
+
+/** A light "is the service there?" probe: any HTTP answer means it is reachable. */
+export async function probeService(signal?: AbortSignal): Promise<boolean> {
+  try {
+    await fetch('/api/health', { cache: 'no-store', signal });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function* readTurn(response: Response): AsyncGenerator<TurnEvent, void, undefined> {
   if (!response.ok) throw await errorFromResponse(response);
   const contentType = response.headers.get('Content-Type') ?? '';
   if (!response.body || !contentType.includes('text/event-stream')) throw clientError('bad_response', response.status);

@@ -63,11 +63,21 @@ export interface RememberedMessage {
   stopped?: boolean;
 }
 
+/** A reply still being written when the messages were read: resume it with GET /api/chat/resume. */
+export interface LiveReplyInfo {
+  auditId: string;
+  userText: string;
+  at: string;
+  text: string;
+}
+
 export interface MessagesResponse {
   sessionId: string;
   memory: MemoryStatus;
   notice: string | null;
   messages: RememberedMessage[];
+  /** Null when no reply of this session is streaming right now. */
+  live?: LiveReplyInfo | null;
 }
 
 /** Body of every 4xx/5xx answer. */

@@ -2,6 +2,7 @@ import type { ChatEvent, ChatJsonResponse } from '@/lib/chat/events';
 import { clientInfo } from '@/lib/chat/client-info';
 import { maxBodyBytes, parseChatRequest, readJsonBody } from '@/lib/chat/request';
 import { encodeEvent, SSE_HEADERS } from '@/lib/chat/sse';
+import { createLiveReplyTee } from '@/lib/chat/live-reply';
 import { startTurn, type TurnDeps } from '@/lib/chat/turn';
 import { errorResponse } from '@/lib/errors';
 import { turnDeps, type Runtime } from '@/lib/runtime';
@@ -23,7 +24,9 @@ export async function handleChat(request: Request, runtime: Runtime, defer: Turn
     const turn = await startTurn({ ...input, client: clientInfo(request, config.audit.ipSalt) }, deps);
     // Serverless instances run no drain loop: each turn moves the audit along after its response.
     if (config.serverless) defer(runtime.drainer.drainOnce(2));
-    return wantsJson(request) ? await jsonAnswer(turn.run) : streamAnswer(turn.run, defer);
+    if (wantsJson(request)) return await jsonAnswer(turn.run);
+    // The streamed reply is also kept for its short life, so a reloaded page can resume it.
+    return streamAnswer(turn.run, defer, createLiveReplyTee(runtime.liveReplies, input.sessionId, input.text));
   } catch (error) {
     return errorResponse(error);
   }
@@ -56,11 +59,12 @@ async function jsonAnswer(run: Run): Promise<Response> {
   return Response.json(answer, { headers: { 'cache-control': 'no-store' } });
 }
 
-function streamAnswer(run: Run, defer: TurnDeps['defer']): Response {
+function streamAnswer(run: Run, defer: TurnDeps['defer'], tee: (event: ChatEvent) => void): Response {
   let open = true;
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       const emit = (event: ChatEvent) => {
+        tee(event);
         if (!open) return;
         try {
           controller.enqueue(encodeEvent(event));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApiError } from '@/lib/errors';
-import { normalizeText } from '@/lib/prompt/sanitize';
+import { normalizeText, storedText } from '@/lib/prompt/sanitize';
 import { SESSION_ID_MAX_LENGTH, verifySessionId } from '@/lib/session-id';
 
 /**
@@ -18,7 +18,7 @@ const chatRequestSchema = z.strictObject({
 
 export interface ChatRequest {
   sessionId: string;
-  /** Normalised (see lib/prompt/sanitize.ts): what memory stores and the model sees. */
+  /** As typed (see `storedText` in lib/prompt/sanitize.ts): what memory stores, the page shows and the audit keeps. */
   text: string;
   messageId: string | null;
 }
@@ -91,16 +91,23 @@ export function parseChatRequest(body: unknown, limits: ChatRequestLimits): Chat
   }
   const { sessionId, text, messageId } = parsed.data;
   assertIssuedSessionId(sessionId, limits.sessionSecret);
-  const normalised = normalizeText(text);
-  if (normalised.length === 0) throw new ApiError(400, 'empty_text', 'The message is empty.');
-  if (normalised.length > limits.messageMaxChars) {
+  const stored = storedText(text);
+  // Empty is judged on what the model would see: a message of only invisible characters says nothing.
+  if (isBlank(normalizeText(stored))) throw new ApiError(400, 'empty_text', 'The message is empty.');
+  // The limit applies to what is stored (String#length, as the composer counts it).
+  if (stored.length > limits.messageMaxChars) {
     throw new ApiError(
       400,
       'text_too_long',
-      `The message is ${normalised.length} characters long; the limit is ${limits.messageMaxChars}.`,
+      `The message is ${stored.length} characters long; the limit is ${limits.messageMaxChars}.`,
     );
   }
-  return { sessionId, text: normalised, messageId: messageId ?? null };
+  return { sessionId, text: stored, messageId: messageId ?? null };
+}
+
+/** Only whitespace and joiners (kept by normalizeText for the languages that need them). */
+function isBlank(text: string): boolean {
+  return text.replace(/[\u200C\u200D]/g, '').trim() === '';
 }
 
 export function assertIssuedSessionId(sessionId: unknown, secret: string): asserts sessionId is string {

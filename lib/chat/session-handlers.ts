@@ -24,12 +24,20 @@ export async function handleCreateSession(runtime: Runtime, now = new Date()): P
 export async function handleListMessages(sessionId: string, runtime: Runtime): Promise<Response> {
   try {
     assertIssuedSessionId(sessionId, runtime.config.sessionSecret);
-    const memory = await runtime.memory.read(sessionId);
+    const [memory, live] = await Promise.all([
+      runtime.memory.read(sessionId),
+      runtime.liveReplies.read(sessionId).catch(() => null),
+    ]);
     const body: MessagesResponse = {
       sessionId,
       memory: memory.status,
       notice: noticeFor(memory.status),
       messages: memory.messages.map(({ role, text, at, auditId, stopped }) => ({ role, text, at, auditId, ...(stopped ? { stopped } : {}) })),
+      // Only a reply still streaming that memory does not hold yet is news to the page.
+      live:
+        live && live.status === 'streaming' && !memory.messages.some((m) => m.auditId === live.auditId)
+          ? { auditId: live.auditId, userText: live.userText, at: live.at, text: live.text }
+          : null,
     };
     return Response.json(body, { headers: { 'cache-control': 'no-store' } });
   } catch (error) {
@@ -59,7 +67,7 @@ export async function handleStop(request: Request, runtime: Runtime): Promise<Re
     const { sessionId, auditId } = parsed.data;
     assertIssuedSessionId(sessionId, runtime.config.sessionSecret);
     if (!runtime.stops.stop(auditId, sessionId)) await runtime.memory.requestStop(sessionId, auditId);
-    return Response.json({ stopping: true }, { status: 202, headers: { 'cache-control': 'no-store' } });
+    return Response.json({ stopped: true }, { status: 202, headers: { 'cache-control': 'no-store' } });
   } catch (error) {
     return errorResponse(error);
   }

@@ -235,6 +235,8 @@ async function runExchange(input: TurnInput, deps: TurnDeps, pending: TurnRecord
       reply += chunk.text;
       emit({ event: 'delta', data: { text: chunk.text } });
     }
+    // A model client may end quietly when its signal is aborted (the demo model does): that is a stop.
+    if (controller.signal.aborted) throw new ModelError('model_aborted', 'stopped by the customer', reply !== '');
     if (reply.trim() === '') throw new ModelError('model_empty', 'the model returned only whitespace', false);
     outcome = { kind: 'ok', reply };
   } catch (error) {

@@ -262,3 +262,26 @@ export const auditDeadLetters = pgTable(
 );
 
 export type AuditDeadLetterRow = typeof auditDeadLetters.$inferSelect;
+
+/* ---------------------------------------------------------------------------------------------
+ * Customer feedback on replies (thumbs up/down in the chat).
+ * ------------------------------------------------------------------------------------------- */
+
+export const FEEDBACK_RATINGS = ['up', 'down'] as const;
+export type FeedbackRating = (typeof FEEDBACK_RATINGS)[number];
+
+/**
+ * One rating per reply, changeable by the customer. No foreign key to turns: the audit row may
+ * reach Postgres a moment after the customer rates the reply (the route checks ownership instead).
+ */
+export const turnFeedback = pgTable(
+  'turn_feedback',
+  {
+    auditId: uuid('audit_id').primaryKey(),
+    sessionId: text('session_id').notNull(),
+    rating: text('rating').$type<FeedbackRating>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('turn_feedback_session_idx').on(t.sessionId), check('turn_feedback_rating_check', inList('rating', FEEDBACK_RATINGS))],
+);

@@ -6,9 +6,11 @@
 // C0 controls except \t (U+0009) and \n (U+000A), DEL, and C1 controls.
 const CONTROL_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 
-// Invisible characters that can hide or reorder text: zero-width space/joiners, LRM/RLM,
-// bidi embeddings/overrides/isolates, word joiner and invisible operators, BOM, soft hyphen.
-const INVISIBLE_CHARS = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u00AD]/g;
+// Invisible characters that can hide or reorder text: zero-width space, LRM/RLM, bidi
+// embeddings/overrides/isolates, word joiner and invisible operators, BOM, soft hyphen.
+// The joiners U+200C (ZWNJ) and U+200D (ZWJ) are NOT here: Persian, Hindi and emoji sequences
+// (👨‍👩‍👧) need them, and they cannot hide or reorder anything.
+const INVISIBLE_CHARS = /[\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u00AD]/g;
 
 // More than 8 horizontal blanks in a row is padding, not formatting (code indentation stays up to 8).
 const LONG_BLANK_RUN = /[\t\p{Zs}]{9,}/gu;
@@ -20,7 +22,7 @@ const EXCESS_BLANK_LINES = /\n(?:[\t\p{Zs}]*\n){3,}/gu;
  * Canonical form of untrusted text: well-formed UTF-16 (lone surrogates become U+FFFD), `\n` line
  * endings, no control or invisible characters, NFC, runs of more than 8 spaces/tabs collapsed to
  * one space, at most 2 blank lines in a row, no leading/trailing whitespace.
- * Note: stripping U+200D also splits ZWJ emoji sequences into their parts; they stay readable.
+ * This is what the MODEL sees; what the customer typed is stored as `storedText` gives it.
  */
 export function normalizeText(raw: string): string {
   return raw
@@ -33,6 +35,18 @@ export function normalizeText(raw: string): string {
     .replace(LONG_BLANK_RUN, ' ')
     .replace(EXCESS_BLANK_LINES, '\n\n\n')
     .trim();
+}
+
+/**
+ * The customer's words as stored, shown and audited: exactly as typed, except for changes that
+ * alter no rendering — well-formed UTF-16 (a lone surrogate, which no font can draw, becomes
+ * U+FFFD), `\n` line endings, C0/C1 controls other than tab and newline removed (they have no
+ * glyph, and Postgres cannot store U+0000), and no leading/trailing whitespace (the chat bubble
+ * shows the composer's trimmed text, so the stored form matches what the customer saw sent).
+ * Joiners, bidi marks and combining sequences are kept as typed (no NFC).
+ */
+export function storedText(raw: string): string {
+  return raw.toWellFormed().replace(/\r\n?/g, '\n').replace(CONTROL_CHARS, '').trim();
 }
 
 /*

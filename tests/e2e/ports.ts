@@ -18,3 +18,6 @@ export function mockModelPort(appPort: number): number {
 
 /** The services stack's mock model control API. */
 export const SERVICES_MOCK = `http://127.0.0.1:${mockModelPort(SERVICES_PORT)}/__mock`;
+
+/** A plain static server for a host page on another origin (the widget embed specs). */
+export const HOST_PAGE_PORT = base + 2;

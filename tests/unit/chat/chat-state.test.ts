@@ -75,3 +75,62 @@ describe('chatReducer', () => {
     expect(turnText(state, 'unknown')).toBeNull();
   });
 });
+
+describe('chatReducer: stop, feedback, sync, resume', () => {
+  const started: ChatAction[] = [
+    { type: 'turnStarted', turnId: 't1', text: 'Hi', at: AT },
+    { type: 'meta', turnId: 't1', auditId: 'a1' },
+    { type: 'delta', turnId: 't1', text: 'Partial' },
+  ];
+
+  it('a stopped reply keeps its partial text and is marked stopped', () => {
+    const state = run([...started, { type: 'stopped', turnId: 't1' }]);
+    expect(state.live[1]).toMatchObject({ status: 'stopped', text: 'Partial', auditId: 'a1' });
+  });
+
+  it('a rating lands on the reply with that audit id, and survives a sync from the server', () => {
+    const rated = run([...started, { type: 'done', turnId: 't1', reply: 'Full', remembered: true, at: AT }, { type: 'rated', auditId: 'a1', rating: 'up' }]);
+    expect(rated.live[1]).toMatchObject({ rating: 'up' });
+    const synced = chatReducer(rated, {
+      type: 'synced',
+      notice: null,
+      messages: [
+        { role: 'user', text: 'Hi', at: AT, auditId: 'a1' },
+        { role: 'assistant', text: 'Full', at: AT, auditId: 'a1' },
+      ],
+    });
+    // The page's own copy gives way to the server's, without duplicates.
+    expect(synced.live).toHaveLength(0);
+    expect(synced.restored.map((e) => e.kind)).toEqual(['user', 'assistant']);
+    expect(synced.restored[1]).toMatchObject({ rating: 'up', auditId: 'a1' });
+  });
+
+  it('a sync keeps turns the server does not hold yet (still streaming or failed)', () => {
+    const synced = chatReducer(run(started), { type: 'synced', messages: [], notice: null });
+    expect(synced.live.map((e) => e.kind)).toEqual(['user', 'assistant']);
+  });
+
+  it('a resumed reply shows the question and the text so far, streaming, once', () => {
+    const resumed: ChatAction = { type: 'resumed', turnId: 'r1', auditId: 'a9', userText: 'Q', at: AT, text: 'So far' };
+    const state = run([resumed, resumed]);
+    expect(state.live).toHaveLength(2);
+    expect(state.live[1]).toMatchObject({ status: 'streaming', text: 'So far', auditId: 'a9' });
+  });
+
+  it('a new conversation clears everything but its notice', () => {
+    const state = run([...started, { type: 'reset', id: 'x', notice: 'New conversation.' }]);
+    expect(state.restored).toEqual([]);
+    expect(state.live).toEqual([{ kind: 'notice', id: 'reset:x', text: 'New conversation.' }]);
+  });
+});
+
+describe('chatReducer: a resume that could not be followed', () => {
+  it('drops the resumed entries instead of leaving a reply streaming forever', () => {
+    const state = run([
+      { type: 'turnStarted', turnId: 'mine', text: 'Hi', at: AT },
+      { type: 'resumed', turnId: 'r1', auditId: 'a9', userText: 'Q', at: AT, text: '' },
+      { type: 'dropped', turnId: 'r1' },
+    ]);
+    expect(state.live.map((e) => e.turnId)).toEqual(['mine', 'mine']);
+  });
+});

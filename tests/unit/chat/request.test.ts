@@ -135,26 +135,24 @@ describe('parseChatRequest', () => {
     expect(error.message).toContain('100');
   });
 
-  it('measures the limit after normalisation', () => {
-    // 200 code units as sent, 100 once composed to NFC.
+  it('stores the text as typed and measures the limit on that', () => {
+    // Joiners and emoji sequences survive (they were once stripped, changing the customer's words).
+    for (const typed of ['می\u200Cخواهم', 'family 👨\u200D👩\u200D👧', 'cafe\u0301']) {
+      expect(parseChatRequest({ sessionId: SESSION, text: typed }, LIMITS).text).toBe(typed);
+    }
+    expect(parseChatRequest({ sessionId: SESSION, text: ' a\r\nb ' }, LIMITS).text).toBe('a\nb');
+    // 200 code units as typed: over a limit of 100, even though NFC would make it 100.
     const decomposed = 'e\u0301'.repeat(100);
-    expect(decomposed).toHaveLength(200);
-    expect(parseChatRequest({ sessionId: SESSION, text: decomposed }, LIMITS).text).toBe('\u00E9'.repeat(100));
-    // Invisible padding does not count either.
-    const padded = `${'a'.repeat(100)}${'\u200B'.repeat(500)}`;
-    expect(parseChatRequest({ sessionId: SESSION, text: padded }, LIMITS).text).toBe('a'.repeat(100));
-    // But visible text beyond the limit does, however it was padded.
-    const tooLong = `${'\u200B'.repeat(10)}${'b'.repeat(101)}`;
-    expect(apiError(() => parseChatRequest({ sessionId: SESSION, text: tooLong }, LIMITS)).code).toBe('text_too_long');
+    expect(apiError(() => parseChatRequest({ sessionId: SESSION, text: decomposed }, LIMITS)).code).toBe('text_too_long');
+    expect(parseChatRequest({ sessionId: SESSION, text: 'e\u0301'.repeat(50) }, LIMITS).text).toBe('e\u0301'.repeat(50));
   });
 
-  it('returns the normalised text (NFC, control characters stripped, trimmed)', () => {
+  it('returns the stored form: controls stripped, CRLF to LF, trimmed, but not composed or de-joined', () => {
     const { text } = parseChatRequest(
       { sessionId: SESSION, text: '  Cafe\u0301 \u0007order\u200B #12\r\nthanks\u0000  ' },
       LIMITS,
     );
-    expect(text).toBe('Caf\u00E9 order #12\nthanks');
-    expect(text).toBe(text.normalize('NFC'));
+    expect(text).toBe('Cafe\u0301 order\u200B #12\nthanks');
   });
 });
 

@@ -77,6 +77,14 @@ describe('sendMessage', () => {
     expect(error).toMatchObject({ code: 'invalid_session', message: 'Start a new conversation.', status: 400 });
   });
 
+  it('carries Retry-After of a 429, so the page can say when to try again', async () => {
+    stubFetch(
+      Response.json({ error: { code: 'rate_limited', message: 'Slow down.' } }, { status: 429, headers: { 'Retry-After': '12' } }),
+    );
+    const error = await failure(collect(sendMessage(REQUEST)));
+    expect(error).toMatchObject({ code: 'rate_limited', status: 429, retryAfterSec: 12 });
+  });
+
   it('throws an error event as a ChatApiError', async () => {
     stubFetch(sse('event: delta\ndata: {"text":"par"}\n\nevent: error\ndata: {"code":"model_error","message":"Try again."}\n\n'));
     const error = await failure(collect(sendMessage(REQUEST)));

@@ -318,3 +318,18 @@ describe('summarisation', () => {
     expect(clampSummary('anything at all', 0)).toBe('');
   });
 });
+
+describe('the customer words in the prompt', () => {
+  it('keeps the joiners Persian and emoji need, while bidi overrides and zero-width spaces go', () => {
+    const persian = 'می\u200Cخواهم';
+    const family = '👨\u200D👩\u200D👧';
+    const { messages } = assemble({
+      turns: [turn('user', persian, 'a0'), turn('assistant', 'ok', 'a0')],
+      userText: `${family} \u202Eevil\u202C x\u200By`,
+    });
+    const text = messages.map((m) => m.content).join('\n');
+    expect(text).toContain(persian);
+    expect(text).toContain(`${family} evil xy`);
+    expect(text).not.toMatch(/[\u202E\u202C\u200B]/);
+  });
+});

@@ -9,6 +9,7 @@ import { ReviewActions } from '@/components/admin/ReviewForms';
 import { firstValues } from '@/lib/admin/filters';
 import { queryTerms } from '@/lib/admin/highlight';
 import { openTranscript, TRANSCRIPT_MAX_TURNS } from '@/lib/admin/transcript';
+import { feedbackFor } from '@/lib/chat/feedback';
 import { decodeParam, pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
 import { getRuntime } from '@/lib/runtime';
 
@@ -38,6 +39,7 @@ export default async function TranscriptPage({
   const sessionNotes = notes.filter((note) => note.auditId === null);
   const base = `/admin/sessions/${encodeURIComponent(session.id)}`;
   const matched = turns.filter((turn) => turn.matched).length;
+  const feedback = await feedbackFor(db, turns.map((turn) => turn.auditId));
 
   return (
     <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
@@ -59,7 +61,7 @@ export default async function TranscriptPage({
             Showing the first {TRANSCRIPT_MAX_TURNS} turns. Export the session for all of them.
           </p>
         )}
-        <Conversation sessionId={session.id} turns={turns} flags={flags} notes={notes} terms={q ? queryTerms(q) : []} interactive />
+        <Conversation sessionId={session.id} turns={turns} flags={flags} notes={notes} feedback={feedback} terms={q ? queryTerms(q) : []} interactive />
       </div>
 
       <aside className="space-y-4 lg:sticky lg:top-20 lg:self-start">

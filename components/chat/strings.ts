@@ -1,0 +1,128 @@
+/**
+ * The chat's own words, per UI language (the widget's `data-lang`). Messages written by the server
+ * (errors, memory notices) arrive in the server's language and are shown as they are.
+ */
+export const LANGUAGES = ['en', 'de'] as const;
+export type Lang = (typeof LANGUAGES)[number];
+
+export function toLang(value: unknown): Lang {
+  return LANGUAGES.find((lang) => lang === value) ?? 'en';
+}
+
+export interface ChatStrings {
+  title: string;
+  greeting: string;
+  status: { connecting: string; online: string; reconnecting: string; offline: string; typing: string };
+  messageLabel: string;
+  placeholder: string;
+  hint: string;
+  send: string;
+  stop: string;
+  stopped: string;
+  retry: string;
+  newConversation: string;
+  newConversationStarted: string;
+  close: string;
+  youSaid: string;
+  assistantSaid: string;
+  conversation: string;
+  typing: string;
+  helpful: string;
+  notHelpful: string;
+  notSaved: string;
+  counter: (used: number, max: number) => string;
+  overLimit: (over: number, max: number) => string;
+  retryIn: (seconds: number) => string;
+  errors: {
+    network: string;
+    interrupted: string;
+    server: string;
+    sessionReplaced: string;
+    historyUnavailable: string;
+    feedback: string;
+  };
+}
+
+const en: ChatStrings = {
+  title: 'Support',
+  greeting: 'Ask us anything. Your conversation is kept on our side, so you can pick it up again after a reload.',
+  status: {
+    connecting: 'Connecting…',
+    online: 'Online',
+    reconnecting: 'Reconnecting…',
+    offline: 'Offline: messages will be sent when the connection is back',
+    typing: 'Typing…',
+  },
+  messageLabel: 'Message',
+  placeholder: 'Type your message…',
+  hint: 'Enter to send, Shift+Enter for a new line',
+  send: 'Send',
+  stop: 'Stop',
+  stopped: 'You stopped this reply.',
+  retry: 'Retry',
+  newConversation: 'New conversation',
+  newConversationStarted: 'A new conversation has started.',
+  close: 'Close chat',
+  youSaid: 'You said',
+  assistantSaid: 'Assistant said',
+  conversation: 'Conversation',
+  typing: 'Assistant is typing',
+  helpful: 'Helpful',
+  notHelpful: 'Not helpful',
+  notSaved: 'We couldn’t save this reply, so it won’t be part of the conversation when you come back.',
+  counter: (used, max) => `${used.toLocaleString('en')} / ${max.toLocaleString('en')} characters`,
+  overLimit: (over, max) =>
+    `Too long to send: ${over.toLocaleString('en')} characters over the ${max.toLocaleString('en')} limit. Please shorten your message.`,
+  retryIn: (seconds) => `You can send again in ${seconds} s.`,
+  errors: {
+    network: 'We couldn’t reach our support service just now. We’ll keep trying; you can also retry.',
+    interrupted: 'The reply was cut off on its way to you. Please retry.',
+    server: 'Something went wrong on our side. Please try again.',
+    sessionReplaced: 'We couldn’t find your earlier conversation, so a new one has started.',
+    historyUnavailable: 'We couldn’t load your earlier messages right now. You can keep chatting here.',
+    feedback: 'Your rating could not be saved. Please try again.',
+  },
+};
+
+const de: ChatStrings = {
+  title: 'Support',
+  greeting: 'Fragen Sie uns alles. Ihr Gespräch wird bei uns gespeichert, Sie können es nach dem Neuladen fortsetzen.',
+  status: {
+    connecting: 'Verbinde…',
+    online: 'Online',
+    reconnecting: 'Verbindung wird wiederhergestellt…',
+    offline: 'Offline: Nachrichten werden gesendet, sobald die Verbindung zurück ist',
+    typing: 'Schreibt…',
+  },
+  messageLabel: 'Nachricht',
+  placeholder: 'Ihre Nachricht…',
+  hint: 'Enter zum Senden, Umschalt+Enter für eine neue Zeile',
+  send: 'Senden',
+  stop: 'Stopp',
+  stopped: 'Sie haben diese Antwort angehalten.',
+  retry: 'Erneut versuchen',
+  newConversation: 'Neues Gespräch',
+  newConversationStarted: 'Ein neues Gespräch hat begonnen.',
+  close: 'Chat schließen',
+  youSaid: 'Sie schrieben',
+  assistantSaid: 'Assistent schrieb',
+  conversation: 'Gespräch',
+  typing: 'Assistent schreibt',
+  helpful: 'Hilfreich',
+  notHelpful: 'Nicht hilfreich',
+  notSaved: 'Diese Antwort konnte nicht gespeichert werden und fehlt beim nächsten Besuch.',
+  counter: (used, max) => `${used.toLocaleString('de')} / ${max.toLocaleString('de')} Zeichen`,
+  overLimit: (over, max) =>
+    `Zu lang: ${over.toLocaleString('de')} Zeichen über dem Limit von ${max.toLocaleString('de')}. Bitte kürzen Sie Ihre Nachricht.`,
+  retryIn: (seconds) => `Sie können in ${seconds} s wieder senden.`,
+  errors: {
+    network: 'Unser Support-Dienst ist gerade nicht erreichbar. Wir versuchen es weiter; Sie können es auch erneut versuchen.',
+    interrupted: 'Die Antwort wurde unterwegs unterbrochen. Bitte erneut versuchen.',
+    server: 'Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es erneut.',
+    sessionReplaced: 'Ihr früheres Gespräch wurde nicht gefunden, daher hat ein neues begonnen.',
+    historyUnavailable: 'Ihre früheren Nachrichten konnten gerade nicht geladen werden. Sie können hier weiterschreiben.',
+    feedback: 'Ihre Bewertung konnte nicht gespeichert werden. Bitte erneut versuchen.',
+  },
+};
+
+export const STRINGS: Record<Lang, ChatStrings> = { en, de };

@@ -1,0 +1,44 @@
+import { parseAccent } from '@/components/chat/accent';
+import { toLang, type Lang } from '@/components/chat/strings';
+
+/** The widget frame's options, from its URL (set by public/widget.js from the script tag's data- attributes). */
+export interface WidgetOptions {
+  lang: Lang;
+  title: string | null;
+  greeting: string | null;
+  accent: string | null;
+  hostOrigin: string | null;
+}
+
+type Params = Record<string, string | string[] | undefined>;
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Plain text, bounded: React escapes it, the bound keeps a URL from filling the header. */
+function shortText(value: string | undefined, max: number): string | null {
+  const text = value?.trim();
+  return text ? text.slice(0, max) : null;
+}
+
+/** An http(s) origin exactly (scheme://host[:port]), or null. */
+export function parseOrigin(value: string | undefined): string | null {
+  if (!value) return null;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+export function parseWidgetOptions(params: Params): WidgetOptions {
+  return {
+    lang: toLang(first(params.lang)),
+    title: shortText(first(params.title), 60),
+    greeting: shortText(first(params.greeting), 300),
+    accent: parseAccent(first(params.accent)),
+    hostOrigin: parseOrigin(first(params.host)),
+  };
+}
