@@ -1,14 +1,9 @@
 /**
- * Runs once when the server starts: open (and for PGlite, migrate) the audit database now, so the
- * embedded database's start-up cost is paid before the first customer's turn, not during it.
+ * Runs once when the server starts (Node.js runtime only): the start-up checks, tracing, optional
+ * migrations and the audit database, in lib/startup.ts.
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
-  const { getRuntime } = await import('@/lib/runtime');
-  try {
-    await getRuntime().database();
-  } catch (error) {
-    // A database that is down at start-up is not fatal: audit records wait in the outbox.
-    console.warn('[tether] audit database not reachable at start-up:', error instanceof Error ? error.message : error);
-  }
+  const { startServer } = await import('@/lib/startup');
+  await startServer();
 }
