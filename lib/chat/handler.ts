@@ -5,6 +5,7 @@ import { encodeEvent, SSE_HEADERS } from '@/lib/chat/sse';
 import { startTurn, type TurnDeps } from '@/lib/chat/turn';
 import { errorResponse } from '@/lib/errors';
 import { turnDeps, type Runtime } from '@/lib/runtime';
+import { errorFields, log } from '@/lib/observability/log';
 
 /**
  * POST /api/chat. Everything is validated before anything is loaded or stored. The turn runs to its
@@ -65,7 +66,7 @@ function streamAnswer(run: Run, defer: TurnDeps['defer']): Response {
       };
       const done = run(emit)
         .catch((error: unknown) => {
-          console.error('[tether] turn crashed', error);
+          log.error('turn crashed', errorFields(error));
           emit({ event: 'error', data: { code: 'internal_error', message: 'Something went wrong on our side. Please try again.' } });
         })
         .finally(() => {

@@ -7,6 +7,8 @@ import { ModelError, type ModelClient, type ModelUsage } from '@/lib/model/types
 import { assemblePrompt, type AssembledPrompt, type PromptLimits } from '@/lib/prompt/assemble';
 import { estimateTokens } from '@/lib/prompt/tokens';
 import { summarizeEvicted } from '@/lib/chat/summary';
+import { withSpan, withSpanSync } from '@/lib/observability/tracing';
+import { logTurn } from '@/lib/observability/turn-log';
 
 /**
  * One chat turn, the only orchestrator of memory, prompt, model and audit. It takes its
@@ -69,7 +71,14 @@ export async function startTurn(input: TurnInput, deps: TurnDeps): Promise<Start
   const deadline = Date.now() + deps.settings.lockWaitMs;
   let attempt = 0;
   for (;;) {
-    const begun = await deps.memory.begin(input.sessionId, auditId, deps.settings.lockTtlMs);
+    const begun = await withSpan('tether.memory.load', { 'tether.attempt': attempt }, async (span) => {
+      const result = await deps.memory.begin(input.sessionId, auditId, deps.settings.lockTtlMs);
+      span.setAttribute('tether.memory.result', result.kind);
+      if (result.kind === 'loaded') {
+        span.setAttributes({ 'tether.memory.status': result.memory.status, 'tether.memory.messages': result.memory.messages.length });
+      }
+      return result;
+    });
     if (begun.kind === 'loaded') {
       const replay = findReplay(begun.memory, input.messageId);
       if (replay) {
@@ -128,12 +137,20 @@ async function runExchange(
   emit: EmitEvent,
 ): Promise<void> {
   const startedAt = deps.now();
-  const prompt: AssembledPrompt = assemblePrompt({
-    systemPrompt: deps.settings.systemPrompt,
-    summary: memory.summary,
-    turns: memory.messages,
-    userText: input.text,
-    limits: deps.settings.limits,
+  const prompt: AssembledPrompt = withSpanSync('tether.prompt.assemble', {}, (span) => {
+    const assembled = assemblePrompt({
+      systemPrompt: deps.settings.systemPrompt,
+      summary: memory.summary,
+      turns: memory.messages,
+      userText: input.text,
+      limits: deps.settings.limits,
+    });
+    span.setAttributes({
+      'tether.prompt.messages': assembled.messages.length,
+      'tether.prompt.estimated_tokens': assembled.estimatedTokens,
+      'tether.prompt.dropped_messages': assembled.droppedTurns,
+    });
+    return assembled;
   });
   const base: TurnRecord = {
     auditId,
@@ -157,23 +174,26 @@ async function runExchange(
     client: input.client,
   };
   // Written now, off the critical path, so a turn that never completes is still visible.
-  deps.defer(deps.audit.record(base));
+  deps.defer(auditWrite(deps, base));
   emit({ event: 'meta', data: { auditId, memory: memory.status, notice: noticeFor(memory.status), replay: false } });
 
   let reply = '';
   let usage: ModelUsage = { promptTokens: null, completionTokens: null };
   let firstTokenAt: number | null = null;
   try {
-    for await (const chunk of deps.model.stream(prompt.messages)) {
-      if (chunk.type === 'usage') {
-        usage = chunk.usage;
-        continue;
+    await withSpan('tether.model', { 'tether.model.name': deps.model.modelName }, async (span) => {
+      for await (const chunk of deps.model.stream(prompt.messages)) {
+        if (chunk.type === 'usage') {
+          usage = chunk.usage;
+          continue;
+        }
+        firstTokenAt ??= deps.now().getTime();
+        reply += chunk.text;
+        emit({ event: 'delta', data: { text: chunk.text } });
       }
-      firstTokenAt ??= deps.now().getTime();
-      reply += chunk.text;
-      emit({ event: 'delta', data: { text: chunk.text } });
-    }
-    if (reply.trim() === '') throw new ModelError('model_empty', 'the model returned only whitespace', false);
+      span.setAttributes({ 'tether.model.reply_chars': reply.length, ...tokenAttributes(usage) });
+      if (reply.trim() === '') throw new ModelError('model_empty', 'the model returned only whitespace', false);
+    });
   } catch (error) {
     const failure =
       error instanceof ModelError ? error : new ModelError('model_unavailable', String(error), reply !== '');
@@ -182,20 +202,20 @@ async function runExchange(
     // Memory keeps only whole exchanges: a failed turn stores nothing there, the audit keeps it all.
     if (locked) await releaseQuietly(deps.memory, input.sessionId, auditId);
     const endedAt = deps.now();
-    deps.defer(
-      deps.audit.record({
-        ...base,
-        status: failure.code === 'model_aborted' ? 'aborted' : 'model_error',
-        assistantText: reply === '' ? null : reply,
-        errorCode: failure.code,
-        errorClass: base.errorClass ?? failure.name,
-        promptTokens: usage.promptTokens,
-        completionTokens: usage.completionTokens,
-        ttftMs: firstTokenAt === null ? null : firstTokenAt - startedAt.getTime(),
-        totalMs: endedAt.getTime() - startedAt.getTime(),
-        completedAt: endedAt.toISOString(),
-      }),
-    );
+    const failed: TurnRecord = {
+      ...base,
+      status: failure.code === 'model_aborted' ? 'aborted' : 'model_error',
+      assistantText: reply === '' ? null : reply,
+      errorCode: failure.code,
+      errorClass: base.errorClass ?? failure.name,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      ttftMs: firstTokenAt === null ? null : firstTokenAt - startedAt.getTime(),
+      totalMs: endedAt.getTime() - startedAt.getTime(),
+      completedAt: endedAt.toISOString(),
+    };
+    deps.defer(auditWrite(deps, failed));
+    logTurn(turnLogFields(failed, false));
     return;
   }
 
@@ -206,12 +226,16 @@ async function runExchange(
   };
   let memoryWriteError: string | null = null;
   try {
-    const stored = await deps.memory.append(input.sessionId, exchange, {
-      lockToken: locked ? auditId : '',
-      // A record we could not parse is replaced; after a mere outage the exchange is appended, so a
-      // blip does not cost the customer the rest of their history.
-      fresh: memory.status === 'unavailable' && memory.errorClass === 'corrupt_record',
-      now: endedAt,
+    const stored = await withSpan('tether.memory.append', {}, async (span) => {
+      const result = await deps.memory.append(input.sessionId, exchange, {
+        lockToken: locked ? auditId : '',
+        // A record we could not parse is replaced; after a mere outage the exchange is appended, so a
+        // blip does not cost the customer the rest of their history.
+        fresh: memory.status === 'unavailable' && memory.errorClass === 'corrupt_record',
+        now: endedAt,
+      });
+      span.setAttribute('tether.memory.result', result.kind);
+      return result;
     });
     if (stored.kind === 'locked') memoryWriteError = 'memory_write:locked';
     else if (stored.evicted.length > 0 && deps.settings.summary.enabled) {
@@ -229,20 +253,50 @@ async function runExchange(
   }
 
   emit({ event: 'done', data: { auditId, reply, remembered: memoryWriteError === null } });
-  deps.defer(
-    deps.audit.record({
-      ...base,
-      status: 'ok',
-      assistantText: reply,
-      errorCode: memoryWriteError === null ? null : 'memory_write_failed',
-      errorClass: [base.errorClass, memoryWriteError].filter(Boolean).join('; ') || null,
-      promptTokens: usage.promptTokens,
-      completionTokens: usage.completionTokens,
-      ttftMs: firstTokenAt === null ? null : firstTokenAt - startedAt.getTime(),
-      totalMs: endedAt.getTime() - startedAt.getTime(),
-      completedAt: endedAt.toISOString(),
-    }),
-  );
+  const finished: TurnRecord = {
+    ...base,
+    status: 'ok',
+    assistantText: reply,
+    errorCode: memoryWriteError === null ? null : 'memory_write_failed',
+    errorClass: [base.errorClass, memoryWriteError].filter(Boolean).join('; ') || null,
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+    ttftMs: firstTokenAt === null ? null : firstTokenAt - startedAt.getTime(),
+    totalMs: endedAt.getTime() - startedAt.getTime(),
+    completedAt: endedAt.toISOString(),
+  };
+  deps.defer(auditWrite(deps, finished));
+  logTurn(turnLogFields(finished, memoryWriteError === null));
+}
+
+function auditWrite(deps: TurnDeps, record: TurnRecord): Promise<void> {
+  return withSpan('tether.audit.write', { 'tether.turn.status': record.status }, () => deps.audit.record(record));
+}
+
+function tokenAttributes(usage: ModelUsage): Record<string, number> {
+  return {
+    ...(usage.promptTokens === null ? {} : { 'tether.model.prompt_tokens': usage.promptTokens }),
+    ...(usage.completionTokens === null ? {} : { 'tether.model.completion_tokens': usage.completionTokens }),
+  };
+}
+
+function turnLogFields(record: TurnRecord, remembered: boolean): Parameters<typeof logTurn>[0] {
+  return {
+    auditId: record.auditId,
+    sessionId: record.sessionId,
+    status: record.status,
+    memoryStatus: record.memoryStatus,
+    errorCode: record.errorCode,
+    model: record.model,
+    remembered,
+    promptMessages: record.promptMessages.length,
+    promptTokens: record.promptTokens,
+    completionTokens: record.completionTokens,
+    ttftMs: record.ttftMs,
+    totalMs: record.totalMs,
+    userText: record.userText,
+    assistantText: record.assistantText,
+  };
 }
 
 function memoryMessage(

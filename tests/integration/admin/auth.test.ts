@@ -298,12 +298,16 @@ describe('admin API authorization', () => {
 describe('first-run setup', () => {
   it('prints a one-time token while no agent exists, and only that token creates the first admin', async () => {
     const fresh = await createAdminStack();
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // The server's log is JSON lines on stdout (lib/observability/log.ts).
+    const warn = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
       expect(await setupIsOpen(fresh.runtime)).toBe(true);
       expect(await setupIsOpen(fresh.runtime)).toBe(true);
-      expect(warn).toHaveBeenCalledTimes(1);
-      const token = /\[tether\] {3}(\S+)/.exec(String(warn.mock.calls[0]?.[0]))?.[1];
+      const lines = warn.mock.calls.map((call) => JSON.parse(String(call[0])) as { level: string; setupToken?: string });
+      const announced = lines.filter((line) => line.setupToken !== undefined);
+      expect(announced).toHaveLength(1);
+      expect(announced[0]?.level).toBe('warn');
+      const token = announced[0]?.setupToken;
       expect(token).toMatch(/^[A-Za-z0-9_-]{24}$/);
 
       const { POST } = await import('@/app/api/admin/setup/route');
