@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 /**
  * unit: pure logic. integration: the real Postgres and Redis (through the Upstash REST bridge).
  * integration-embedded: the stack-agnostic part of the same suite on PGlite and the in-process store.
+ * production: production servers of the test build (`next build` first; run by `npm test -- --only e2e`).
  */
 const integration = {
   environment: 'node' as const,
@@ -45,6 +46,17 @@ export default defineConfig({
           // The CLI's own tests need a database another process can open at the same time: Postgres only.
           exclude: ['tests/integration/admin/agent-create.test.ts'],
           env: { TETHER_TEST_STACK: 'embedded' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          ...integration,
+          name: 'production',
+          include: ['tests/production/**/*.test.ts'],
+          globalSetup: ['tests/support/require-services.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
     ],

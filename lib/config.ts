@@ -33,6 +33,11 @@ const envSchema = z.object({
   DATABASE_PREPARE: onOff('on'),
   /** on: the server applies drizzle/ to DATABASE_URL when it starts (the Docker image sets it). */
   DATABASE_MIGRATE_ON_START: onOff('off'),
+  /** A direct (not pooled) connection for migrations, when DATABASE_URL goes through a transaction pooler. */
+  DATABASE_MIGRATION_URL: z.preprocess(
+    emptyAsUndefined,
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  ),
   UPSTASH_REDIS_REST_URL: optionalUrl,
   UPSTASH_REDIS_REST_TOKEN: optionalString,
   REDIS_TIMEOUT_MS: int(50, 10_000, 300),
@@ -118,7 +123,7 @@ export interface Config {
   sessionSecret: string;
   authSecret: string | undefined;
   database: { kind: 'postgres'; url: string; prepare?: boolean } | { kind: 'pglite'; dir: string };
-  startup: { migrateDatabase: boolean };
+  startup: { migrateDatabase: boolean; migrationUrl: string | undefined };
   memory: {
     backend: { kind: 'redis'; url: string; token: string; timeoutMs: number } | { kind: 'local' };
     keyPrefix: string;
@@ -270,7 +275,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     database: env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL, ...(env.DATABASE_PREPARE === 'off' ? { prepare: false } : {}) }
       : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
-    startup: { migrateDatabase: env.DATABASE_MIGRATE_ON_START === 'on' },
+    startup: { migrateDatabase: env.DATABASE_MIGRATE_ON_START === 'on', migrationUrl: env.DATABASE_MIGRATION_URL },
     memory: {
       backend:
         env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN

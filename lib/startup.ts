@@ -29,7 +29,7 @@ export async function startServer(): Promise<void> {
   }
   if (config.startup.migrateDatabase && config.database.kind === 'postgres') {
     try {
-      await migratePostgres(config.database.url);
+      await migratePostgres(config.startup.migrationUrl ?? config.database.url);
       log.info('database migrations applied');
     } catch (error) {
       // Serving on an old schema would fail turn by turn; stop, and let the supervisor retry.

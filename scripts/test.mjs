@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every level (unit, integration on real services and on the embedded defaults, e2e in a
-// real browser against the production build), then one line of totals. Usage: npm test [-- --only unit|integration|e2e]
+// real browser and production servers of the production build), then one line of totals. Usage: npm test [-- --only unit|integration|e2e]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -40,7 +40,7 @@ async function requireServices() {
   if (!(await canConnect(redis, 6379))) missing.push(`Redis at ${new URL(redis).host} (start it, or set TEST_REDIS_URL)`);
   if (missing.length > 0) {
     console.error(`\nThe integration and e2e tests need real services that are not reachable:\n- ${missing.join('\n- ')}`);
-    console.error('On Debian: see ../shared/SERVICES.md, or README.md → "Running the tests".');
+    console.error('How to start them (Debian commands included): README.md → "Running the tests".');
     process.exit(1);
   }
 }
@@ -123,13 +123,57 @@ if (levels.includes('integration')) {
   if (code !== 0 && !failedSteps.includes('integration')) failedSteps.push('integration');
 }
 
+/** True when nothing listens on 127.0.0.1:port (binding it briefly is the only reliable check). */
+function portIsFree(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The e2e servers' ports (tests/e2e/ports.ts): E2E_PORT_BASE when set, else the first base from 3100
+ * whose ports (base … base + 9 and the mock models' base + 1000, base + 1001) are all free, so a
+ * second run or another app on the machine does not collide with this one.
+ */
+async function e2ePortBase() {
+  if (process.env.E2E_PORT_BASE) return process.env.E2E_PORT_BASE;
+  for (let base = 3100; base < 3100 + 40 * 20; base += 20) {
+    const ports = [...Array.from({ length: 10 }, (_, i) => base + i), base + 1000, base + 1001];
+    let free = true;
+    for (const port of ports) {
+      if (!(await portIsFree(port))) {
+        free = false;
+        break;
+      }
+    }
+    if (free) return String(base);
+  }
+  console.error('No free ports for the e2e servers between 3100 and 3900: set E2E_PORT_BASE.');
+  process.exit(1);
+}
+
 if (levels.includes('e2e')) {
   ensureBrowser();
+  env.E2E_PORT_BASE = await e2ePortBase();
+  console.log(`\ne2e servers on ports from ${env.E2E_PORT_BASE} (E2E_PORT_BASE)`);
   const distDir = '.next-test';
   if (run('npx', ['next', 'build'], { NEXT_DIST_DIR: distDir }) !== 0) {
     failedSteps.push('e2e (next build)');
     totals.failed += 1;
   } else {
+    // Production servers of the same build on their own (start-up checks, standalone, two instances).
+    const production = path.join(reports, 'production.json');
+    rmSync(production, { force: true });
+    const code = run(
+      'npx',
+      ['vitest', 'run', '--project', 'production', '--reporter=default', '--reporter=json', `--outputFile.json=${production}`],
+      { NEXT_DIST_DIR: distDir },
+    );
+    countVitest(production, 'production');
+    if (code !== 0 && !failedSteps.includes('production')) failedSteps.push('production');
+
     const file = path.join(reports, 'e2e.json');
     rmSync(file, { force: true });
     run('npx', ['playwright', 'test'], { NEXT_DIST_DIR: distDir, PLAYWRIGHT_JSON_OUTPUT_NAME: file });

@@ -18,3 +18,12 @@ export function mockModelPort(appPort: number): number {
 
 /** The services stack's mock model control API. */
 export const SERVICES_MOCK = `http://127.0.0.1:${mockModelPort(SERVICES_PORT)}/__mock`;
+
+/**
+ * Ports for the production servers the ops specs start themselves (start-up checks, health, the
+ * standalone server, two instances): base + 2 … base + 9.
+ */
+export function opsPort(index: number): number {
+  if (!Number.isInteger(index) || index < 0 || index > 7) throw new Error(`opsPort: index ${index} out of range 0..7`);
+  return base + 2 + index;
+}
