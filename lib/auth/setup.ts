@@ -1,3 +1,4 @@
+import 'server-only';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { countAgents } from '@/lib/auth/agents';
 import type { Runtime } from '@/lib/runtime';

@@ -1,3 +1,4 @@
+import 'server-only';
 import type { ChatEvent, ChatJsonResponse } from '@/lib/chat/events';
 import { clientInfo } from '@/lib/chat/client-info';
 import { maxBodyBytes, parseChatRequest, readJsonBody } from '@/lib/chat/request';

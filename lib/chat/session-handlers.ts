@@ -1,3 +1,4 @@
+import 'server-only';
 import type { MessagesResponse } from '@/lib/chat/events';
 import { assertIssuedSessionId } from '@/lib/chat/request';
 import { noticeFor } from '@/lib/chat/turn';
