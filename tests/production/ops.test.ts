@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -192,22 +194,45 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
+/** Stands in for an OpenTelemetry collector: keeps the body of every OTLP/HTTP trace export. */
+async function startCollector(): Promise<{ url: string; exports: Buffer[]; close(): Promise<void> }> {
+  const exports: Buffer[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/v1/traces') exports.push(Buffer.concat(chunks));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    exports,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 describe('the standalone server on real services', () => {
   let services: Services;
   let server: ProductionServer;
+  let collector: Awaited<ReturnType<typeof startCollector>>;
 
   beforeAll(async () => {
     prepareStandalone();
     services = await startServices({ migrated: false });
+    collector = await startCollector();
     server = await startProductionServer({
       port: opsPort(1),
       mode: 'standalone',
-      env: { ...services.env, DATABASE_MIGRATE_ON_START: 'on' },
+      env: { ...services.env, DATABASE_MIGRATE_ON_START: 'on', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url },
     });
   });
 
   afterAll(async () => {
     await server?.stop();
+    await collector?.close();
     await services?.close();
   });
 
@@ -289,6 +314,20 @@ describe('the standalone server on real services', () => {
     expect(output).not.toContain(sessionId);
     // Nothing the app logs is prose any more.
     expect(output).not.toMatch(/^\[tether\]/m);
+  });
+
+  it('exports the turn spans over OTLP/HTTP, without message text', async () => {
+    const sessionId = await newSession(server);
+    const text = 'Traced message that must not be exported';
+    await chat(server, sessionId, text);
+    const names = ['tether.memory.load', 'tether.prompt.assemble', 'tether.model', 'tether.memory.append', 'tether.audit.write'];
+    // The batch exporter sends every few seconds; the export is protobuf, where span names are plain bytes.
+    const exported = await waitFor('the exported spans', async () => {
+      const all = Buffer.concat(collector.exports).toString('latin1');
+      return names.every((name) => all.includes(name)) ? all : undefined;
+    });
+    expect(exported).not.toContain(text);
+    expect(exported).not.toContain(sessionId);
   });
 });
 
