@@ -80,7 +80,6 @@ const envSchema = z.object({
       .pipe(z.array(z.email('must be a comma-separated list of e-mail addresses')))
       .optional(),
   ),
-  /** A domain (example.com) whose verified addresses may sign in to /admin through an OAuth/OIDC provider. */
   /** Bearer token that unlocks /api/health's per-backend details (anonymous callers get the status only). */
   HEALTH_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   /** Put customer and assistant text into the per-turn log line (off: statuses, sizes and timings only). */
@@ -92,6 +91,7 @@ const envSchema = z.object({
   TETHER_ALLOW_EMBEDDED_DATABASE: onOff('off'),
   TETHER_ALLOW_LOCAL_MEMORY: onOff('off'),
   TETHER_ALLOW_DEMO_MODEL: onOff('off'),
+  /** A domain (example.com) whose verified addresses may sign in to /admin through an OAuth/OIDC provider. */
   ADMIN_ALLOWED_DOMAIN: z.preprocess(
     emptyAsUndefined,
     z
