@@ -1,7 +1,8 @@
 /**
- * Ports of the e2e servers. `E2E_PORT_BASE` (default 3100) moves them all, so two test runs on one
- * machine do not collide: services stack = base, embedded stack = base + 1, and each stack's mock
- * model control API = its port + 1000.
+ * Ports of the e2e servers. `E2E_PORT_BASE` (default 3100; `npm test` picks a free base when it is
+ * unset) moves them all, so two test runs on one machine do not collide: services stack = base,
+ * embedded stack = base + 1, the production tests' own servers = base + 2 … base + 9, and each
+ * stack's mock model control API = its port + 1000.
  */
 const base = Number(process.env.E2E_PORT_BASE ?? '3100');
 if (!Number.isInteger(base) || base < 1024 || base > 60_000) {
