@@ -1,6 +1,9 @@
 /**
- * Runs once when the server starts. Next bundles this file on its own, so nothing stateful is made
- * here: an object created in this bundle would carry a second copy of every module it uses. The
- * runtime (clients, stores, the audit drainer) is built by the routes on first use.
+ * Runs once when the server starts (Node.js runtime only): the start-up checks, tracing, optional
+ * migrations and the audit database, in lib/startup.ts.
  */
-export async function register(): Promise<void> {}
+export async function register(): Promise<void> {
+  if (process.env.NEXT_RUNTIME !== 'nodejs') return;
+  const { startServer } = await import('@/lib/startup');
+  await startServer();
+}

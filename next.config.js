@@ -1,3 +1,18 @@
+const os = require('node:os');
+
+/**
+ * Hosts besides localhost from which `next dev` serves its dev resources (HMR, chunks): without
+ * them a chat opened at http://127.0.0.1:3000 or at the LAN address Next prints stays on
+ * "Connecting…". Read once when the dev server starts.
+ */
+function devOrigins() {
+  const addresses = Object.values(os.networkInterfaces())
+    .flat()
+    .filter((entry) => entry && !entry.internal && entry.family === 'IPv4')
+    .map((entry) => entry.address);
+  return ['127.0.0.1', ...new Set(addresses)];
+}
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   reactStrictMode: true,
@@ -7,10 +22,15 @@ const nextConfig = {
   poweredByHeader: false,
   // Lets two builds coexist (e.g. the test run's and a developer's); defaults to .next.
   distDir: process.env.NEXT_DIST_DIR || '.next',
+  // A self-contained server for Docker and other self-hosting (<distDir>/standalone/server.js).
+  // Vercel traces the build itself; it keeps its own output.
+  ...(process.env.VERCEL ? {} : { output: 'standalone' }),
+  allowedDevOrigins: devOrigins(),
   // Embedded and network database drivers are loaded from node_modules at run time, not bundled.
   serverExternalPackages: ['@electric-sql/pglite', 'postgres'],
-  // The embedded database migrates itself from drizzle/ at start: ship the SQL with the server code.
-  outputFileTracingIncludes: { '/api/**': ['./drizzle/**/*'] },
+  // The embedded database migrates itself from drizzle/ at start (instrumentation.ts and any route):
+  // ship the SQL with the server code, also in the standalone output.
+  outputFileTracingIncludes: { '/*': ['./drizzle/**/*'], '/api/**': ['./drizzle/**/*'] },
 };
 
 module.exports = nextConfig;

@@ -16,7 +16,11 @@ const integration = {
 };
 
 export default defineConfig({
-  resolve: { tsconfigPaths: true },
+  resolve: {
+    tsconfigPaths: true,
+    // `server-only` throws outside Next's server bundles; tests import those modules directly.
+    alias: { 'server-only': 'next/dist/compiled/server-only/empty.js' },
+  },
   test: {
     projects: [
       {
@@ -41,6 +45,7 @@ export default defineConfig({
           include: ['tests/production/**/*.test.ts'],
           globalSetup: ['tests/support/require-services.ts', 'tests/support/require-build.ts'],
           testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
       {

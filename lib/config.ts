@@ -29,6 +29,15 @@ const envSchema = z.object({
     emptyAsUndefined,
     z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
   ),
+  /** off behind a transaction pooler (PgBouncer, Supavisor, Neon's pooled URL): no prepared statements. */
+  DATABASE_PREPARE: onOff('on'),
+  /** on: the server applies drizzle/ to DATABASE_URL when it starts (the Docker image sets it). */
+  DATABASE_MIGRATE_ON_START: onOff('off'),
+  /** A direct (not pooled) connection for migrations, when DATABASE_URL goes through a transaction pooler. */
+  DATABASE_MIGRATION_URL: z.preprocess(
+    emptyAsUndefined,
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  ),
   UPSTASH_REDIS_REST_URL: optionalUrl,
   UPSTASH_REDIS_REST_TOKEN: optionalString,
   REDIS_TIMEOUT_MS: int(50, 10_000, 1000),
@@ -72,6 +81,17 @@ const envSchema = z.object({
       .pipe(z.array(z.email('must be a comma-separated list of e-mail addresses')))
       .optional(),
   ),
+  /** Bearer token that unlocks /api/health's per-backend details (anonymous callers get the status only). */
+  HEALTH_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  /** Put customer and assistant text into the per-turn log line (off: statuses, sizes and timings only). */
+  LOG_MESSAGE_TEXT: onOff('off'),
+  /** OTLP/HTTP collector (e.g. http://127.0.0.1:4318); traces are exported only when it is set. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_SERVICE_NAME: z.preprocess(emptyAsUndefined, z.string().default('tether')),
+  /** Explicit opt-ins for running a production server on the embedded defaults (see productionProblems). */
+  TETHER_ALLOW_EMBEDDED_DATABASE: onOff('off'),
+  TETHER_ALLOW_LOCAL_MEMORY: onOff('off'),
+  TETHER_ALLOW_DEMO_MODEL: onOff('off'),
   /** A domain (example.com) whose verified addresses may sign in to /admin through an OAuth/OIDC provider. */
   ADMIN_ALLOWED_DOMAIN: z.preprocess(
     emptyAsUndefined,
@@ -105,7 +125,8 @@ export interface Config {
   dataDir: string;
   sessionSecret: string;
   authSecret: string | undefined;
-  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dir: string };
+  database: { kind: 'postgres'; url: string; prepare?: boolean } | { kind: 'pglite'; dir: string };
+  startup: { migrateDatabase: boolean; migrationUrl: string | undefined };
   memory: {
     backend: { kind: 'redis'; url: string; token: string; timeoutMs: number } | { kind: 'local' };
     keyPrefix: string;
@@ -123,6 +144,12 @@ export interface Config {
   model: ModelConfig;
   prompt: { systemPrompt: string; maxContextTokens: number; messageMaxChars: number };
   audit: { redact: 'off' | 'mask'; retentionDays: number | undefined; ipSalt: string; cronSecret: string | undefined };
+  observability: {
+    healthToken: string | undefined;
+    logMessageText: boolean;
+    otlpEndpoint: string | undefined;
+    serviceName: string;
+  };
   admin: {
     /** OAuth/OIDC providers whose id and secret are both set; the Credentials provider is always on. */
     oauth: OAuthProviderConfig[];
@@ -172,10 +199,52 @@ function readSystemPrompt(env: RawEnv): string {
   return DEFAULT_SYSTEM_PROMPT;
 }
 
+const SECRET_MIN = 32;
+
+/**
+ * What a production server must not run with. Development keeps its zero-setup defaults; in
+ * production a generated secret, PGlite, in-process memory or the demo model is almost always a
+ * deployment mistake (lost sessions on restart, memory that differs per instance), so each needs
+ * a deliberate opt-in. Reads the raw environment, so the problems are reported together with any
+ * invalid values. Not applied while `next build` runs (it needs no environment).
+ */
+export function productionProblems(source: Record<string, string | undefined>): string[] {
+  const value = (name: string) => source[name]?.trim() || undefined;
+  if (value('NEXT_PHASE') === 'phase-production-build') return [];
+  // A serverless deployment has many short-lived instances and a read-only disk: the embedded
+  // defaults (a generated secret, in-process memory, PGlite) would silently differ per instance,
+  // so no opt-in applies there.
+  const vercel = Boolean(value('VERCEL'));
+  if (!vercel && value('NODE_ENV') !== 'production') return [];
+  const problems: string[] = [];
+  const optIn = (name: string) => value(name) === 'on';
+  if (vercel) {
+    for (const name of ['SESSION_SECRET', 'AUTH_SECRET', 'DATABASE_URL', 'UPSTASH_REDIS_REST_URL']) {
+      if (!value(name)) problems.push(`${name}: required in a Vercel deployment (see docs/deploy.md)`);
+    }
+  } else {
+    for (const name of ['SESSION_SECRET', 'AUTH_SECRET']) {
+      if (!value(name)) problems.push(`${name}: required in production (at least ${SECRET_MIN} characters; openssl rand -base64 48)`);
+    }
+    if (!value('DATABASE_URL') && !optIn('TETHER_ALLOW_EMBEDDED_DATABASE')) {
+      problems.push('DATABASE_URL: required in production (or TETHER_ALLOW_EMBEDDED_DATABASE=on for the embedded PGlite database)');
+    }
+    if (!value('UPSTASH_REDIS_REST_URL') && !optIn('TETHER_ALLOW_LOCAL_MEMORY')) {
+      problems.push('UPSTASH_REDIS_REST_URL: required in production (or TETHER_ALLOW_LOCAL_MEMORY=on for in-process memory, one instance only)');
+    }
+  }
+  if (!value('OPENAI_API_KEY') && !value('OPENAI_BASE_URL') && !optIn('TETHER_ALLOW_DEMO_MODEL')) {
+    problems.push('OPENAI_API_KEY or OPENAI_BASE_URL: required in production (or TETHER_ALLOW_DEMO_MODEL=on for the offline demo model)');
+  }
+  return problems;
+}
+
 export function parseConfig(source: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(`Invalid Tether configuration:\n${formatIssues(parsed.error)}\nSee .env.example.`);
+  const problems = productionProblems(source);
+  if (!parsed.success || problems.length > 0) {
+    const issues = [parsed.success ? '' : formatIssues(parsed.error), ...problems.map((problem) => `  ${problem}`)];
+    throw new ConfigError(`Invalid Tether configuration:\n${issues.filter(Boolean).join('\n')}\nSee .env.example.`);
   }
   const env = parsed.data;
   const dataDir = path.resolve(env.TETHER_DATA_DIR);
@@ -185,19 +254,6 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       'Invalid Tether configuration:\n  UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together.',
     );
   }
-  // A serverless deployment has many short-lived instances and a read-only disk: the embedded
-  // defaults (a generated secret, in-process memory, PGlite) would silently differ per instance.
-  if (source.VERCEL) {
-    const missing = (['SESSION_SECRET', 'AUTH_SECRET', 'DATABASE_URL', 'UPSTASH_REDIS_REST_URL'] as const).filter(
-      (name) => !env[name],
-    );
-    if (missing.length > 0) {
-      throw new ConfigError(
-        `Invalid Tether configuration:\n${missing.map((name) => `  ${name}: required in a Vercel deployment.`).join('\n')}\nSee docs/deploy.md.`,
-      );
-    }
-  }
-
   const hasModel = Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL);
   const model: ModelConfig = hasModel
     ? {
@@ -223,8 +279,9 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     // Like SESSION_SECRET in development; elsewhere admin sign-in stays off until AUTH_SECRET is set.
     authSecret: env.AUTH_SECRET ?? (env.NODE_ENV === 'development' ? persistedDevSecret(dataDir, 'auth') : undefined),
     database: env.DATABASE_URL
-      ? { kind: 'postgres', url: env.DATABASE_URL }
+      ? { kind: 'postgres', url: env.DATABASE_URL, ...(env.DATABASE_PREPARE === 'off' ? { prepare: false } : {}) }
       : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
+    startup: { migrateDatabase: env.DATABASE_MIGRATE_ON_START === 'on', migrationUrl: env.DATABASE_MIGRATION_URL },
     memory: {
       backend:
         env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
@@ -256,6 +313,12 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       retentionDays: env.AUDIT_RETENTION_DAYS,
       ipSalt: env.AUDIT_IP_SALT ?? sessionSecret,
       cronSecret: env.CRON_SECRET,
+    },
+    observability: {
+      healthToken: env.HEALTH_TOKEN,
+      logMessageText: env.LOG_MESSAGE_TEXT === 'on',
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: env.OTEL_SERVICE_NAME,
     },
     admin: {
       oauth: oauthProviders(env),
@@ -296,6 +359,32 @@ let cached: Config | undefined;
 export function getConfig(): Config {
   cached ??= parseConfig(process.env);
   return cached;
+}
+
+/**
+ * Parses the configuration now and lists what is wrong, for the server's start-up check
+ * (instrumentation.ts): a production server that would run on bad settings stops before it serves.
+ */
+export function configProblems(source: Record<string, string | undefined> = process.env): string[] {
+  try {
+    parseConfig(source);
+    return [];
+  } catch (error) {
+    if (!(error instanceof Error) || (error as { name?: string }).name !== 'ConfigError') throw error;
+    const listed = error.message
+      .split('\n')
+      .filter((line) => line.startsWith('  '))
+      .map((line) => line.trim());
+    return listed.length > 0 ? listed : [error.message];
+  }
+}
+
+/**
+ * LOG_MESSAGE_TEXT alone, for the per-turn log line: read without building the whole config, so a
+ * caller deep in a turn does not need the runtime passed down to it.
+ */
+export function logMessageTextEnabled(source: Record<string, string | undefined> = process.env): boolean {
+  return envSchema.shape.LOG_MESSAGE_TEXT.safeParse(source.LOG_MESSAGE_TEXT).data === 'on';
 }
 
 /** What the chat page may know about the server's setup. */

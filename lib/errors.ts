@@ -1,4 +1,5 @@
 import type { ErrorBody } from '@/lib/chat/events';
+import { errorFields, log } from '@/lib/observability/log';
 
 /** Stable error codes: clients and tests rely on these strings. */
 export type ErrorCode =
@@ -48,7 +49,7 @@ export function errorResponse(error: unknown): Response {
       headers: { 'cache-control': 'no-store', ...error.headers },
     });
   }
-  console.error('[tether] unexpected error', error);
+  log.error('unexpected error', { ...errorFields(error), stack: error instanceof Error ? error.stack : undefined });
   return Response.json(errorBody('internal_error', 'Something went wrong on our side. Please try again.'), {
     status: 500,
     headers: { 'cache-control': 'no-store' },

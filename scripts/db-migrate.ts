@@ -9,9 +9,11 @@ async function main(): Promise<void> {
     console.log('DATABASE_URL is not set: the embedded database (PGlite) migrates itself when the app starts.');
     return;
   }
-  const target = new URL(database.url);
+  // Behind a transaction pooler, migrations take the direct connection (DATABASE_MIGRATION_URL).
+  const url = getConfig().startup.migrationUrl ?? database.url;
+  const target = new URL(url);
   console.log(`Applying migrations in drizzle/ to ${target.host}${target.pathname} …`);
-  await migratePostgres(database.url);
+  await migratePostgres(url);
   console.log('Database is up to date.');
 }
 

@@ -41,7 +41,7 @@ async function requireServices() {
   if (!(await canConnect(redis, 6379))) missing.push(`Redis at ${new URL(redis).host} (start it, or set TEST_REDIS_URL)`);
   if (missing.length > 0) {
     console.error(`\nThe integration and e2e tests need real services that are not reachable:\n- ${missing.join('\n- ')}`);
-    console.error('On Debian: see ../shared/SERVICES.md, or README.md → "Running the tests".');
+    console.error('How to start them (Debian commands included): README.md → "Running the tests".');
     process.exit(1);
   }
 }
@@ -124,6 +124,37 @@ if (levels.includes('integration')) {
   if (code !== 0 && !failedSteps.includes('integration')) failedSteps.push('integration');
 }
 
+/** True when nothing listens on 127.0.0.1:port (binding it briefly is the only reliable check). */
+function portIsFree(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The e2e servers' ports (tests/e2e/ports.ts): E2E_PORT_BASE when set, else the first base from 3100
+ * whose ports (base … base + 10 and the mock models' base + 1000, base + 1001) are all free, so a
+ * second run or another app on the machine does not collide with this one.
+ */
+async function e2ePortBase() {
+  if (process.env.E2E_PORT_BASE) return process.env.E2E_PORT_BASE;
+  for (let base = 3100; base < 3100 + 40 * 20; base += 20) {
+    const ports = [...Array.from({ length: 11 }, (_, i) => base + i), base + 1000, base + 1001];
+    let free = true;
+    for (const port of ports) {
+      if (!(await portIsFree(port))) {
+        free = false;
+        break;
+      }
+    }
+    if (free) return String(base);
+  }
+  console.error('No free ports for the e2e servers between 3100 and 3900: set E2E_PORT_BASE.');
+  process.exit(1);
+}
+
 const distDir = '.next-test';
 let built = null;
 function buildOnce() {
@@ -135,6 +166,12 @@ function buildOnce() {
   return built;
 }
 
+if (levels.includes('production') || levels.includes('e2e')) {
+  env.E2E_PORT_BASE = await e2ePortBase();
+  console.log(`\ne2e and production servers on ports from ${env.E2E_PORT_BASE} (E2E_PORT_BASE)`);
+}
+
+// Production servers of the test build on their own: faults, kill -9, start-up checks, standalone, two instances.
 if (levels.includes('production') && buildOnce()) {
   const file = path.join(reports, 'production.json');
   rmSync(file, { force: true });

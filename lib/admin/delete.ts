@@ -4,6 +4,7 @@ import { sessions } from '@/lib/db/schema';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import type { MemoryStore } from '@/lib/memory/types';
 import { logAccess } from '@/lib/admin/access-log';
+import { errorFields, log } from '@/lib/observability/log';
 
 export type DeleteOutcome =
   | { kind: 'deleted'; turns: number }
@@ -27,7 +28,7 @@ export async function deleteSession(
   try {
     await memory.remove(sessionId);
   } catch (error) {
-    console.warn('[tether] delete session: memory store unavailable:', error instanceof Error ? error.message : error);
+    log.warn('delete session: memory store unavailable', errorFields(error));
     return { kind: 'memory_unavailable' };
   }
   const turns = await db.transaction(async (tx) => {

@@ -6,6 +6,7 @@ import { csvCell, csvLine } from '@/lib/admin/csv';
 import { decodeCursor, type SessionCursor } from '@/lib/admin/cursor';
 import type { ListFilters } from '@/lib/admin/filters';
 import { listSessions } from '@/lib/admin/sessions';
+import { errorFields, log } from '@/lib/observability/log';
 
 /**
  * Exports stream: sessions are read in keyset batches and written as they are read, so an export of
@@ -238,7 +239,7 @@ export function exportStream(db: Database, source: ExportSource, options: Export
         if (done) controller.close();
         else controller.enqueue(encoder.encode(value));
       } catch (error) {
-        console.error('[tether] export failed midway:', error);
+        log.error('export failed midway', errorFields(error));
         controller.error(error);
       }
     },

@@ -1,3 +1,4 @@
+import 'server-only';
 import { authorizedCron } from '@/lib/audit/retention-handler';
 import { ApiError, errorResponse } from '@/lib/errors';
 import type { Runtime } from '@/lib/runtime';

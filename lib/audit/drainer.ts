@@ -5,6 +5,7 @@ import type { FileAuditOutbox } from '@/lib/audit/outbox';
 import type { RedisAuditStream } from '@/lib/audit/redis-stream';
 import type { AuditSink } from '@/lib/audit/sink';
 import { parseLegacyLine, parseStreamEntry, streamFields, type AuditEntry, type ParsedEntry } from '@/lib/audit/types';
+import { withSpan } from '@/lib/observability/tracing';
 import { withTimeout } from '@/lib/timeout';
 
 export interface DrainReport {
@@ -100,7 +101,7 @@ export class AuditDrainer {
    */
   nudge(): void {
     if (this.stopped) return;
-    if (this.running) {
+    if (this.running !== null) {
       this.again = true;
       return;
     }
@@ -139,7 +140,21 @@ export class AuditDrainer {
     this.timer.unref?.();
   }
 
-  private async pass(maxBatches: number): Promise<DrainReport> {
+  private pass(maxBatches: number): Promise<DrainReport> {
+    return withSpan('tether.audit.drain', {}, async (span) => {
+      const report = await this.drainPass(maxBatches);
+      span.setAttributes({
+        'tether.audit.applied': report.applied,
+        'tether.audit.dead_lettered': report.deadLettered,
+        'tether.audit.abandoned': report.abandoned,
+        'tether.audit.remaining': report.remaining,
+        ...(report.blocked ? { 'tether.audit.blocked': report.blocked.reason } : {}),
+      });
+      return report;
+    });
+  }
+
+  private async drainPass(maxBatches: number): Promise<DrainReport> {
     const report: DrainReport = { applied: 0, deadLettered: 0, abandoned: 0, remaining: 0, blocked: null };
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH;
     const stream = this.options.stream;
@@ -239,7 +254,11 @@ export class AuditDrainer {
     });
     const result =
       good.length > 0
-        ? await withTimeout(this.options.sink.apply(good), this.options.applyTimeoutMs ?? 15_000, 'audit batch')
+        ? await withSpan(
+            'tether.audit.write',
+            { 'tether.audit.via': source, 'tether.audit.entries': good.length, 'tether.turn.statuses': statusesOf(good) },
+            () => withTimeout(this.options.sink.apply(good), this.options.applyTimeoutMs ?? 15_000, 'audit batch'),
+          )
         : { applied: 0, rejected: [] };
     for (const item of result.rejected) {
       dead.push({ source, reason: item.reason, payload: JSON.stringify(streamFields(item.entry)) });
@@ -262,6 +281,11 @@ export class AuditDrainer {
     ]);
     return Math.max(0, queued - this.applied.length) + files;
   }
+}
+
+/** The statuses in a batch, sorted (a span attribute: which kinds of entries were written). */
+function statusesOf(entries: AuditEntry[]): string[] {
+  return entries.map((entry) => (entry.kind === 'void' ? 'void' : entry.record.status)).sort();
 }
 
 function errorText(error: unknown): string {

@@ -1,3 +1,4 @@
+import 'server-only';
 import { timingSafeEqual } from 'node:crypto';
 import { deleteAuditOlderThan, retentionCutoff } from '@/lib/audit/retention';
 import { ApiError, errorResponse } from '@/lib/errors';

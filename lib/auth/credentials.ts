@@ -1,3 +1,4 @@
+import 'server-only';
 import { z } from 'zod';
 import { clientInfo } from '@/lib/chat/client-info';
 import { logAccess } from '@/lib/admin/access-log';

@@ -1,3 +1,4 @@
+import 'server-only';
 import { createRateLimiter, type RateLimiter } from '@/lib/auth/rate-limit';
 import type { Runtime } from '@/lib/runtime';
 

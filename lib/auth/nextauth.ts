@@ -1,3 +1,4 @@
+import 'server-only';
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import GitHub from 'next-auth/providers/github';
@@ -11,6 +12,7 @@ import { safeAdminRedirect, SIGN_IN_PATH } from '@/lib/auth/redirect';
 import { SESSION_MAX_AGE_SECONDS } from '@/lib/auth/session';
 import type { OAuthProviderConfig } from '@/lib/config';
 import { getRuntime, type Runtime } from '@/lib/runtime';
+import { errorFields, log } from '@/lib/observability/log';
 
 /**
  * Auth.js for /admin: the Credentials provider (agents table, Argon2id) plus whichever OAuth/OIDC
@@ -98,10 +100,10 @@ function authConfig(runtime: Runtime): NextAuthConfig {
         // server error. (`type`, not `name`: class names do not survive the production build.)
         const type = 'type' in error ? error.type : undefined;
         if (type === 'CredentialsSignin' || type === 'AccessDenied') return;
-        console.error('[tether] auth:', error);
+        log.error('auth error', errorFields(error));
       },
       warn(code) {
-        console.warn('[tether] auth warning:', code);
+        log.warn('auth warning', { code });
       },
     },
   };

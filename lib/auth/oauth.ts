@@ -1,3 +1,4 @@
+import 'server-only';
 import { logAccess } from '@/lib/admin/access-log';
 import { createAgent, findAgentByEmail, recordSignIn, toIdentity, type AgentIdentity } from '@/lib/auth/agents';
 import { isAllowedEmail } from '@/lib/auth/allow-list';

@@ -1,6 +1,7 @@
 import { Ratelimit } from '@upstash/ratelimit';
 import { Redis } from '@upstash/redis';
 import type { Config } from '@/lib/config';
+import { log } from '@/lib/observability/log';
 
 /**
  * Fixed budgets for the endpoints an attacker would hammer. With Upstash Redis configured, the budget
@@ -98,12 +99,12 @@ export class UpstashRateLimiter implements RateLimiter {
       if (message.includes('Unexpected flag in script shebang')) {
         // Checks of several rules run in parallel and can all fail here: warn once.
         if (!this.unsupported) {
-          console.warn('[tether] rate limit: this Redis does not run @upstash/ratelimit scripts; counting in-process from now on.');
+          log.warn('rate limit: this Redis does not run @upstash/ratelimit scripts; counting in-process from now on');
         }
         this.unsupported = true;
       } else if (Date.now() - this.lastWarning > 60_000) {
         this.lastWarning = Date.now();
-        console.warn('[tether] rate limit: Redis unavailable, counting in-process:', message);
+        log.warn('rate limit: Redis unavailable, counting in-process', { error: message });
       }
       return this.fallback.limit(rule, key);
     }

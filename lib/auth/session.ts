@@ -1,3 +1,4 @@
+import 'server-only';
 import { getToken } from 'next-auth/jwt';
 import { findActiveAgent, type AgentIdentity } from '@/lib/auth/agents';
 import type { Runtime } from '@/lib/runtime';

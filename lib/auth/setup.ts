@@ -1,6 +1,8 @@
+import 'server-only';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { countAgents } from '@/lib/auth/agents';
 import type { Runtime } from '@/lib/runtime';
+import { log } from '@/lib/observability/log';
 
 /**
  * First-run path for a fresh install (the embedded default has no shell-safe way to reach its
@@ -27,12 +29,10 @@ export async function setupIsOpen(runtime: Runtime): Promise<boolean> {
   if (!tokens().has(runtime)) {
     const token = randomBytes(18).toString('base64url');
     tokens().set(runtime, token);
-    console.warn(
-      [
-        '[tether] No admin account exists yet. To create the first one, open /admin/setup and enter this one-time setup token:',
-        `[tether]   ${token}`,
-        '[tether] (Or stop the app and run: npm run agent:create -- --email you@example.com --role admin)',
-      ].join('\n'),
+    log.warn(
+      'No admin account exists yet. To create the first one, open /admin/setup and enter the one-time setup token ' +
+        '(or stop the app and run: npm run agent:create -- --email you@example.com --role admin)',
+      { setupToken: token },
     );
   }
   return true;

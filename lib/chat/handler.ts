@@ -1,3 +1,4 @@
+import 'server-only';
 import type { ChatEvent, ChatJsonResponse } from '@/lib/chat/events';
 import { clientInfo } from '@/lib/chat/client-info';
 import { maxBodyBytes, parseChatRequest, readJsonBody } from '@/lib/chat/request';
@@ -6,6 +7,7 @@ import { createLiveReplyTee } from '@/lib/chat/live-reply';
 import { startTurn, type TurnDeps } from '@/lib/chat/turn';
 import { errorResponse } from '@/lib/errors';
 import { turnDeps, type Runtime } from '@/lib/runtime';
+import { errorFields, log } from '@/lib/observability/log';
 
 /**
  * POST /api/chat. Everything is validated before anything is loaded or stored. The turn runs to its
@@ -74,7 +76,7 @@ function streamAnswer(run: Run, defer: TurnDeps['defer'], tee: (event: ChatEvent
       };
       const done = run(emit)
         .catch((error: unknown) => {
-          console.error('[tether] turn crashed', error);
+          log.error('turn crashed', errorFields(error));
           emit({ event: 'error', data: { code: 'internal_error', message: 'Something went wrong on our side. Please try again.' } });
         })
         .finally(() => {

@@ -1,3 +1,4 @@
+import 'server-only';
 import { z } from 'zod';
 import type { MessagesResponse } from '@/lib/chat/events';
 import { assertIssuedSessionId, readJsonBody } from '@/lib/chat/request';

@@ -1,6 +1,8 @@
 import type { MemoryMessage, MemoryStore } from '@/lib/memory/types';
 import type { ModelClient } from '@/lib/model/types';
 import { buildSummaryRequest, clampSummary } from '@/lib/prompt/assemble';
+import { errorFields, log } from '@/lib/observability/log';
+import { sessionRef } from '@/lib/session-ref';
 
 export interface SummaryDeps {
   memory: MemoryStore;
@@ -33,6 +35,6 @@ async function fold(sessionId: string, evicted: MemoryMessage[], deps: SummaryDe
     const text = await deps.model.complete(request, { maxTokens: Math.ceil(deps.maxTokens * 1.5) });
     await deps.memory.saveSummary(sessionId, clampSummary(text, deps.maxTokens));
   } catch (error) {
-    console.warn(`[tether] summary for ${sessionId.slice(0, 12)}… not updated:`, error instanceof Error ? error.message : error);
+    log.warn('summary not updated', { session: sessionRef(sessionId), ...errorFields(error) });
   }
 }

@@ -18,6 +18,8 @@ import { assemblePrompt, type AssembledPrompt, type PromptLimits } from '@/lib/p
 import { estimateTokens } from '@/lib/prompt/tokens';
 import { summarizeEvicted } from '@/lib/chat/summary';
 import type { StopRegistry } from '@/lib/chat/stops';
+import { withSpan, withSpanSync } from '@/lib/observability/tracing';
+import { logTurn } from '@/lib/observability/turn-log';
 
 /**
  * One chat turn, the only orchestrator of memory, prompt, model and audit. It knows interfaces,
@@ -106,13 +108,20 @@ export async function startTurn(input: TurnInput, deps: TurnDeps): Promise<Start
   let lookupFailure: string | null = null;
   let attempt = 0;
   for (;;) {
-    const begun = await deps.memory.begin({
-      sessionId: input.sessionId,
-      auditId,
-      leaseMs: deps.settings.leaseMs,
-      messageId: input.messageId,
-      pending,
-      seed,
+    const begun = await withSpan('tether.memory.load', { 'tether.attempt': attempt, 'tether.seeded': seed !== null }, async (span) => {
+      const result = await deps.memory.begin({
+        sessionId: input.sessionId,
+        auditId,
+        leaseMs: deps.settings.leaseMs,
+        messageId: input.messageId,
+        pending,
+        seed,
+      });
+      span.setAttribute('tether.memory.result', result.kind);
+      if (result.kind === 'begun') {
+        span.setAttributes({ 'tether.memory.status': result.memory.status, 'tether.memory.messages': result.memory.messages.length });
+      }
+      return result;
     });
     switch (begun.kind) {
       case 'replay':
@@ -201,12 +210,20 @@ type Outcome =
 async function runExchange(input: TurnInput, deps: TurnDeps, pending: TurnRecord, begun: Begun, emit: EmitEvent): Promise<void> {
   const { memory } = begun;
   const startedAt = new Date(pending.createdAt);
-  const prompt: AssembledPrompt = assemblePrompt({
-    systemPrompt: deps.settings.systemPrompt,
-    summary: memory.summary,
-    turns: memory.messages,
-    userText: input.text,
-    limits: deps.settings.limits,
+  const prompt: AssembledPrompt = withSpanSync('tether.prompt.assemble', {}, (span) => {
+    const assembled = assemblePrompt({
+      systemPrompt: deps.settings.systemPrompt,
+      summary: memory.summary,
+      turns: memory.messages,
+      userText: input.text,
+      limits: deps.settings.limits,
+    });
+    span.setAttributes({
+      'tether.prompt.messages': assembled.messages.length,
+      'tether.prompt.estimated_tokens': assembled.estimatedTokens,
+      'tether.prompt.dropped_messages': assembled.droppedTurns,
+    });
+    return assembled;
   });
   const auditId = pending.auditId;
   const base: TurnRecord = {
@@ -226,18 +243,21 @@ async function runExchange(input: TurnInput, deps: TurnDeps, pending: TurnRecord
   let firstTokenAt: number | null = null;
   let outcome: Outcome;
   try {
-    for await (const chunk of deps.model.stream(prompt.messages, controller.signal)) {
-      if (chunk.type === 'usage') {
-        usage = chunk.usage;
-        continue;
+    await withSpan('tether.model', { 'tether.model.name': deps.model.modelName }, async (span) => {
+      for await (const chunk of deps.model.stream(prompt.messages, controller.signal)) {
+        if (chunk.type === 'usage') {
+          usage = chunk.usage;
+          continue;
+        }
+        firstTokenAt ??= deps.now().getTime();
+        reply += chunk.text;
+        emit({ event: 'delta', data: { text: chunk.text } });
       }
-      firstTokenAt ??= deps.now().getTime();
-      reply += chunk.text;
-      emit({ event: 'delta', data: { text: chunk.text } });
-    }
-    // A model client may end quietly when its signal is aborted (the demo model does): that is a stop.
-    if (controller.signal.aborted) throw new ModelError('model_aborted', 'stopped by the customer', reply !== '');
-    if (reply.trim() === '') throw new ModelError('model_empty', 'the model returned only whitespace', false);
+      span.setAttributes({ 'tether.model.reply_chars': reply.length, ...tokenAttributes(usage) });
+      // A model client may end quietly when its signal is aborted (the demo model does): that is a stop.
+      if (controller.signal.aborted) throw new ModelError('model_aborted', 'stopped by the customer', reply !== '');
+      if (reply.trim() === '') throw new ModelError('model_empty', 'the model returned only whitespace', false);
+    });
     outcome = { kind: 'ok', reply };
   } catch (error) {
     const failure = modelErrorOf(error) ?? {
@@ -275,6 +295,7 @@ async function runExchange(input: TurnInput, deps: TurnDeps, pending: TurnRecord
     // Memory keeps only exchanges the customer saw answered: a failed turn stores nothing there.
     await recordOnly(deps, input.sessionId, begun, { kind: 'final', seq: begun.seq, record: final });
     emit({ event: 'error', data: { code: outcome.code, message: outcome.userMessage } });
+    logTurn(turnLogFields(final, false));
     return;
   }
 
@@ -290,7 +311,12 @@ async function runExchange(input: TurnInput, deps: TurnDeps, pending: TurnRecord
     user: memoryMessage('user', input.text, startedAt, auditId, { messageId: input.messageId }),
     assistant: memoryMessage('assistant', outcome.reply, endedAt, auditId, { stopped }),
   };
-  const stored = await commitExchange(deps, input.sessionId, begun, exchange, final, endedAt);
+  const stored = await withSpan('tether.memory.append', {}, async (span) => {
+    const result = await commitExchange(deps, input.sessionId, begun, exchange, final, endedAt);
+    span.setAttribute('tether.memory.result', result.kind);
+    return result;
+  });
+  logTurn(turnLogFields(final, stored.kind === 'stored'));
   if (stored.kind === 'duplicate') {
     // The same message was answered meanwhile (this attempt began without memory): that answer stands.
     emit({ event: 'done', data: { auditId: stored.replay.auditId, reply: stored.replay.reply, remembered: true, replay: true } });
@@ -370,7 +396,14 @@ async function commitExchange(
 }
 
 /** Records how a turn ended when memory keeps nothing of it; directly to the audit database if memory is down. */
-async function recordOnly(deps: TurnDeps, sessionId: string, begun: Begun, entry: EndEntry): Promise<void> {
+function recordOnly(deps: TurnDeps, sessionId: string, begun: Begun, entry: EndEntry): Promise<void> {
+  const status = entry.kind === 'void' ? 'void' : entry.record.status;
+  return withSpan('tether.audit.write', { 'tether.turn.status': status, 'tether.audit.via': 'memory' }, () =>
+    recordThroughMemory(deps, sessionId, begun, entry),
+  );
+}
+
+async function recordThroughMemory(deps: TurnDeps, sessionId: string, begun: Begun, entry: EndEntry): Promise<void> {
   let seed = begun.seed;
   try {
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -432,7 +465,7 @@ function keepLease(
   const everyMs = Math.max(250, Math.floor(deps.settings.leaseMs / 3));
   let inFlight: Promise<void> | null = null;
   const timer = setInterval(() => {
-    if (inFlight) return;
+    if (inFlight !== null) return;
     inFlight = deps.memory
       .renew(sessionId, auditId, deps.settings.leaseMs)
       .then((state) => {
@@ -449,6 +482,32 @@ function keepLease(
       clearInterval(timer);
       await inFlight;
     },
+  };
+}
+
+function tokenAttributes(usage: ModelUsage): Record<string, number> {
+  return {
+    ...(usage.promptTokens === null ? {} : { 'tether.model.prompt_tokens': usage.promptTokens }),
+    ...(usage.completionTokens === null ? {} : { 'tether.model.completion_tokens': usage.completionTokens }),
+  };
+}
+
+function turnLogFields(record: TurnRecord, remembered: boolean): Parameters<typeof logTurn>[0] {
+  return {
+    auditId: record.auditId,
+    sessionId: record.sessionId,
+    status: record.status,
+    memoryStatus: record.memoryStatus,
+    errorCode: record.errorCode,
+    model: record.model,
+    remembered,
+    promptMessages: record.promptMessages.length,
+    promptTokens: record.promptTokens,
+    completionTokens: record.completionTokens,
+    ttftMs: record.ttftMs,
+    totalMs: record.totalMs,
+    userText: record.userText,
+    assistantText: record.assistantText,
   };
 }
 

@@ -27,6 +27,8 @@ export async function openDatabase(config: Config['database']): Promise<Database
       max: 5,
       connect_timeout: 5,
       idle_timeout: 20,
+      // A transaction pooler hands each statement to any server connection: no prepared statements there.
+      prepare: config.prepare ?? true,
       onnotice: () => {},
     });
     return { db: drizzle(client, { schema }), kind: 'postgres', close: () => client.end({ timeout: 5 }) };
@@ -42,14 +44,23 @@ export async function openDatabase(config: Config['database']): Promise<Database
   return { db, kind: 'pglite', close: () => client.close() };
 }
 
-/** Applies drizzle/ to a real Postgres; used by `npm run db:migrate` and the test harness. */
+/** Any fixed number: the advisory lock that lets one migrator run at a time. */
+const MIGRATION_LOCK = 7_466_532_017;
+
+/**
+ * Applies drizzle/ to a real Postgres; used by `npm run db:migrate`, the server's start-up
+ * (DATABASE_MIGRATE_ON_START) and the test harness. Several instances starting together take turns
+ * on an advisory lock (one connection, so the lock and the migration share a session).
+ */
 export async function migratePostgres(url: string): Promise<void> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
   const client = postgres(url, { max: 1, onnotice: () => {} });
   try {
+    await client`select pg_advisory_lock(${MIGRATION_LOCK})`;
     await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_FOLDER });
+    await client`select pg_advisory_unlock(${MIGRATION_LOCK})`;
   } finally {
     await client.end({ timeout: 5 });
   }

@@ -14,10 +14,10 @@ import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridg
 
 /**
  * Serves the production build for the e2e suite: `--stack services` on a fresh database, real Redis
- * through the bridge and the mock model (its control API on port + 1000); `--stack embedded` with
- * nothing configured, as a newcomer runs it. Cleans up when Playwright stops it.
+ * through the bridge and the mock model (its control API on port + 1000); `--stack embedded` on the
+ * embedded defaults (PGlite, in-process memory, the demo model), each opted into as production
+ * requires. Cleans up when Playwright stops it.
  */
-
 
 const CONFIG_VARIABLES = [
   'SESSION_SECRET', 'AUTH_SECRET', 'DATABASE_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN',
@@ -80,7 +80,16 @@ async function main(): Promise<void> {
       OPENAI_API_KEY: 'e2e-key',
       OPENAI_MODEL: 'mock-model',
     });
-  } else if (stack !== 'embedded') {
+  } else if (stack === 'embedded') {
+    // A production server refuses the embedded defaults unless each is chosen explicitly.
+    Object.assign(env, {
+      SESSION_SECRET: randomBytes(32).toString('hex'),
+      AUTH_SECRET: randomBytes(32).toString('hex'),
+      TETHER_ALLOW_EMBEDDED_DATABASE: 'on',
+      TETHER_ALLOW_LOCAL_MEMORY: 'on',
+      TETHER_ALLOW_DEMO_MODEL: 'on',
+    });
+  } else {
     throw new Error(`unknown stack ${stack}`);
   }
 

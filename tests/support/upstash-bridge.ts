@@ -1,7 +1,7 @@
 /**
  * A local stand-in for Upstash's REST endpoint, forwarding to a real redis-server.
  *
- * It speaks the REST protocol the way `@upstash/redis` 1.39 uses it (see /work/shared/TOOLCHAIN.md):
+ * It speaks the REST protocol the way `@upstash/redis` 1.39 uses it:
  * `POST /` (one command), `POST /pipeline`, `POST /multi-exec`, Bearer auth, optional base64 replies.
  * Tests use its fault switches and counters to check how the app behaves when Redis is slow, down or
  * answers nonsense, and how many HTTP round trips the app spends. Developers run it to point

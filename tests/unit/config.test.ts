@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, type Config } from '@/lib/config';
+import { ConfigError, configProblems, parseConfig, type Config } from '@/lib/config';
 
 let root: string;
 /** A data folder that does not exist yet, inside this test's temp folder. */
@@ -231,5 +231,79 @@ describe('on Vercel', () => {
     expect(error?.message).toContain('DATABASE_URL');
     expect(error?.message).toContain('UPSTASH_REDIS_REST_URL');
     expect(error?.message).not.toContain('SESSION_SECRET:');
+  });
+});
+
+describe('a production server', () => {
+  const production = (extra: Record<string, string | undefined> = {}) => ({
+    NODE_ENV: 'production',
+    SESSION_SECRET: GOOD_SECRET,
+    AUTH_SECRET: GOOD_SECRET,
+    DATABASE_URL: 'postgres://tether@db.example.com:5432/tether',
+    UPSTASH_REDIS_REST_URL: 'https://eu1-tether.upstash.io',
+    UPSTASH_REDIS_REST_TOKEN: 'token',
+    OPENAI_API_KEY: 'sk-test',
+    ...extra,
+  });
+
+  it('starts when secrets, Postgres, Redis and a real model are configured', () => {
+    const config = parse(production());
+    expect(config.database.kind).toBe('postgres');
+    expect(configProblems({ TETHER_DATA_DIR: dataDir, ...production() })).toEqual([]);
+  });
+
+  it('names every problem at once: missing secrets and each embedded default without its opt-in', () => {
+    const problems = configProblems({ TETHER_DATA_DIR: dataDir, NODE_ENV: 'production' });
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(/^SESSION_SECRET: required in production/m);
+    expect(problems.join('\n')).toMatch(/^AUTH_SECRET: required in production/m);
+    expect(problems.join('\n')).toMatch(/^DATABASE_URL: .*TETHER_ALLOW_EMBEDDED_DATABASE=on/m);
+    expect(problems.join('\n')).toMatch(/^UPSTASH_REDIS_REST_URL: .*TETHER_ALLOW_LOCAL_MEMORY=on/m);
+    expect(problems.join('\n')).toMatch(/^OPENAI_API_KEY or OPENAI_BASE_URL: .*TETHER_ALLOW_DEMO_MODEL=on/m);
+    // Nothing was generated on the way: a production server never invents its own secrets.
+    expect(existsSync(path.join(dataDir, 'session.secret'))).toBe(false);
+  });
+
+  it('a short secret is named together with the other problems', () => {
+    const problems = configProblems({
+      TETHER_DATA_DIR: dataDir,
+      ...production({ SESSION_SECRET: 'too-short', DATABASE_URL: undefined }),
+    });
+    expect(problems).toEqual([
+      'SESSION_SECRET: must be at least 32 characters',
+      expect.stringMatching(/^DATABASE_URL: required in production/),
+    ]);
+    expect(configError(production({ AUTH_SECRET: 'short' })).message).toContain('AUTH_SECRET: must be at least 32');
+  });
+
+  it('runs on the embedded defaults only when each one is opted into explicitly', () => {
+    const embedded = {
+      NODE_ENV: 'production',
+      SESSION_SECRET: GOOD_SECRET,
+      AUTH_SECRET: GOOD_SECRET,
+      TETHER_ALLOW_EMBEDDED_DATABASE: 'on',
+      TETHER_ALLOW_LOCAL_MEMORY: 'on',
+      TETHER_ALLOW_DEMO_MODEL: 'on',
+    };
+    const config = parse(embedded);
+    expect(config.database.kind).toBe('pglite');
+    expect(config.memory.backend.kind).toBe('local');
+    expect(config.model.kind).toBe('demo');
+    for (const optIn of ['TETHER_ALLOW_EMBEDDED_DATABASE', 'TETHER_ALLOW_LOCAL_MEMORY', 'TETHER_ALLOW_DEMO_MODEL']) {
+      expect(configError({ ...embedded, [optIn]: 'off' }).message).toContain(optIn);
+    }
+    expect(configError({ ...embedded, TETHER_ALLOW_DEMO_MODEL: 'yes' }).message).toContain('TETHER_ALLOW_DEMO_MODEL');
+  });
+
+  it('does not apply while `next build` runs, and development keeps its zero-setup defaults', () => {
+    expect(() => parse({ NODE_ENV: 'production', NEXT_PHASE: 'phase-production-build' })).not.toThrow();
+    expect(parse({ NODE_ENV: 'development' }).database.kind).toBe('pglite');
+    expect(configProblems({ TETHER_DATA_DIR: dataDir, NODE_ENV: 'development' })).toEqual([]);
+  });
+
+  it('reports a configuration error that is not a list of variables as it is', () => {
+    expect(configProblems({ TETHER_DATA_DIR: dataDir, SYSTEM_PROMPT_FILE: path.join(root, 'missing.txt') })).toEqual([
+      expect.stringContaining('SYSTEM_PROMPT_FILE: cannot read'),
+    ]);
   });
 });

@@ -1,27 +1,33 @@
+import { agentFromHeaders } from '@/lib/auth/session';
+import { auditHealth, hasHealthToken, publicHealth, runHealthChecks, runtimeHealthChecks } from '@/lib/health';
 import { getRuntime } from '@/lib/runtime';
-import { sql } from 'drizzle-orm';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-/** Which backends this instance uses and whether each answers; never exposes secrets or URLs. */
-export async function GET(): Promise<Response> {
+/**
+ * Readiness for uptime monitors and the Docker healthcheck: 200 when every configured backend
+ * answers, 503 otherwise. Anonymous callers get `{"status"}` only; which backends run, and how
+ * fast they answer, needs `Authorization: Bearer <HEALTH_TOKEN>` or an admin's session.
+ */
+export async function GET(request: Request): Promise<Response> {
   const app = getRuntime();
-  const [database, memory] = await Promise.all([
-    app
-      .database()
-      .then(async (handle) => {
-        await handle.db.execute(sql`select 1`);
-        return { kind: handle.kind, ok: true };
-      })
-      .catch(() => ({ kind: app.config.database.kind, ok: false })),
-    app.memory
-      .read('health-check')
-      .then((loaded) => ({ kind: app.memory.kind, ok: loaded.status !== 'unavailable' })),
-  ]);
-  const ok = database.ok && memory.ok;
-  return Response.json(
-    { status: ok ? 'ok' : 'degraded', database, memory, model: { kind: app.config.model.kind, name: app.model.modelName } },
-    { headers: { 'cache-control': 'no-store' } },
-  );
+  const report = await runHealthChecks(runtimeHealthChecks(app));
+  const detailed =
+    hasHealthToken(request.headers.get('authorization'), app.config.observability.healthToken) ||
+    (await isAdmin(request, report.checks.database?.ok === true));
+  const body = detailed
+    ? { ...report, model: { kind: app.config.model.kind, name: app.model.modelName }, audit: await auditHealth(app) }
+    : publicHealth(report);
+  return Response.json(body, { status: report.status === 'ok' ? 200 : 503, headers: { 'cache-control': 'no-store' } });
+}
+
+async function isAdmin(request: Request, databaseUp: boolean): Promise<boolean> {
+  // Only a request with a session cookie can be an admin; without the database nobody can be checked.
+  if (!databaseUp || !request.headers.get('cookie')) return false;
+  try {
+    return (await agentFromHeaders(request.headers, getRuntime()))?.role === 'admin';
+  } catch {
+    return false;
+  }
 }

@@ -100,7 +100,8 @@ describe('rate limiter', () => {
     const { bridge } = stack;
     if (!bridge) return;
     const options = { url: bridge.url, token: bridge.token, keyPrefix: `test:${randomBytes(4).toString('hex')}`, timeoutMs: 1000 };
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // The server's log is JSON lines on stdout (lib/observability/log.ts).
+    const warn = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
       // Outage: every call still counts.
       bridge.setFault('error');
@@ -118,7 +119,8 @@ describe('rate limiter', () => {
       for (let i = 0; i < 3; i++) plainVerdicts.push((await plain.limit(rule, 'plain-redis')).success);
       expect(plainVerdicts).toEqual([true, true, false]);
       expect(bridge.commands.length).toBeLessThanOrEqual(2);
-      expect(warn.mock.calls.filter(([text]) => String(text).includes('does not run @upstash/ratelimit scripts'))).toHaveLength(1);
+      const warnings = warn.mock.calls.map(([line]) => JSON.parse(String(line)) as { level: string; msg: string });
+      expect(warnings.filter((line) => line.level === 'warn' && line.msg.includes('does not run @upstash/ratelimit scripts'))).toHaveLength(1);
     } finally {
       bridge.setFault(null);
       warn.mockRestore();
@@ -298,12 +300,16 @@ describe('admin API authorization', () => {
 describe('first-run setup', () => {
   it('prints a one-time token while no agent exists, and only that token creates the first admin', async () => {
     const fresh = await createAdminStack();
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // The server's log is JSON lines on stdout (lib/observability/log.ts).
+    const warn = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
       expect(await setupIsOpen(fresh.runtime)).toBe(true);
       expect(await setupIsOpen(fresh.runtime)).toBe(true);
-      expect(warn).toHaveBeenCalledTimes(1);
-      const token = /\[tether\] {3}(\S+)/.exec(String(warn.mock.calls[0]?.[0]))?.[1];
+      const lines = warn.mock.calls.map((call) => JSON.parse(String(call[0])) as { level: string; setupToken?: string });
+      const announced = lines.filter((line) => line.setupToken !== undefined);
+      expect(announced).toHaveLength(1);
+      expect(announced[0]?.level).toBe('warn');
+      const token = announced[0]?.setupToken;
       expect(token).toMatch(/^[A-Za-z0-9_-]{24}$/);
 
       const { POST } = await import('@/app/api/admin/setup/route');

@@ -17,10 +17,11 @@ afterEach(() => {
 });
 
 describe('admin configuration', () => {
-  it('AUTH_SECRET: taken as given; generated and kept in development; absent (console off) otherwise', () => {
+  it('AUTH_SECRET: taken as given; generated and kept in development; absent (console off) in tests; required in production', () => {
     expect(parseConfig(env({ AUTH_SECRET: 'a'.repeat(40) })).authSecret).toBe('a'.repeat(40));
     expect(() => parseConfig(env({ AUTH_SECRET: 'short' }))).toThrow(/AUTH_SECRET: must be at least 32 characters/);
-    expect(parseConfig(env({ NODE_ENV: 'production' })).authSecret).toBeUndefined();
+    expect(parseConfig(env({ NODE_ENV: 'test' })).authSecret).toBeUndefined();
+    expect(() => parseConfig(env({ NODE_ENV: 'production' }))).toThrow(/AUTH_SECRET: required in production/);
 
     const dev = env({ NODE_ENV: 'development' });
     const first = parseConfig(dev).authSecret;

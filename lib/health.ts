@@ -1,0 +1,120 @@
+import 'server-only';
+import { timingSafeEqual } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { Runtime } from '@/lib/runtime';
+
+/**
+ * Readiness: each configured backend is asked one cheap question, with a time limit. The instance
+ * is `ok` only when every check answers; anything else is `unavailable` (HTTP 503), so uptime
+ * monitors, load balancers and the Docker healthcheck take it out of service.
+ */
+export interface HealthCheck {
+  /** Stable key in the report (`database`, `memory`, …). */
+  name: string;
+  /** Which backend answers it (`postgres`, `pglite`, `redis`, `local`, …). */
+  kind: string;
+  /** Resolves when the backend answered correctly; rejects (or times out) otherwise. */
+  probe(): Promise<void>;
+}
+
+export interface CheckResult {
+  kind: string;
+  ok: boolean;
+  latencyMs: number;
+  /** A short, non-secret reason (never a URL or credential). */
+  error?: string;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'unavailable';
+  checks: Record<string, CheckResult>;
+}
+
+export const HEALTH_CHECK_TIMEOUT_MS = 2000;
+
+async function runCheck(check: HealthCheck, timeoutMs: number, now: () => number): Promise<CheckResult> {
+  const started = now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check.probe(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { kind: check.kind, ok: true, latencyMs: Math.round(now() - started) };
+  } catch (error) {
+    const reason = (error as { code?: unknown })?.code;
+    return {
+      kind: check.kind,
+      ok: false,
+      latencyMs: Math.round(now() - started),
+      error: typeof reason === 'string' ? reason : error instanceof Error ? error.message.slice(0, 120) : 'failed',
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function runHealthChecks(
+  checks: readonly HealthCheck[],
+  timeoutMs = HEALTH_CHECK_TIMEOUT_MS,
+  now: () => number = () => performance.now(),
+): Promise<HealthReport> {
+  const results = await Promise.all(checks.map((check) => runCheck(check, timeoutMs, now)));
+  return {
+    status: results.every((result) => result.ok) ? 'ok' : 'unavailable',
+    checks: Object.fromEntries(checks.map((check, i) => [check.name, results[i]!])),
+  };
+}
+
+/** The checks of this deployment's backends. */
+export function runtimeHealthChecks(runtime: Runtime): HealthCheck[] {
+  return [
+    {
+      name: 'database',
+      kind: runtime.config.database.kind,
+      async probe() {
+        const handle = await runtime.database();
+        await handle.db.execute(sql`select 1`);
+      },
+    },
+    {
+      name: 'memory',
+      kind: runtime.memory.kind,
+      async probe() {
+        // A read of a key no session uses: one round trip, the same path a turn's load takes.
+        const loaded = await runtime.memory.read('health-check');
+        if (loaded.status === 'unavailable') throw Object.assign(new Error('memory unavailable'), { code: loaded.errorClass });
+      },
+    },
+    // Further checks go here (each one makes the instance unavailable when it fails).
+  ];
+}
+
+/**
+ * The audit trail's state for the detailed report: entries still on their way to Postgres and
+ * entries kept as dead letters. They need attention, but they do not take the instance out of
+ * service (turns are still recorded); null when it cannot be read right now.
+ */
+export async function auditHealth(runtime: Runtime): Promise<{ backlog: number; deadLetters: number } | null> {
+  try {
+    const [backlog, deadLetters] = await Promise.all([runtime.drainer.backlog(), runtime.deadLetters.countOpen()]);
+    return { backlog, deadLetters };
+  } catch {
+    return null;
+  }
+}
+
+/** True when the Authorization header carries the configured HEALTH_TOKEN (compared in constant time). */
+export function hasHealthToken(authorization: string | null, token: string | undefined): boolean {
+  if (!token || !authorization?.startsWith('Bearer ')) return false;
+  const given = Buffer.from(authorization.slice('Bearer '.length).trim());
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** What an anonymous caller learns: only whether the instance is ready. */
+export function publicHealth(report: HealthReport): Pick<HealthReport, 'status'> {
+  return { status: report.status };
+}
