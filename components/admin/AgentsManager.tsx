@@ -4,7 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { Badge } from './Badge';
 import { adminFetch } from './api-client';
-import { formatTime } from './format';
+import { LocalTime } from './LocalTime';
 
 export interface AgentRowView {
   id: string;
@@ -93,7 +93,7 @@ export function AgentsManager({ agents, selfId, minPasswordLength }: { agents: A
                 <td className="px-3 py-2">
                   <Badge tone={agent.role === 'admin' ? 'info' : 'neutral'}>{agent.role}</Badge>
                 </td>
-                <td className="hidden px-3 py-2 whitespace-nowrap md:table-cell">{formatTime(agent.lastSignInAt)}</td>
+                <td className="hidden px-3 py-2 whitespace-nowrap md:table-cell"><LocalTime value={agent.lastSignInAt} /></td>
                 <td className="px-3 py-2">
                   <div className="flex flex-wrap gap-1.5">
                     <button type="button" disabled={busy} className={BUTTON} onClick={() => update(agent.id, { role: agent.role === 'admin' ? 'agent' : 'admin' })}>

@@ -3,6 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { sessions, turns } from '@/lib/db/schema';
 import type { TurnRecord } from '@/lib/audit/types';
+import { sessionRef } from '@/lib/session-ref';
 
 const FALLBACK_STATUSES = new Set(['expired', 'unavailable']);
 
@@ -26,6 +27,8 @@ export async function applyTurnRecord(db: Database, record: TurnRecord): Promise
       .insert(sessions)
       .values({
         id: record.sessionId,
+        // The admin's non-secret name for the conversation (the id is the customer's key).
+        ref: sessionRef(record.sessionId),
         createdAt,
         lastActivityAt: createdAt,
         firstMemoryStatus: record.memoryStatus,
