@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseModelPrices, type ModelPrices } from '@/lib/admin/prices';
 
 /**
  * The only reader of process.env. Every variable is parsed once, with zod, into typed config;
@@ -72,6 +73,8 @@ const envSchema = z.object({
       .optional(),
   ),
   /** A domain (example.com) whose verified addresses may sign in to /admin through an OAuth/OIDC provider. */
+  /** JSON: model → dollars per million input/output tokens, for the admin overview's cost estimate. */
+  MODEL_PRICES: optionalString,
   ADMIN_ALLOWED_DOMAIN: z.preprocess(
     emptyAsUndefined,
     z
@@ -123,6 +126,8 @@ export interface Config {
     oauth: OAuthProviderConfig[];
     allowedEmails: string[];
     allowedDomain: string | undefined;
+    /** MODEL_PRICES, validated (lib/admin/prices.ts). */
+    modelPrices: ModelPrices;
   };
 }
 
@@ -165,6 +170,14 @@ function readSystemPrompt(env: RawEnv): string {
     throw new ConfigError(`SYSTEM_PROMPT_FILE: ${env.SYSTEM_PROMPT_FILE} is empty`);
   }
   return DEFAULT_SYSTEM_PROMPT;
+}
+
+function modelPricesOrThrow(raw: string | undefined): ModelPrices {
+  try {
+    return parseModelPrices(raw);
+  } catch (error) {
+    throw new ConfigError(`Invalid Tether configuration:\n  ${(error as Error).message}`);
+  }
 }
 
 export function parseConfig(source: Record<string, string | undefined>): Config {
@@ -254,6 +267,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       oauth: oauthProviders(env),
       allowedEmails: env.ADMIN_ALLOWED_EMAILS ?? [],
       allowedDomain: env.ADMIN_ALLOWED_DOMAIN,
+      modelPrices: modelPricesOrThrow(env.MODEL_PRICES),
     },
   };
 }

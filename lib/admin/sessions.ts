@@ -126,7 +126,11 @@ async function filterConditions(db: Database, filters: ListFilters): Promise<SQL
     );
   }
   if (filters.feedback) {
-    where.push(sql`${sessions.id} in (select ${turnFeedback.sessionId} from ${turnFeedback} where ${turnFeedback.rating} = ${filters.feedback})`);
+    // Feedback rows are few next to turns: the planner hashes them (and their turns' times) once.
+    where.push(
+      sql`${sessions.id} in (select ${turns.sessionId} from ${turnFeedback} join ${turns} on ${turns.auditId} = ${turnFeedback.auditId}
+            where ${turnFeedback.rating} = ${filters.feedback}${turnInRange})`,
+    );
   }
   if (filters.fallback) where.push(gt(sessions.memoryFallbacks, 0));
   if (filters.flagged) {
