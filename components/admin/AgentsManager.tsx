@@ -84,7 +84,7 @@ export function AgentsManager({ agents, selfId, minPasswordLength }: { agents: A
               <tr key={agent.id} className={`border-b border-slate-100 last:border-0 dark:border-slate-800 ${agent.disabled ? 'opacity-60' : ''}`}>
                 <td className="px-3 py-2">
                   <div className="font-medium">{agent.email}</div>
-                  <div className="text-xs text-slate-500">
+                  <div className="text-xs text-slate-600 dark:text-slate-400">
                     {agent.name ?? '—'}
                     {!agent.hasPassword && ' · provider sign-in only'}
                     {agent.disabled && ' · disabled'}

@@ -5,6 +5,7 @@ import { ModelError, type ModelErrorCode } from '@/lib/model/types';
 import { Badge, memoryTone, statusTone } from './Badge';
 import { formatMs } from './format';
 import { LocalTime } from './LocalTime';
+import { Thumb } from './Thumb';
 import { Highlighted } from './Highlighted';
 import { PromptPanel } from './PromptPanel';
 import { ResolveFlagButton, ReviewActions } from './ReviewForms';
@@ -24,13 +25,13 @@ export function FlagList({ flags, interactive }: { flags: FlagView[]; interactiv
           key={flag.id}
           className={`flex flex-wrap items-center gap-2 rounded-md border px-2 py-1 text-xs ${
             flag.resolvedAt
-              ? 'border-slate-200 text-slate-500 dark:border-slate-800'
+              ? 'border-slate-200 text-slate-600 dark:text-slate-400 dark:border-slate-800'
               : 'border-red-200 bg-red-50 text-red-900 dark:border-red-900 dark:bg-red-950/40 dark:text-red-200'
           }`}
         >
           <span aria-hidden="true">⚑</span>
           <span className={flag.resolvedAt ? 'line-through' : 'font-medium'}>{flag.reason}</span>
-          <span className="text-slate-500">
+          <span className="text-slate-600 dark:text-slate-400">
             {flag.agentEmail}, <LocalTime value={flag.createdAt} />
             {flag.resolvedAt && ` · resolved by ${flag.resolvedByEmail ?? 'an agent'}`}
           </span>
@@ -99,7 +100,7 @@ export function Conversation({ sessionRef, turns, flags, notes, terms, interacti
                 <p className="whitespace-pre-wrap break-words">
                   <Text text={turn.userText} terms={terms} />
                 </p>
-                <p className="mt-1 text-right text-[11px] text-blue-100 print:text-slate-500">
+                <p className="mt-1 text-right text-[11px] text-white print:text-slate-600">
                   Customer · <LocalTime value={turn.createdAt} style="clock" />
                 </p>
               </div>
@@ -124,13 +125,13 @@ export function Conversation({ sessionRef, turns, flags, notes, terms, interacti
                   {turn.feedback && (
                     <span
                       data-feedback={turn.feedback}
-                      className={`rounded-full px-1.5 py-px font-medium ${
+                      className={`inline-flex items-center gap-1 rounded-full px-1.5 py-px font-medium ${
                         turn.feedback === 'up'
                           ? 'bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200'
                           : 'bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-200'
                       }`}
                     >
-                      <span aria-hidden="true">{turn.feedback === 'up' ? '👍' : '👎'}</span> Customer rated this reply {turn.feedback === 'up' ? 'helpful' : 'unhelpful'}
+                      <Thumb rating={turn.feedback} className="size-3" /> Customer rated this reply {turn.feedback === 'up' ? 'helpful' : 'unhelpful'}
                     </span>
                   )}
                 </p>

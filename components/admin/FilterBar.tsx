@@ -43,8 +43,8 @@ export function FilterBar({ filters, models }: { filters: ListFilters; models: s
         Feedback
         <select name="feedback" defaultValue={filters.feedback ?? ''} className={`${FIELD} mt-1 text-slate-900 dark:text-slate-100`}>
           <option value="">Any</option>
-          <option value="up">Has 👍</option>
-          <option value="down">Has 👎</option>
+          <option value="up">Has thumbs up</option>
+          <option value="down">Has thumbs down</option>
         </select>
       </label>
       <label className={LABEL}>

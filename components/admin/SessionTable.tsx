@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import { splitMarked } from '@/lib/admin/highlight';
 import { Badge } from './Badge';
 import { LocalTime } from './LocalTime';
+import { Thumb } from './Thumb';
 import { Highlighted } from './Highlighted';
 
 export interface SessionRowView {
@@ -27,22 +28,22 @@ export interface SessionRowView {
 }
 
 function Count({ value, tone, label }: { value: number; tone: 'warn' | 'bad'; label?: string }) {
-  return value > 0 ? <Badge tone={tone}>{label ? `${label} ${value}` : value}</Badge> : <span className="text-slate-500 dark:text-slate-400">0</span>;
+  return value > 0 ? <Badge tone={tone}>{label ? `${label} ${value}` : value}</Badge> : <span className="text-slate-600 dark:text-slate-400">0</span>;
 }
 
 function Feedback({ up, down }: { up: number; down: number }) {
-  if (up === 0 && down === 0) return <span className="text-slate-500 dark:text-slate-400">—</span>;
+  if (up === 0 && down === 0) return <span className="text-slate-600 dark:text-slate-400">—</span>;
   return (
     <span className="whitespace-nowrap tabular-nums">
       {up > 0 && (
-        <span className="mr-1.5">
-          <span aria-hidden="true">👍</span>
+        <span className="mr-2 text-emerald-800 dark:text-emerald-300">
+          <Thumb rating="up" />
           <span className="sr-only">thumbs up:</span> {up}
         </span>
       )}
       {down > 0 && (
-        <span>
-          <span aria-hidden="true">👎</span>
+        <span className="text-red-800 dark:text-red-300">
+          <Thumb rating="down" />
           <span className="sr-only">thumbs down:</span> {down}
         </span>
       )}
@@ -207,7 +208,7 @@ export function SessionTable({ rows }: { rows: SessionRowView[] }) {
                   <Feedback up={row.feedbackUp} down={row.feedbackDown} />
                 </td>
                 <td className="px-3 py-2 text-right">
-                  {row.openFlags > 0 ? <Badge tone="bad">⚑ {row.openFlags}</Badge> : <span className="text-slate-500 dark:text-slate-400">—</span>}
+                  {row.openFlags > 0 ? <Badge tone="bad">⚑ {row.openFlags}</Badge> : <span className="text-slate-600 dark:text-slate-400">—</span>}
                 </td>
               </tr>
             ))}

@@ -59,7 +59,7 @@ export function TimeChart({ x, series, format, hrefs, kind = 'line', xAxis, labe
       const options: uPlot.Options = {
         width: Math.max(200, element.clientWidth),
         height: 200,
-        legend: { show: parsed.series.length > 1 },
+        legend: { show: parsed.series.length > 1, live: false },
         cursor: { points: { size: 6 } },
         ...(parsed.xAxis === 'utc-day' ? { tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC') } : {}),
         scales: { x: { time }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
@@ -68,7 +68,7 @@ export function TimeChart({ x, series, format, hrefs, kind = 'line', xAxis, labe
             ...axis,
             ...(parsed.xAxis === 'hour-of-day' ? { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${String(t).padStart(2, '0')}h`) } : {}),
           },
-          { ...axis, size: 56, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatValue(t, parsed.format)) },
+          { ...axis, size: parsed.format === 'ms' ? 72 : 56, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatValue(t, parsed.format)) },
         ],
         series: [
           {},

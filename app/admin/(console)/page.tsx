@@ -5,6 +5,7 @@ import { ChartSection } from '@/components/admin/ChartSection';
 import { formatValue } from '@/components/admin/chart-format';
 import { KeyNav } from '@/components/admin/KeyNav';
 import { LocalTime } from '@/components/admin/LocalTime';
+import { Thumb } from '@/components/admin/Thumb';
 import { TimeChart, type ChartSeries } from '@/components/admin/TimeChart';
 import { firstValues } from '@/lib/admin/filters';
 import { loadOverview, type BucketFigures } from '@/lib/admin/overview';
@@ -178,9 +179,9 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
         />
         <Figure
           name="feedback-up-rate"
-          label="Helpful (👍 of rated)"
+          label="Helpful (thumbs up of rated)"
           value={formatValue(rate(overview.feedback.up, rated), 'percent')}
-          detail={`${overview.feedback.up} 👍 · ${overview.feedback.down} 👎`}
+          detail={`${overview.feedback.up} up · ${overview.feedback.down} down`}
           href={sessionsHref({ ...range, feedback: 'up' })}
         />
         <Figure
@@ -351,12 +352,12 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           <ul className="flex flex-wrap gap-3 text-sm">
             <li>
               <a data-nav href={sessionsHref({ ...range, feedback: 'up' })} className="text-blue-700 hover:underline dark:text-blue-400">
-                👍 <span data-figure="feedback-up">{overview.feedback.up}</span> helpful
+                <Thumb rating="up" /> <span data-figure="feedback-up">{overview.feedback.up}</span> helpful
               </a>
             </li>
             <li>
               <a data-nav href={sessionsHref({ ...range, feedback: 'down' })} className="text-blue-700 hover:underline dark:text-blue-400">
-                👎 <span data-figure="feedback-down">{overview.feedback.down}</span> unhelpful
+                <Thumb rating="down" /> <span data-figure="feedback-down">{overview.feedback.down}</span> unhelpful
               </a>
             </li>
           </ul>

@@ -125,7 +125,7 @@ export default async function AccessLogPage({ searchParams }: { searchParams: Pr
             ))}
           </tbody>
         </table>
-        {page.entries.length === 0 && <p className="p-6 text-center text-sm text-slate-500">Nothing logged yet.</p>}
+        {page.entries.length === 0 && <p className="p-6 text-center text-sm text-slate-600 dark:text-slate-400">Nothing logged yet.</p>}
       </div>
       {page.nextBefore && (
         <div className="text-right text-sm">

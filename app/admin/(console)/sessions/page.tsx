@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { Collapsible } from '@/components/admin/Collapsible';
 import { ExportMenu } from '@/components/admin/ExportMenu';
 import { FilterBar } from '@/components/admin/FilterBar';
 import { LiveUpdates } from '@/components/admin/LiveUpdates';
@@ -76,7 +77,9 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
           <ExportMenu basePath="/api/admin/export" query={query.toString()} label="Export this list" />
         </div>
       </div>
-      <FilterBar filters={filters} models={models} />
+      <Collapsible label={`Search and filters${query.size > 0 ? ` (${query.size} on)` : ''}`}>
+        <FilterBar filters={filters} models={models} />
+      </Collapsible>
       <SessionTable rows={rows} />
       <nav aria-label="Pages" className="flex items-center justify-between text-sm">
         {page.newer ? (

@@ -74,25 +74,25 @@ export default async function TranscriptPage({
             Session
           </h2>
           <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">
-            <dt className="text-slate-500">Started</dt>
+            <dt className="text-slate-600 dark:text-slate-400">Started</dt>
             <dd>
               <LocalTime value={session.createdAt} />
             </dd>
-            <dt className="text-slate-500">Last activity</dt>
+            <dt className="text-slate-600 dark:text-slate-400">Last activity</dt>
             <dd>
               <LocalTime value={session.lastActivityAt} />
             </dd>
-            <dt className="text-slate-500">Turns</dt>
+            <dt className="text-slate-600 dark:text-slate-400">Turns</dt>
             <dd>{session.turnCount}</dd>
-            <dt className="text-slate-500">Fallbacks</dt>
+            <dt className="text-slate-600 dark:text-slate-400">Fallbacks</dt>
             <dd>{session.memoryFallbacks > 0 ? <Badge tone="warn">{session.memoryFallbacks}</Badge> : 0}</dd>
-            <dt className="text-slate-500">Errors</dt>
+            <dt className="text-slate-600 dark:text-slate-400">Errors</dt>
             <dd>{session.errorCount > 0 ? <Badge tone="bad">{session.errorCount}</Badge> : 0}</dd>
-            <dt className="text-slate-500">Page</dt>
+            <dt className="text-slate-600 dark:text-slate-400">Page</dt>
             <dd className="truncate" title={session.origin ?? undefined}>
               {session.origin ?? '—'}
             </dd>
-            <dt className="text-slate-500">Browser</dt>
+            <dt className="text-slate-600 dark:text-slate-400">Browser</dt>
             <dd className="truncate" title={session.userAgent ?? undefined}>
               {session.userAgent ?? '—'}
             </dd>

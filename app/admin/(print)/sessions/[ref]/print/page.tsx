@@ -37,7 +37,7 @@ export default async function PrintPage({ params, searchParams }: { params: Prom
           <p className="mt-1 text-sm">
             <LocalTime value={session.createdAt} /> – <LocalTime value={session.lastActivityAt} /> · {session.turnCount} turns
           </p>
-          <p className="mt-1 text-xs text-slate-600">
+          <p className="mt-1 text-xs text-slate-600 dark:text-slate-400 print:text-slate-600">
             Printed by {agent.email}, <LocalTime value={new Date()} />
             {withNotes ? ' · includes internal notes' : ''}
           </p>
