@@ -149,7 +149,7 @@ async function seed(sql: postgres.Sql, turns: number, sessionCount: number): Pro
     where seq = ${perSession}::int and session_id in (select 'bench-' || lpad(s::text, 8, '0') from generate_series(500, ${sessionCount}::int, 500) s)`;
   await sql`insert into turn_feedback (audit_id, session_id, rating, created_at, updated_at)
     select audit_id, session_id, case when seq % 3 = 0 then 'down' else 'up' end, completed_at, completed_at
-    from turns where (seq * 7 + length(session_id)) % 20 = 0 and completed_at is not null`;
+    from turns where abs(hashtext(audit_id::text)) % 20 = 0 and completed_at is not null`;
 
   const [agent] = await sql<{ id: string }[]>`insert into agents (email, role) values ('bench@example.com', 'agent') returning id`;
   await sql`insert into flags (session_id, reason, agent_id)

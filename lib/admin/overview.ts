@@ -5,7 +5,7 @@ import type { Period } from '@/lib/admin/period';
 import { estimateCost, type ModelPrices } from '@/lib/admin/prices';
 
 /**
- * The overview's figures for a period, straight from the audit. Every turn query reads only
+ * The overview's figures for a period, straight from the audit. Both turn queries read only
  * turns_overview_idx (created_at first, then the few columns counted): an index-only range scan of
  * the period, never the rows with their texts and prompts. scripts/bench-admin.ts times it at a
  * million turns.
@@ -70,35 +70,29 @@ export async function loadOverview(db: Database, period: Period, prices: ModelPr
   const bucketOf = (column: string) => sql.raw(`(date_trunc(${`'${period.bucket}'`}, ${column} at time zone 'UTC') at time zone 'UTC')`);
   const inPeriod = sql`created_at >= ${start}::timestamptz and created_at < ${end}::timestamptz`;
 
-  const [perBucket, perCode, perModel, perHour, perConversation, feedback] = await Promise.all([
+  // Two passes over the period's index entries: one hash aggregate of every count by UTC hour, error
+  // code and model (a few thousand groups at most, folded into buckets, days, codes and hours below),
+  // and one for the latency percentiles, which need sorted values per bucket.
+  const [perHour, perBucket, perConversation, feedback] = await Promise.all([
     queryRows(
       db,
-      sql`select ${bucketOf('created_at')} as at, count(*)::int as turns,
+      sql`select date_trunc('hour', created_at at time zone 'UTC') at time zone 'UTC' as hour, model,
+            case when status = 'model_error' then coalesce(error_code, 'unknown') end as code,
+            count(*)::int as turns,
             count(*) filter (where memory_status = 'expired')::int as expired,
             count(*) filter (where memory_status = 'unavailable')::int as unavailable,
-            count(*) filter (where status = 'model_error')::int as errors,
             count(*) filter (where status in ('pending', 'abandoned'))::int as unfinished,
+            coalesce(sum(prompt_tokens), 0)::bigint as prompt, coalesce(sum(completion_tokens), 0)::bigint as completion
+          from turns where ${inPeriod} group by 1, 2, 3`,
+    ),
+    queryRows(
+      db,
+      sql`select ${bucketOf('created_at')} as at,
             percentile_cont(0.5) within group (order by ttft_ms) as ttft_p50,
             percentile_cont(0.95) within group (order by ttft_ms) as ttft_p95,
             percentile_cont(0.5) within group (order by total_ms) as total_p50,
             percentile_cont(0.95) within group (order by total_ms) as total_p95
-          from turns where ${inPeriod} group by 1`,
-    ),
-    queryRows(
-      db,
-      sql`select ${bucketOf('created_at')} as at, coalesce(error_code, 'unknown') as code, count(*)::int as n
-          from turns where ${inPeriod} and status = 'model_error' group by 1, 2`,
-    ),
-    queryRows(
-      db,
-      sql`select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as day, model, count(*)::int as turns,
-            coalesce(sum(prompt_tokens), 0)::bigint as prompt, coalesce(sum(completion_tokens), 0)::bigint as completion
-          from turns where ${inPeriod} group by 1, 2 order by 1, 2`,
-    ),
-    queryRows(
-      db,
-      sql`select extract(hour from created_at at time zone 'UTC')::int as hour, count(*)::int as n
-          from turns where ${inPeriod} group by 1`,
+          from turns where ${inPeriod} and (ttft_ms is not null or total_ms is not null) group by 1`,
     ),
     queryRows(db, sql`select ${bucketOf('created_at')} as at, count(*)::int as n from sessions where ${inPeriod} group by 1`),
     queryRows(
@@ -108,48 +102,76 @@ export async function loadOverview(db: Database, period: Period, prices: ModelPr
     ),
   ]);
 
-  const byTime = new Map(perBucket.map((row) => [keyOf(row.at), row]));
+  const bucketMs = period.bucket === 'hour' ? 3_600_000 : 86_400_000;
+  const bucketKey = (ms: number) => Math.floor(ms / bucketMs) * bucketMs;
+  const latency = new Map(perBucket.map((row) => [keyOf(row.at), row]));
   const conversations = new Map(perConversation.map((row) => [keyOf(row.at), num(row.n)]));
-  const codesAt = new Map<number, Record<string, number>>();
-  for (const row of perCode) {
-    const at = keyOf(row.at);
-    const entry = codesAt.get(at) ?? {};
-    entry[String(row.code)] = num(row.n);
-    codesAt.set(at, entry);
+  type Counts = Pick<BucketFigures, 'turns' | 'expired' | 'unavailable' | 'errors' | 'unfinished' | 'byCode'>;
+  const counts = new Map<number, Counts>();
+  const models = new Map<string, { day: string; model: string; turns: number; prompt: number; completion: number }>();
+  const hours = Array.from({ length: 24 }, () => 0);
+  const codes = new Set<string>();
+  for (const row of perHour) {
+    const hourMs = keyOf(row.hour);
+    const key = bucketKey(hourMs);
+    const entry = counts.get(key) ?? { turns: 0, expired: 0, unavailable: 0, errors: 0, unfinished: 0, byCode: {} };
+    entry.turns += num(row.turns);
+    entry.expired += num(row.expired);
+    entry.unavailable += num(row.unavailable);
+    entry.unfinished += num(row.unfinished);
+    if (row.code !== null && row.code !== undefined) {
+      const code = String(row.code);
+      codes.add(code);
+      entry.errors += num(row.turns);
+      entry.byCode[code] = (entry.byCode[code] ?? 0) + num(row.turns);
+    }
+    counts.set(key, entry);
+    const day = new Date(hourMs).toISOString().slice(0, 10);
+    const model = String(row.model);
+    const modelDay = models.get(`${day} ${model}`) ?? { day, model, turns: 0, prompt: 0, completion: 0 };
+    modelDay.turns += num(row.turns);
+    modelDay.prompt += num(row.prompt);
+    modelDay.completion += num(row.completion);
+    models.set(`${day} ${model}`, modelDay);
+    const hour = new Date(hourMs).getUTCHours();
+    hours[hour] = (hours[hour] ?? 0) + num(row.turns);
   }
   const buckets: BucketFigures[] = period.buckets.map((at) => {
-    const row = byTime.get(at.getTime());
+    const row = latency.get(at.getTime());
+    const count = counts.get(at.getTime());
     return {
       at,
       conversations: conversations.get(at.getTime()) ?? 0,
-      turns: num(row?.turns),
-      expired: num(row?.expired),
-      unavailable: num(row?.unavailable),
-      errors: num(row?.errors),
-      unfinished: num(row?.unfinished),
+      turns: count?.turns ?? 0,
+      expired: count?.expired ?? 0,
+      unavailable: count?.unavailable ?? 0,
+      errors: count?.errors ?? 0,
+      unfinished: count?.unfinished ?? 0,
       ttftP50: ms(row?.ttft_p50),
       ttftP95: ms(row?.ttft_p95),
       totalP50: ms(row?.total_p50),
       totalP95: ms(row?.total_p95),
-      byCode: codesAt.get(at.getTime()) ?? {},
+      byCode: count?.byCode ?? {},
     };
   });
 
-  const tokens: ModelDay[] = perModel.map((row) => {
-    const promptTokens = num(row.prompt);
-    const completionTokens = num(row.completion);
-    const model = String(row.model);
-    return { day: String(row.day), model, turns: num(row.turns), promptTokens, completionTokens, cost: estimateCost(prices, model, promptTokens, completionTokens) };
-  });
-  const hours = Array.from({ length: 24 }, () => 0);
-  for (const row of perHour) hours[num(row.hour)] = num(row.n);
+  const tokens: ModelDay[] = [...models.values()]
+    .sort((a, b) => (a.day === b.day ? a.model.localeCompare(b.model) : a.day.localeCompare(b.day)))
+    .map((row) => ({
+      day: row.day,
+      model: row.model,
+      turns: row.turns,
+      promptTokens: row.prompt,
+      completionTokens: row.completion,
+      cost: estimateCost(prices, row.model, row.prompt, row.completion),
+    }));
   const rating = (name: string) => num(feedback.find((row) => row.rating === name)?.n);
   const sum = (pick: (b: BucketFigures) => number) => buckets.reduce((total, b) => total + pick(b), 0);
   const priced = tokens.filter((t) => t.cost !== null);
 
   return {
     buckets,
-    codes: [...new Set(perCode.map((row) => String(row.code)))].sort(),
+    codes: [...codes].sort(),
     tokens,
     models: [...new Set(tokens.map((t) => t.model))].sort(),
     feedback: { up: rating('up'), down: rating('down') },

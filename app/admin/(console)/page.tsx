@@ -301,15 +301,15 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           {period.bucket === 'day' && tokenSeries.length > 0 && (
             <ChartTokens x={x} series={tokenSeries} hrefs={hrefsFor()} />
           )}
-          <div className="overflow-x-auto text-sm">
+          <div className="overflow-x-auto text-xs sm:text-sm">
             <table className="w-full text-left">
               <caption className="sr-only">Tokens per day by model, with the estimated cost</caption>
               <thead className="text-xs text-slate-600 dark:text-slate-400">
                 <tr>
                   <th scope="col" className="py-1 pr-3">Day (UTC)</th>
                   <th scope="col" className="py-1 pr-3">Model</th>
-                  <th scope="col" className="py-1 pr-3 text-right">Input tokens</th>
-                  <th scope="col" className="py-1 pr-3 text-right">Output tokens</th>
+                  <th scope="col" className="py-1 pr-3 text-right">Input</th>
+                  <th scope="col" className="py-1 pr-3 text-right">Output</th>
                   <th scope="col" className="py-1 pr-3 text-right">Cost</th>
                 </tr>
               </thead>
