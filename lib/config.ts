@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseModelPrices, type ModelPrices } from '@/lib/admin/prices';
 
 /**
  * The only reader of process.env. Every variable is parsed once, with zod, into typed config;
@@ -93,6 +94,8 @@ const envSchema = z.object({
   TETHER_ALLOW_LOCAL_MEMORY: onOff('off'),
   TETHER_ALLOW_DEMO_MODEL: onOff('off'),
   /** A domain (example.com) whose verified addresses may sign in to /admin through an OAuth/OIDC provider. */
+  /** JSON: model → dollars per million input/output tokens, for the admin overview's cost estimate. */
+  MODEL_PRICES: optionalString,
   ADMIN_ALLOWED_DOMAIN: z.preprocess(
     emptyAsUndefined,
     z
@@ -155,6 +158,8 @@ export interface Config {
     oauth: OAuthProviderConfig[];
     allowedEmails: string[];
     allowedDomain: string | undefined;
+    /** MODEL_PRICES, validated (lib/admin/prices.ts). */
+    modelPrices: ModelPrices;
   };
 }
 
@@ -237,6 +242,14 @@ export function productionProblems(source: Record<string, string | undefined>): 
     problems.push('OPENAI_API_KEY or OPENAI_BASE_URL: required in production (or TETHER_ALLOW_DEMO_MODEL=on for the offline demo model)');
   }
   return problems;
+}
+
+function modelPricesOrThrow(raw: string | undefined): ModelPrices {
+  try {
+    return parseModelPrices(raw);
+  } catch (error) {
+    throw new ConfigError(`Invalid Tether configuration:\n  ${(error as Error).message}`);
+  }
 }
 
 export function parseConfig(source: Record<string, string | undefined>): Config {
@@ -324,6 +337,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       oauth: oauthProviders(env),
       allowedEmails: env.ADMIN_ALLOWED_EMAILS ?? [],
       allowedDomain: env.ADMIN_ALLOWED_DOMAIN,
+      modelPrices: modelPricesOrThrow(env.MODEL_PRICES),
     },
   };
 }

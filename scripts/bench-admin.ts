@@ -6,7 +6,8 @@
  * answer in well under a second. This seeds a dedicated Postgres database (generate_series, about a
  * minute on two cores), then times the console's own query code (lib/admin/sessions.ts, through the
  * same drizzle + postgres.js client the app uses): first page, a deep keyset page, filtered pages and
- * searches of rare, medium and common words. Each case runs once to warm up, then --runs times; the
+ * searches of rare, medium and common words, the overview's aggregates (today, 7 and 30 days) and
+ * the live views' version probes. Each case runs once to warm up, then --runs times; the
  * table shows the median, the fastest and the slowest run. Exit code 1 when any median reaches the
  * one-second budget.
  *
@@ -21,6 +22,9 @@ import { decodeCursor, encodeCursor } from '@/lib/admin/cursor';
 import { parseListFilters, type ListFilters } from '@/lib/admin/filters';
 import { listModels, listSessions } from '@/lib/admin/sessions';
 import { getTranscript } from '@/lib/admin/transcript';
+import { listVersion, transcriptVersion } from '@/lib/admin/live';
+import { loadOverview } from '@/lib/admin/overview';
+import { parsePeriod } from '@/lib/admin/period';
 import { migratePostgres, openDatabase, type DatabaseHandle } from '@/lib/db/client';
 
 const BUDGET_MS = 1000;
@@ -140,6 +144,13 @@ async function seed(sql: postgres.Sql, turns: number, sessionCount: number): Pro
     cross join generate_series(1, ${perSession}::int) t
     join pool p on p.i = (s * 13 + t * 7) % 5000`;
 
+  // 1 session in 500 has a turn that never finished; 1 turn in 20 has the customer's thumbs up or down.
+  await sql`update turns set status = 'pending', assistant_text = null, completed_at = null
+    where seq = ${perSession}::int and session_id in (select 'bench-' || lpad(s::text, 8, '0') from generate_series(500, ${sessionCount}::int, 500) s)`;
+  await sql`insert into turn_feedback (audit_id, session_id, rating, created_at, updated_at)
+    select audit_id, session_id, case when seq % 3 = 0 then 'down' else 'up' end, completed_at, completed_at
+    from turns where abs(hashtext(audit_id::text)) % 20 = 0 and completed_at is not null`;
+
   const [agent] = await sql<{ id: string }[]>`insert into agents (email, role) values ('bench@example.com', 'agent') returning id`;
   await sql`insert into flags (session_id, reason, agent_id)
     select 'bench-' || lpad(s::text, 8, '0'), 'benchmark flag', ${agent?.id ?? null}
@@ -149,6 +160,7 @@ async function seed(sql: postgres.Sql, turns: number, sessionCount: number): Pro
   await sql`vacuum analyze sessions`;
   await sql`vacuum analyze turns`;
   await sql`vacuum analyze flags`;
+  await sql`vacuum analyze turn_feedback`;
 }
 
 interface Case {
@@ -258,6 +270,14 @@ async function main(): Promise<number> {
         { name: 'search: no match ("xylophone")', run: () => page(filters({ q: 'xylophone' })) },
         { name: 'search + filter (quokka, has errors)', run: () => page(filters({ q: 'quokka', errors: '1' })) },
         { name: 'search + rare filter (order, errors + fallback)', run: () => page(filters({ q: 'order', errors: '1', fallback: '1' })) },
+        { name: 'filter: unfinished turns', run: () => page(filters({ unfinished: '1' })) },
+        { name: 'filter: feedback 👎', run: () => page(filters({ feedback: 'down' })) },
+        { name: 'filter: error code in one day', run: () => page(filters({ code: 'model_timeout', from: middleDay, to: middleDay })) },
+        { name: 'overview: today (by hour)', run: async () => (await loadOverview(db, parsePeriod({ period: 'today' }), {})).totals.turns },
+        { name: 'overview: 7 days', run: async () => (await loadOverview(db, parsePeriod({ period: '7d' }), {})).totals.turns },
+        { name: 'overview: 30 days', run: async () => (await loadOverview(db, parsePeriod({ period: '30d' }), {})).totals.turns },
+        { name: 'live: list version (each poll)', run: async () => (await listVersion(db)).length },
+        { name: 'live: transcript version (each poll)', run: async () => ((await transcriptVersion(db, middleSession)) ?? '').length },
         { name: 'model filter choices', run: async () => (await listModels(db)).length },
         { name: 'transcript of one session', run: async () => (await getTranscript(db, middleSession, 'order'))?.turns.length ?? 0 },
       ],

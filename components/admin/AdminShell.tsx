@@ -2,6 +2,7 @@ import { Suspense, type ReactNode } from 'react';
 import { signOutAction } from '@/app/admin/auth-actions';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import { Badge } from './Badge';
+import { MenuToggle } from './MenuToggle';
 import { NavLink } from './NavLink';
 
 /** The console's frame: navigation by role, who is signed in, and sign-out. */
@@ -16,29 +17,32 @@ export function AdminShell({ agent, children }: { agent: AgentIdentity; children
             </span>
             <span>Tether review</span>
           </a>
-          <nav aria-label="Console" className="flex min-w-0 flex-1 gap-1 overflow-x-auto">
-            <Suspense>
-              <NavLink href="/admin">Sessions</NavLink>
-              <NavLink href="/admin?flagged=1">Flagged</NavLink>
-              {agent.role === 'admin' && <NavLink href="/admin/access-log">Access log</NavLink>}
-              {agent.role === 'admin' && <NavLink href="/admin/agents">Agents</NavLink>}
-              {agent.role === 'admin' && <NavLink href="/admin/audit">Audit health</NavLink>}
-            </Suspense>
-          </nav>
-          <div className="flex items-center gap-3 text-sm">
-            <span className="hidden max-w-56 truncate text-slate-600 sm:inline dark:text-slate-400" title={agent.email}>
-              {agent.email}
-            </span>
-            <Badge tone={agent.role === 'admin' ? 'info' : 'neutral'}>{agent.role}</Badge>
-            <form action={signOutAction}>
-              <button
-                type="submit"
-                className="rounded-md border border-slate-300 px-2.5 py-1 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
-              >
-                Sign out
-              </button>
-            </form>
-          </div>
+          <Suspense>
+            <MenuToggle>
+              <nav aria-label="Console" className="flex min-w-0 flex-col gap-1 sm:flex-1 sm:flex-row sm:overflow-x-auto">
+                <NavLink href="/admin">Overview</NavLink>
+                <NavLink href="/admin/sessions">Sessions</NavLink>
+                <NavLink href="/admin/sessions?flagged=1">Flagged</NavLink>
+                {agent.role === 'admin' && <NavLink href="/admin/access-log">Access log</NavLink>}
+                {agent.role === 'admin' && <NavLink href="/admin/agents">Agents</NavLink>}
+                {agent.role === 'admin' && <NavLink href="/admin/audit">Audit health</NavLink>}
+              </nav>
+              <div className="flex flex-wrap items-center gap-3 text-sm">
+                <span className="max-w-56 truncate text-slate-600 dark:text-slate-400" title={agent.email}>
+                  {agent.email}
+                </span>
+                <Badge tone={agent.role === 'admin' ? 'info' : 'neutral'}>{agent.role}</Badge>
+                <form action={signOutAction}>
+                  <button
+                    type="submit"
+                    className="rounded-md border border-slate-300 px-2.5 py-1 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+                  >
+                    Sign out
+                  </button>
+                </form>
+              </div>
+            </MenuToggle>
+          </Suspense>
         </div>
       </header>
       <main className="mx-auto max-w-7xl px-4 py-5">{children}</main>

@@ -4,7 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { Badge } from './Badge';
 import { adminFetch } from './api-client';
-import { formatTime } from './format';
+import { LocalTime } from './LocalTime';
 
 export interface AgentRowView {
   id: string;
@@ -84,7 +84,7 @@ export function AgentsManager({ agents, selfId, minPasswordLength }: { agents: A
               <tr key={agent.id} className={`border-b border-slate-100 last:border-0 dark:border-slate-800 ${agent.disabled ? 'opacity-60' : ''}`}>
                 <td className="px-3 py-2">
                   <div className="font-medium">{agent.email}</div>
-                  <div className="text-xs text-slate-500">
+                  <div className="text-xs text-slate-600 dark:text-slate-400">
                     {agent.name ?? '—'}
                     {!agent.hasPassword && ' · provider sign-in only'}
                     {agent.disabled && ' · disabled'}
@@ -93,7 +93,7 @@ export function AgentsManager({ agents, selfId, minPasswordLength }: { agents: A
                 <td className="px-3 py-2">
                   <Badge tone={agent.role === 'admin' ? 'info' : 'neutral'}>{agent.role}</Badge>
                 </td>
-                <td className="hidden px-3 py-2 whitespace-nowrap md:table-cell">{formatTime(agent.lastSignInAt)}</td>
+                <td className="hidden px-3 py-2 whitespace-nowrap md:table-cell"><LocalTime value={agent.lastSignInAt} /></td>
                 <td className="px-3 py-2">
                   <div className="flex flex-wrap gap-1.5">
                     <button type="button" disabled={busy} className={BUTTON} onClick={() => update(agent.id, { role: agent.role === 'admin' ? 'agent' : 'admin' })}>

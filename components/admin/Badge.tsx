@@ -20,7 +20,7 @@ export function Badge({ tone = 'neutral', children, title }: { tone?: Tone; chil
 
 export function statusTone(status: string): Tone {
   if (status === 'ok') return 'good';
-  if (status === 'pending') return 'info';
+  if (status === 'pending') return 'warn';
   return 'bad';
 }
 

@@ -3,7 +3,9 @@ import { highlightTerms, type TextPart } from '@/lib/admin/highlight';
 import { noticeFor } from '@/lib/chat/turn';
 import { ModelError, type ModelErrorCode } from '@/lib/model/types';
 import { Badge, memoryTone, statusTone } from './Badge';
-import { formatClock, formatMs, formatTime } from './format';
+import { formatMs } from './format';
+import { LocalTime } from './LocalTime';
+import { Thumb } from './Thumb';
 import { Highlighted } from './Highlighted';
 import { PromptPanel } from './PromptPanel';
 import { ResolveFlagButton, ReviewActions } from './ReviewForms';
@@ -23,14 +25,14 @@ export function FlagList({ flags, interactive }: { flags: FlagView[]; interactiv
           key={flag.id}
           className={`flex flex-wrap items-center gap-2 rounded-md border px-2 py-1 text-xs ${
             flag.resolvedAt
-              ? 'border-slate-200 text-slate-500 dark:border-slate-800'
+              ? 'border-slate-200 text-slate-600 dark:text-slate-400 dark:border-slate-800'
               : 'border-red-200 bg-red-50 text-red-900 dark:border-red-900 dark:bg-red-950/40 dark:text-red-200'
           }`}
         >
           <span aria-hidden="true">⚑</span>
           <span className={flag.resolvedAt ? 'line-through' : 'font-medium'}>{flag.reason}</span>
-          <span className="text-slate-500">
-            {flag.agentEmail}, {formatTime(flag.createdAt)}
+          <span className="text-slate-600 dark:text-slate-400">
+            {flag.agentEmail}, <LocalTime value={flag.createdAt} />
             {flag.resolvedAt && ` · resolved by ${flag.resolvedByEmail ?? 'an agent'}`}
           </span>
           {interactive && !flag.resolvedAt && <ResolveFlagButton flagId={flag.id} />}
@@ -48,7 +50,7 @@ export function NoteList({ notes }: { notes: NoteView[] }) {
         <li key={note.id} className="rounded-md border border-amber-200 bg-amber-50 px-2 py-1 text-xs text-amber-950 dark:border-amber-900 dark:bg-amber-950/30 dark:text-amber-100">
           <p className="whitespace-pre-wrap">{note.body}</p>
           <p className="mt-0.5 text-amber-800/80 dark:text-amber-200/70">
-            Internal note · {note.agentEmail}, {formatTime(note.createdAt)}
+            Internal note · {note.agentEmail}, <LocalTime value={note.createdAt} />
           </p>
         </li>
       ))}
@@ -62,12 +64,11 @@ function Text({ text, terms }: { text: string; terms: string[] }) {
 }
 
 interface ConversationProps {
-  sessionId: string;
+  /** The conversation's reference (what flags and notes are posted against). */
+  sessionRef: string;
   turns: TranscriptTurn[];
   flags: FlagView[];
   notes: NoteView[];
-  /** The customer's thumbs up/down per audit id (absent: not rated). */
-  feedback?: Record<string, 'up' | 'down'>;
   /** Words of the search that led here, marked in the text. */
   terms: string[];
   /** False for the print view: no buttons, no panels. */
@@ -78,12 +79,13 @@ interface ConversationProps {
  * The conversation as the customer saw it (their messages on the right, replies and error messages
  * on the left, memory notices where they appeared), with each turn's audit details under it.
  */
-export function Conversation({ sessionId, turns, flags, notes, feedback = {}, terms, interactive }: ConversationProps) {
+export function Conversation({ sessionRef, turns, flags, notes, terms, interactive }: ConversationProps) {
   return (
     <ol className="space-y-5">
       {turns.map((turn) => {
         const notice = noticeFor(turn.memoryStatus);
         const failed = turn.status === 'model_error' || turn.status === 'aborted';
+        const unfinished = turn.status === 'pending' || turn.status === 'abandoned';
         const turnFlags = flags.filter((flag) => flag.auditId === turn.auditId);
         const turnNotes = notes.filter((note) => note.auditId === turn.auditId);
         return (
@@ -98,8 +100,8 @@ export function Conversation({ sessionId, turns, flags, notes, feedback = {}, te
                 <p className="whitespace-pre-wrap break-words">
                   <Text text={turn.userText} terms={terms} />
                 </p>
-                <p className="mt-1 text-right text-[11px] text-blue-100 print:text-slate-500">
-                  Customer · {formatClock(turn.createdAt)}
+                <p className="mt-1 text-right text-[11px] text-white print:text-slate-600">
+                  Customer · <LocalTime value={turn.createdAt} style="clock" />
                 </p>
               </div>
             </div>
@@ -113,12 +115,23 @@ export function Conversation({ sessionId, turns, flags, notes, feedback = {}, te
                 {failed && (
                   <p className={`text-red-700 dark:text-red-300 ${turn.assistantText ? 'mt-2' : ''}`}>{customerErrorText(turn.errorCode)}</p>
                 )}
-                {turn.status === 'pending' && <p className="text-slate-500 italic">No reply recorded: the turn never finished.</p>}
-                <p className="mt-1 text-[11px] text-slate-500">
-                  Assistant · {formatClock(turn.completedAt)}
-                  {feedback[turn.auditId] && (
-                    <span data-feedback={feedback[turn.auditId]} className="ml-2 font-medium text-slate-700 dark:text-slate-300">
-                      {feedback[turn.auditId] === 'up' ? '👍 Customer found this helpful' : '👎 Customer found this unhelpful'}
+                {unfinished && (
+                  <p className="text-slate-600 italic dark:text-slate-400">
+                    {turn.status === 'abandoned' ? 'Abandoned: the turn never finished (its server stopped).' : 'No reply recorded yet: the turn has not finished.'}
+                  </p>
+                )}
+                <p className="mt-1 flex items-center gap-2 text-[11px] text-slate-600 dark:text-slate-400">
+                  <span>Assistant · <LocalTime value={turn.completedAt} style="clock" /></span>
+                  {turn.feedback && (
+                    <span
+                      data-feedback={turn.feedback}
+                      className={`inline-flex items-center gap-1 rounded-full px-1.5 py-px font-medium ${
+                        turn.feedback === 'up'
+                          ? 'bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200'
+                          : 'bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-200'
+                      }`}
+                    >
+                      <Thumb rating={turn.feedback} className="size-3" /> Customer rated this reply {turn.feedback === 'up' ? 'helpful' : 'unhelpful'}
                     </span>
                   )}
                 </p>
@@ -174,7 +187,7 @@ export function Conversation({ sessionId, turns, flags, notes, feedback = {}, te
               <NoteList notes={turnNotes} />
               {interactive && (
                 <>
-                  <ReviewActions sessionId={sessionId} auditId={turn.auditId} subject="turn" />
+                  <ReviewActions sessionRef={sessionRef} auditId={turn.auditId} subject="turn" />
                   <PromptPanel auditId={turn.auditId} />
                 </>
               )}

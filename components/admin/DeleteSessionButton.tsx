@@ -5,7 +5,7 @@ import { useRef, useState } from 'react';
 import { adminFetch } from './api-client';
 
 /** Admin-only delete, behind a confirmation dialog that says exactly what goes. */
-export function DeleteSessionButton({ sessionId, turns }: { sessionId: string; turns: number }) {
+export function DeleteSessionButton({ sessionRef, turns }: { sessionRef: string; turns: number }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const router = useRouter();
   const [pending, setPending] = useState(false);
@@ -15,9 +15,9 @@ export function DeleteSessionButton({ sessionId, turns }: { sessionId: string; t
     setPending(true);
     setError(null);
     try {
-      await adminFetch(`/api/admin/sessions/${encodeURIComponent(sessionId)}`, { method: 'DELETE', body: { confirm: sessionId } });
+      await adminFetch(`/api/admin/sessions/${sessionRef}`, { method: 'DELETE', body: { confirm: sessionRef } });
       dialog.current?.close();
-      router.push('/admin');
+      router.push('/admin/sessions');
       router.refresh();
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : String(failure));

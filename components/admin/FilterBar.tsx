@@ -2,32 +2,33 @@ import type { ListFilters } from '@/lib/admin/filters';
 
 const FIELD =
   'rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm shadow-sm dark:border-slate-700 dark:bg-slate-950';
+const LABEL = 'flex flex-col text-xs font-medium text-slate-600 dark:text-slate-400';
 
 /** The list's filters as a plain GET form: every view is a URL an agent can bookmark or share. */
 export function FilterBar({ filters, models }: { filters: ListFilters; models: string[] }) {
   return (
-    <form method="get" action="/admin" role="search" className="flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900">
-      <label className="flex min-w-56 flex-[2] flex-col text-xs font-medium text-slate-600 dark:text-slate-400">
-        Search transcripts
+    <form method="get" action="/admin/sessions" role="search" className="flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900">
+      <label className={`${LABEL} min-w-56 flex-[2] max-sm:min-w-full`}>
+        Search transcripts or a reference
         <input
           id="q"
           name="q"
           type="search"
           defaultValue={filters.q ?? ''}
-          placeholder='refund, "order 4711", card -expired'
+          placeholder='refund, "order 4711", c_…'
           aria-keyshortcuts="/"
           className={`${FIELD} mt-1 text-slate-900 dark:text-slate-100`}
         />
       </label>
-      <label className="flex flex-col text-xs font-medium text-slate-600 dark:text-slate-400">
+      <label className={LABEL}>
         Active from (UTC)
         <input name="from" type="date" defaultValue={filters.from ?? ''} className={`${FIELD} mt-1 text-slate-900 dark:text-slate-100`} />
       </label>
-      <label className="flex flex-col text-xs font-medium text-slate-600 dark:text-slate-400">
+      <label className={LABEL}>
         to
         <input name="to" type="date" defaultValue={filters.to ?? ''} className={`${FIELD} mt-1 text-slate-900 dark:text-slate-100`} />
       </label>
-      <label className="flex flex-col text-xs font-medium text-slate-600 dark:text-slate-400">
+      <label className={LABEL}>
         Model
         <select name="model" defaultValue={filters.model ?? ''} className={`${FIELD} mt-1 text-slate-900 dark:text-slate-100`}>
           <option value="">All models</option>
@@ -38,16 +39,39 @@ export function FilterBar({ filters, models }: { filters: ListFilters; models: s
           ))}
         </select>
       </label>
+      <label className={LABEL}>
+        Feedback
+        <select name="feedback" defaultValue={filters.feedback ?? ''} className={`${FIELD} mt-1 text-slate-900 dark:text-slate-100`}>
+          <option value="">Any</option>
+          <option value="up">Has thumbs up</option>
+          <option value="down">Has thumbs down</option>
+        </select>
+      </label>
+      <label className={LABEL}>
+        Memory
+        <select name="memory" defaultValue={filters.memory ?? ''} className={`${FIELD} mt-1 text-slate-900 dark:text-slate-100`}>
+          <option value="">Any</option>
+          <option value="expired">A turn with expired memory</option>
+          <option value="unavailable">A turn with memory unavailable</option>
+        </select>
+      </label>
+      {filters.code && (
+        <label className={LABEL}>
+          Error code
+          <input name="code" defaultValue={filters.code} className={`${FIELD} mt-1 font-mono text-slate-900 dark:text-slate-100`} />
+        </label>
+      )}
       <fieldset className="flex flex-wrap items-center gap-x-3 gap-y-1 px-1 pb-1.5 text-sm">
         <legend className="sr-only">Only sessions that</legend>
         {(
           [
-            ['errors', 'Has errors', filters.errors],
-            ['fallback', 'Memory fallback', filters.fallback],
-            ['flagged', 'Flagged', filters.flagged],
+            ['errors', 'Has problems', filters.errors, 'Errors or unfinished turns'],
+            ['unfinished', 'Unfinished turns', filters.unfinished, 'Pending or abandoned: the turn never finished'],
+            ['fallback', 'Memory fallback', filters.fallback, undefined],
+            ['flagged', 'Flagged', filters.flagged, undefined],
           ] as const
-        ).map(([name, label, checked]) => (
-          <label key={name} className="flex items-center gap-1.5">
+        ).map(([name, label, checked, title]) => (
+          <label key={name} className="flex items-center gap-1.5" title={title}>
             <input type="checkbox" name={name} value="1" defaultChecked={checked} className="size-4 rounded border-slate-300" />
             {label}
           </label>
@@ -57,7 +81,7 @@ export function FilterBar({ filters, models }: { filters: ListFilters; models: s
         <button type="submit" className="rounded-md bg-blue-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-blue-700">
           Apply
         </button>
-        <a href="/admin" className="rounded-md px-3 py-1.5 text-sm font-medium text-slate-600 hover:bg-slate-100 dark:text-slate-400 dark:hover:bg-slate-800">
+        <a href="/admin/sessions" className="rounded-md px-3 py-1.5 text-sm font-medium text-slate-600 hover:bg-slate-100 dark:text-slate-400 dark:hover:bg-slate-800">
           Clear
         </a>
       </div>

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { usePathname, useSearchParams } from 'next/navigation';
 import type { ReactNode } from 'react';
 
-/** A header link that knows whether it is the current page (the flagged view is the list plus a filter). */
+/** A header link that knows whether it is the current page (the flagged view is the sessions list plus a filter). */
 export function NavLink({ href, children }: { href: string; children: ReactNode }) {
   const pathname = usePathname();
   const params = useSearchParams();
@@ -12,8 +12,10 @@ export function NavLink({ href, children }: { href: string; children: ReactNode 
   const flaggedView = params.get('flagged') === '1';
   const active =
     path === '/admin'
-      ? pathname === '/admin' && (query === 'flagged=1') === flaggedView
-      : pathname === path || pathname.startsWith(`${path}/`);
+      ? pathname === '/admin'
+      : path === '/admin/sessions'
+        ? (pathname === path || pathname.startsWith(`${path}/`)) && (query === 'flagged=1') === flaggedView
+        : pathname === path || pathname.startsWith(`${path}/`);
   return (
     <Link
       href={href}

@@ -39,7 +39,7 @@ export function PromptPanel({ auditId }: { auditId: string }) {
         What the model saw
       </summary>
       <div className="border-t border-slate-200 p-3 dark:border-slate-800">
-        {state.kind === 'loading' && <p className="text-xs text-slate-500">Loading…</p>}
+        {state.kind === 'loading' && <p className="text-xs text-slate-600 dark:text-slate-400">Loading…</p>}
         {state.kind === 'error' && (
           <p role="alert" className="text-xs text-red-700 dark:text-red-300">
             {state.message}
@@ -74,7 +74,7 @@ export function PromptPanel({ auditId }: { auditId: string }) {
             <ol className="space-y-2">
               {state.prompt.messages.map((message, index) => (
                 <li key={index} className={`rounded-md border p-2 ${ROLE_STYLE[message.role] ?? ''}`}>
-                  <div className="mb-1 text-[11px] font-semibold tracking-wide text-slate-500 uppercase">
+                  <div className="mb-1 text-[11px] font-semibold tracking-wide text-slate-600 dark:text-slate-400 uppercase">
                     {index + 1}. {message.role}
                   </div>
                   <pre className="max-h-80 overflow-auto font-mono text-xs whitespace-pre-wrap break-words">{message.content}</pre>

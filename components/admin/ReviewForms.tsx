@@ -71,7 +71,7 @@ function InlineForm(props: {
 }
 
 /** Flag and note buttons of a turn (auditId) or of the whole session (auditId null). */
-export function ReviewActions({ sessionId, auditId, subject }: { sessionId: string; auditId: string | null; subject: string }) {
+export function ReviewActions({ sessionRef, auditId, subject }: { sessionRef: string; auditId: string | null; subject: string }) {
   const [open, setOpen] = useState<'flag' | 'note' | null>(null);
   return (
     <div>
@@ -88,7 +88,7 @@ export function ReviewActions({ sessionId, auditId, subject }: { sessionId: stri
           label={`Why flag this ${subject}?`}
           placeholder="e.g. promised a refund we do not offer"
           submitLabel="Flag"
-          onSubmit={(reason) => adminFetch('/api/admin/flags', { method: 'POST', body: { sessionId, auditId, reason } })}
+          onSubmit={(reason) => adminFetch('/api/admin/flags', { method: 'POST', body: { session: sessionRef, auditId, reason } })}
           onDone={() => setOpen(null)}
         />
       )}
@@ -98,7 +98,7 @@ export function ReviewActions({ sessionId, auditId, subject }: { sessionId: stri
           placeholder="What should the next reviewer know?"
           submitLabel="Add note"
           multiline
-          onSubmit={(body) => adminFetch('/api/admin/notes', { method: 'POST', body: { sessionId, auditId, body } })}
+          onSubmit={(body) => adminFetch('/api/admin/notes', { method: 'POST', body: { session: sessionRef, auditId, body } })}
           onDone={() => setOpen(null)}
         />
       )}

@@ -4,11 +4,13 @@ import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import { splitMarked } from '@/lib/admin/highlight';
 import { Badge } from './Badge';
-import { formatTime, shortId } from './format';
+import { LocalTime } from './LocalTime';
+import { Thumb } from './Thumb';
 import { Highlighted } from './Highlighted';
 
 export interface SessionRowView {
-  id: string;
+  /** The conversation's reference (never its id). */
+  ref: string;
   href: string;
   createdAt: string;
   lastActivityAt: string;
@@ -19,7 +21,45 @@ export interface SessionRowView {
   matches: number;
   memoryFallbacks: number;
   errorCount: number;
+  unfinished: number;
+  feedbackUp: number;
+  feedbackDown: number;
   openFlags: number;
+}
+
+function Count({ value, tone, label }: { value: number; tone: 'warn' | 'bad'; label?: string }) {
+  return value > 0 ? <Badge tone={tone}>{label ? `${label} ${value}` : value}</Badge> : <span className="text-slate-600 dark:text-slate-400">0</span>;
+}
+
+function Feedback({ up, down }: { up: number; down: number }) {
+  if (up === 0 && down === 0) return <span className="text-slate-600 dark:text-slate-400">—</span>;
+  return (
+    <span className="whitespace-nowrap tabular-nums">
+      {up > 0 && (
+        <span className="mr-2 text-emerald-800 dark:text-emerald-300">
+          <Thumb rating="up" />
+          <span className="sr-only">thumbs up:</span> {up}
+        </span>
+      )}
+      {down > 0 && (
+        <span className="text-red-800 dark:text-red-300">
+          <Thumb rating="down" />
+          <span className="sr-only">thumbs down:</span> {down}
+        </span>
+      )}
+    </span>
+  );
+}
+
+function Preview({ row }: { row: SessionRowView }) {
+  return row.snippet ? (
+    <span className="line-clamp-2 text-slate-700 dark:text-slate-300">
+      <Highlighted parts={splitMarked(row.snippet)} />
+      {row.matches > 1 && <span className="ml-1 text-xs text-slate-600 dark:text-slate-400">({row.matches} turns match)</span>}
+    </span>
+  ) : (
+    <span className="line-clamp-2 text-slate-700 md:line-clamp-1 dark:text-slate-300">{row.preview ?? '—'}</span>
+  );
 }
 
 const isTyping = (target: EventTarget | null) =>
@@ -32,7 +72,7 @@ const isTyping = (target: EventTarget | null) =>
 export function SessionTable({ rows }: { rows: SessionRowView[] }) {
   const router = useRouter();
   const [selected, setSelected] = useState(0);
-  const body = useRef<HTMLTableSectionElement>(null);
+  const body = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
@@ -62,7 +102,9 @@ export function SessionTable({ rows }: { rows: SessionRowView[] }) {
   }, [rows, selected, router]);
 
   useEffect(() => {
-    body.current?.querySelector<HTMLElement>(`[data-index="${selected}"]`)?.scrollIntoView({ block: 'nearest' });
+    // The cards (phones) and the table (wider screens) both carry the index; only one is displayed.
+    const shown = [...(body.current?.querySelectorAll<HTMLElement>(`[data-index="${selected}"]`) ?? [])].find((el) => el.offsetParent !== null);
+    shown?.scrollIntoView({ block: 'nearest' });
   }, [selected]);
 
   if (rows.length === 0) {
@@ -73,67 +115,106 @@ export function SessionTable({ rows }: { rows: SessionRowView[] }) {
     );
   }
 
+  const rowClass = (index: number) =>
+    index === selected ? 'bg-blue-50 dark:bg-blue-950/40' : 'hover:bg-slate-50 dark:hover:bg-slate-800/50';
+
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-      <table className="w-full text-left text-sm">
-        <caption className="sr-only">Sessions, newest activity first. Keys: j and k move, Enter opens, slash searches.</caption>
-        <thead className="border-b border-slate-200 bg-slate-50 text-xs text-slate-600 uppercase dark:border-slate-800 dark:bg-slate-900/60 dark:text-slate-400">
-          <tr>
-            <th scope="col" className="px-3 py-2 font-semibold">Session</th>
-            <th scope="col" className="hidden px-3 py-2 font-semibold lg:table-cell">Started</th>
-            <th scope="col" className="px-3 py-2 font-semibold">Last activity</th>
-            <th scope="col" className="px-3 py-2 text-right font-semibold">Turns</th>
-            <th scope="col" className="px-3 py-2 font-semibold">Last message</th>
-            <th scope="col" className="hidden px-3 py-2 text-right font-semibold md:table-cell">Fallbacks</th>
-            <th scope="col" className="hidden px-3 py-2 text-right font-semibold md:table-cell">Errors</th>
-            <th scope="col" className="px-3 py-2 text-right font-semibold">Flags</th>
-          </tr>
-        </thead>
-        <tbody ref={body}>
-          {rows.map((row, index) => (
-            <tr
-              key={row.id}
-              data-index={index}
-              aria-current={index === selected ? true : undefined}
-              onClick={(event) => {
-                if (!(event.target instanceof HTMLAnchorElement)) router.push(row.href);
-              }}
-              onMouseEnter={() => setSelected(index)}
-              className={`cursor-pointer border-b border-slate-100 last:border-0 dark:border-slate-800 ${
-                index === selected ? 'bg-blue-50 dark:bg-blue-950/40' : 'hover:bg-slate-50 dark:hover:bg-slate-800/50'
-              }`}
-            >
-              <td className="px-3 py-2 font-mono text-xs whitespace-nowrap">
-                <a href={row.href} className="text-blue-700 hover:underline dark:text-blue-400" title={row.id}>
-                  {shortId(row.id)}
-                </a>
-              </td>
-              <td className="hidden px-3 py-2 whitespace-nowrap text-slate-600 lg:table-cell dark:text-slate-400">{formatTime(row.createdAt)}</td>
-              <td className="px-3 py-2 whitespace-nowrap">{formatTime(row.lastActivityAt)}</td>
-              <td className="px-3 py-2 text-right tabular-nums">{row.turnCount}</td>
-              <td className="max-w-md min-w-48 px-3 py-2">
-                {row.snippet ? (
-                  <span className="line-clamp-2 text-slate-700 dark:text-slate-300">
-                    <Highlighted parts={splitMarked(row.snippet)} />
-                    {row.matches > 1 && <span className="ml-1 text-xs text-slate-500">({row.matches} turns match)</span>}
-                  </span>
-                ) : (
-                  <span className="line-clamp-1 text-slate-700 dark:text-slate-300">{row.preview ?? '—'}</span>
-                )}
-              </td>
-              <td className="hidden px-3 py-2 text-right md:table-cell">
-                {row.memoryFallbacks > 0 ? <Badge tone="warn">{row.memoryFallbacks}</Badge> : <span className="text-slate-400">0</span>}
-              </td>
-              <td className="hidden px-3 py-2 text-right md:table-cell">
-                {row.errorCount > 0 ? <Badge tone="bad">{row.errorCount}</Badge> : <span className="text-slate-400">0</span>}
-              </td>
-              <td className="px-3 py-2 text-right">
-                {row.openFlags > 0 ? <Badge tone="bad">⚑ {row.openFlags}</Badge> : <span className="text-slate-400">—</span>}
-              </td>
+    <div ref={body}>
+      {/* Phones: one card per conversation, nothing scrolls sideways. */}
+      <ul aria-label="Sessions" className="space-y-2 md:hidden">
+        {rows.map((row, index) => (
+          <li
+            key={row.ref}
+            data-index={index}
+            aria-current={index === selected ? true : undefined}
+            className={`rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-800 dark:bg-slate-900 ${rowClass(index)}`}
+          >
+            <div className="flex items-center justify-between gap-2">
+              <a href={row.href} className="font-mono text-xs font-medium text-blue-700 hover:underline dark:text-blue-400">
+                {row.ref}
+              </a>
+              <span className="text-xs text-slate-600 dark:text-slate-400">
+                <LocalTime value={row.lastActivityAt} />
+              </span>
+            </div>
+            <p className="mt-1">
+              <Preview row={row} />
+            </p>
+            <div className="mt-2 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-400">
+              <span>{row.turnCount} turns</span>
+              {row.errorCount > 0 && <Badge tone="bad">errors {row.errorCount}</Badge>}
+              {row.unfinished > 0 && <Badge tone="warn">unfinished {row.unfinished}</Badge>}
+              {row.memoryFallbacks > 0 && <Badge tone="warn">fallbacks {row.memoryFallbacks}</Badge>}
+              {row.openFlags > 0 && <Badge tone="bad">⚑ {row.openFlags}</Badge>}
+              <Feedback up={row.feedbackUp} down={row.feedbackDown} />
+            </div>
+          </li>
+        ))}
+      </ul>
+      <div className="hidden overflow-x-auto rounded-lg border border-slate-200 bg-white md:block dark:border-slate-800 dark:bg-slate-900">
+        <table className="w-full text-left text-sm">
+          <caption className="sr-only">Sessions, newest activity first. Keys: j and k move, Enter opens, slash searches.</caption>
+          <thead className="border-b border-slate-200 bg-slate-50 text-xs text-slate-600 uppercase dark:border-slate-800 dark:bg-slate-900/60 dark:text-slate-400">
+            <tr>
+              <th scope="col" className="px-3 py-2 font-semibold">Session</th>
+              <th scope="col" className="hidden px-3 py-2 font-semibold xl:table-cell">Started</th>
+              <th scope="col" className="px-3 py-2 font-semibold">Last activity</th>
+              <th scope="col" className="px-3 py-2 text-right font-semibold">Turns</th>
+              <th scope="col" className="px-3 py-2 font-semibold">Last message</th>
+              <th scope="col" className="hidden px-3 py-2 text-right font-semibold lg:table-cell">Fallbacks</th>
+              <th scope="col" className="px-3 py-2 text-right font-semibold">Errors</th>
+              <th scope="col" className="px-3 py-2 text-right font-semibold">Unfinished</th>
+              <th scope="col" className="px-3 py-2 font-semibold">Feedback</th>
+              <th scope="col" className="px-3 py-2 text-right font-semibold">Flags</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((row, index) => (
+              <tr
+                key={row.ref}
+                data-index={index}
+                aria-current={index === selected ? true : undefined}
+                onClick={(event) => {
+                  if (!(event.target instanceof HTMLAnchorElement)) router.push(row.href);
+                }}
+                onMouseEnter={() => setSelected(index)}
+                className={`cursor-pointer border-b border-slate-100 last:border-0 dark:border-slate-800 ${rowClass(index)}`}
+              >
+                <td className="px-3 py-2 font-mono text-xs whitespace-nowrap">
+                  <a href={row.href} className="text-blue-700 hover:underline dark:text-blue-400">
+                    {row.ref}
+                  </a>
+                </td>
+                <td className="hidden px-3 py-2 whitespace-nowrap text-slate-600 xl:table-cell dark:text-slate-400">
+                  <LocalTime value={row.createdAt} />
+                </td>
+                <td className="px-3 py-2 whitespace-nowrap">
+                  <LocalTime value={row.lastActivityAt} />
+                </td>
+                <td className="px-3 py-2 text-right tabular-nums">{row.turnCount}</td>
+                <td className="max-w-md min-w-48 px-3 py-2">
+                  <Preview row={row} />
+                </td>
+                <td className="hidden px-3 py-2 text-right lg:table-cell">
+                  <Count value={row.memoryFallbacks} tone="warn" />
+                </td>
+                <td className="px-3 py-2 text-right">
+                  <Count value={row.errorCount} tone="bad" />
+                </td>
+                <td className="px-3 py-2 text-right">
+                  <Count value={row.unfinished} tone="warn" />
+                </td>
+                <td className="px-3 py-2">
+                  <Feedback up={row.feedbackUp} down={row.feedbackDown} />
+                </td>
+                <td className="px-3 py-2 text-right">
+                  {row.openFlags > 0 ? <Badge tone="bad">⚑ {row.openFlags}</Badge> : <span className="text-slate-600 dark:text-slate-400">—</span>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }

@@ -45,7 +45,7 @@ export function SetupForm({ minPasswordLength }: { minPasswordLength: number }) 
   return (
     <form onSubmit={submit} className="space-y-4">
       <label className="block text-sm font-medium">
-        Setup token <span className="font-normal text-slate-500">(printed in the server log)</span>
+        Setup token <span className="font-normal text-slate-600 dark:text-slate-400">(printed in the server log)</span>
         <input name="token" required autoComplete="off" spellCheck={false} className={`${INPUT} font-mono`} />
       </label>
       <label className="block text-sm font-medium">
@@ -53,11 +53,11 @@ export function SetupForm({ minPasswordLength }: { minPasswordLength: number }) 
         <input name="email" type="email" required autoComplete="username" className={INPUT} />
       </label>
       <label className="block text-sm font-medium">
-        Name <span className="font-normal text-slate-500">(optional)</span>
+        Name <span className="font-normal text-slate-600 dark:text-slate-400">(optional)</span>
         <input name="name" maxLength={120} className={INPUT} />
       </label>
       <label className="block text-sm font-medium">
-        Password <span className="font-normal text-slate-500">(at least {minPasswordLength} characters)</span>
+        Password <span className="font-normal text-slate-600 dark:text-slate-400">(at least {minPasswordLength} characters)</span>
         <input name="password" type="password" required minLength={minPasswordLength} autoComplete="new-password" className={INPUT} />
       </label>
       <label className="block text-sm font-medium">

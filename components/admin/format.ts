@@ -1,6 +1,6 @@
 /**
- * Times are shown in UTC everywhere in the console: pages render on the server, the date filters are
- * UTC days, and two agents comparing notes see the same clock.
+ * A time in UTC: the hover text of every time on screen (see LocalTime, which shows the agent's own
+ * zone), the date filters' days, and exports.
  */
 export function formatTime(value: Date | string | null | undefined): string {
   if (!value) return '—';

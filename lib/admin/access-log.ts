@@ -1,7 +1,8 @@
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { accessLog, type AccessAction, type AccessLogRow } from '@/lib/db/schema';
 import type { AgentIdentity } from '@/lib/auth/agents';
+import { SESSION_REF_PATTERN, sessionRef } from '@/lib/session-ref';
 
 /** Who did it: a signed-in agent, or an e-mail that tried to sign in as one. */
 export type Actor = Pick<AgentIdentity, 'id' | 'email'> | { id: null; email: string };
@@ -15,12 +16,18 @@ export interface AccessTarget {
 /** Executes on `db` or inside a caller's transaction, so a delete and its entry commit together. */
 type Executor = Pick<Database, 'insert'>;
 
+/** What the log keeps for a session: its reference. The log must not become a list of customers' keys. */
+export function loggedSession(sessionIdOrRef: string): string {
+  return SESSION_REF_PATTERN.test(sessionIdOrRef) ? sessionIdOrRef : sessionRef(sessionIdOrRef);
+}
+
+/** `target.sessionId` is the session's id (or its reference); the entry stores the reference. */
 export async function logAccess(db: Executor, actor: Actor, action: AccessAction, target: AccessTarget = {}): Promise<void> {
   await db.insert(accessLog).values({
     agentId: actor.id,
     agentEmail: actor.email,
     action,
-    sessionId: target.sessionId ?? null,
+    sessionId: target.sessionId ? loggedSession(target.sessionId) : null,
     auditId: target.auditId ?? null,
     detail: target.detail ?? {},
   });
@@ -29,7 +36,11 @@ export async function logAccess(db: Executor, actor: Actor, action: AccessAction
 export interface AccessLogQuery {
   /** Entries older than this id (keyset: ids only grow). */
   before?: number;
-  sessionId?: string;
+  /**
+   * Entries about this session: its id or its reference. Entries store the reference (older ones,
+   * from before references, the id: pass both to find those too).
+   */
+  sessionKeys?: string[];
   agentId?: string;
   action?: AccessAction;
   limit: number;
@@ -44,7 +55,9 @@ export interface AccessLogPage {
 export async function listAccessLog(db: Database, query: AccessLogQuery): Promise<AccessLogPage> {
   const where: SQL[] = [];
   if (query.before !== undefined) where.push(lt(accessLog.id, query.before));
-  if (query.sessionId) where.push(eq(accessLog.sessionId, query.sessionId));
+  if (query.sessionKeys && query.sessionKeys.length > 0) {
+    where.push(inArray(accessLog.sessionId, [...new Set(query.sessionKeys.map((key) => loggedSession(key)).concat(query.sessionKeys))]));
+  }
   if (query.agentId) where.push(eq(accessLog.agentId, query.agentId));
   if (query.action) where.push(eq(accessLog.action, query.action));
   const rows = await db

@@ -1,7 +1,8 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
-import { agents, flags, notes, sessions, turns } from '@/lib/db/schema';
+import { agents, flags, notes, sessions, turnFeedback, turns } from '@/lib/db/schema';
+import { sessionRef } from '@/lib/session-ref';
 import { csvCell, csvLine } from '@/lib/admin/csv';
 import { decodeCursor, type SessionCursor } from '@/lib/admin/cursor';
 import type { ListFilters } from '@/lib/admin/filters';
@@ -9,6 +10,9 @@ import { listSessions } from '@/lib/admin/sessions';
 import { errorFields, log } from '@/lib/observability/log';
 
 /**
+ * Exports name each conversation by its reference (c_…), never its id: the id is the customer's
+ * bearer key, and an export may leave the support team. Times are UTC (ISO 8601, `Z`).
+ *
  * Exports stream: sessions are read in keyset batches and written as they are read, so an export of
  * the whole audit holds one batch in memory and the download starts at once.
  */
@@ -88,8 +92,10 @@ async function batchDetails(db: Database, ids: string[], includeNotes: boolean) 
         errorCode: turns.errorCode,
         userText: turns.userText,
         assistantText: turns.assistantText,
+        feedback: turnFeedback.rating,
       })
       .from(turns)
+      .leftJoin(turnFeedback, eq(turnFeedback.auditId, turns.auditId))
       .where(inArray(turns.sessionId, ids))
       .orderBy(asc(turns.sessionId), asc(turns.seq)),
     db
@@ -136,7 +142,7 @@ function bySession<T extends { sessionId: string }, U>(rows: T[], map: (row: T) 
 }
 
 const CSV_COLUMNS = [
-  'session_id',
+  'session_ref',
   'session_started_at',
   'seq',
   'audit_id',
@@ -152,6 +158,7 @@ const CSV_COLUMNS = [
   'error_code',
   'user_text',
   'assistant_text',
+  'feedback',
   'flags',
 ] as const;
 
@@ -166,6 +173,7 @@ async function* records(db: Database, source: ExportSource, options: ExportOptio
     const details = await batchDetails(db, batch.map((s) => s.id), options.includeNotes);
     let chunk = '';
     for (const session of batch) {
+      const ref = sessionRef(session.id);
       const sessionFlags: FlagOut[] = details.flags.get(session.id) ?? [];
       const sessionNotes: NoteOut[] = details.notes.get(session.id) ?? [];
       const onTurn = <T extends { auditId: string | null }>(list: T[], auditId: string | null) =>
@@ -173,7 +181,7 @@ async function* records(db: Database, source: ExportSource, options: ExportOptio
       if (options.format === 'jsonl') {
         chunk += `${JSON.stringify({
           type: 'session',
-          id: session.id,
+          ref,
           createdAt: session.createdAt.toISOString(),
           lastActivityAt: session.lastActivityAt.toISOString(),
           turnCount: session.turnCount,
@@ -187,10 +195,10 @@ async function* records(db: Database, source: ExportSource, options: ExportOptio
         const turnFlags = onTurn(sessionFlags, turn.auditId);
         const turnNotes = onTurn(sessionNotes, turn.auditId);
         if (options.format === 'jsonl') {
-          const { sessionId, createdAt, completedAt, ...rest } = turn;
+          const { sessionId: _, createdAt, completedAt, ...rest } = turn;
           chunk += `${JSON.stringify({
             type: 'turn',
-            sessionId,
+            sessionRef: ref,
             ...rest,
             createdAt: createdAt.toISOString(),
             completedAt: completedAt?.toISOString() ?? null,
@@ -200,7 +208,7 @@ async function* records(db: Database, source: ExportSource, options: ExportOptio
           continue;
         }
         chunk += csvLine([
-          csvCell(session.id),
+          csvCell(ref),
           csvCell(session.createdAt.toISOString()),
           csvCell(turn.seq),
           csvCell(turn.auditId),
@@ -216,6 +224,7 @@ async function* records(db: Database, source: ExportSource, options: ExportOptio
           csvCell(turn.errorCode),
           csvCell(turn.userText, true),
           csvCell(turn.assistantText, true),
+          csvCell(turn.feedback),
           // A session-level flag is repeated on each of its turns' rows: CSV has no other place for it.
           csvCell(describeFlags([...onTurn(sessionFlags, null), ...turnFlags]), true),
           ...(options.includeNotes

@@ -3,6 +3,7 @@ import { z } from 'zod';
 /**
  * The sessions list's filters as they travel in a URL (the list page, its export link and the
  * export route all read the same query string). Dates are calendar days in UTC, both ends included.
+ * A conversation is named by its reference (c_…), never by its id.
  */
 
 const text = (max: number) =>
@@ -26,14 +27,38 @@ const flag = z
   .or(z.literal('').transform(() => undefined))
   .transform((value) => value !== undefined);
 
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .enum(values)
+    .optional()
+    .or(z.literal('').transform(() => undefined));
+
+export const FEEDBACK_FILTERS = ['up', 'down'] as const;
+export const MEMORY_FILTERS = ['expired', 'unavailable'] as const;
+
 export const listFiltersSchema = z.object({
+  /** Words to search for in transcripts, or a conversation reference (c_…) to find it. */
   q: text(200),
   from: day,
   to: day,
+  /** Errors, and unfinished turns (pending, abandoned): anything that went wrong. */
   errors: flag,
+  /** Only turns that never finished (pending, abandoned). */
+  unfinished: flag,
   fallback: flag,
   flagged: flag,
   model: text(200),
+  /** A turn whose memory was this (within from–to when set): the overview's fallback links. */
+  memory: oneOf(MEMORY_FILTERS),
+  /** A turn that failed with this error code (within from–to when set). */
+  code: z
+    .string()
+    .trim()
+    .regex(/^[a-z_]{1,64}$/)
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** A turn the customer rated so. */
+  feedback: oneOf(FEEDBACK_FILTERS),
 });
 
 export type ListFilters = z.infer<typeof listFiltersSchema>;
@@ -61,9 +86,13 @@ export function parseListFilters(params: Record<string, string>): ListFilters {
     from: field('from'),
     to: field('to'),
     errors: field('errors') ?? false,
+    unfinished: field('unfinished') ?? false,
     fallback: field('fallback') ?? false,
     flagged: field('flagged') ?? false,
     model: field('model'),
+    memory: field('memory'),
+    code: field('code'),
+    feedback: field('feedback'),
   };
 }
 
@@ -74,8 +103,12 @@ export function filtersToParams(filters: ListFilters): URLSearchParams {
   if (filters.from) params.set('from', filters.from);
   if (filters.to) params.set('to', filters.to);
   if (filters.errors) params.set('errors', '1');
+  if (filters.unfinished) params.set('unfinished', '1');
   if (filters.fallback) params.set('fallback', '1');
   if (filters.flagged) params.set('flagged', '1');
   if (filters.model) params.set('model', filters.model);
+  if (filters.memory) params.set('memory', filters.memory);
+  if (filters.code) params.set('code', filters.code);
+  if (filters.feedback) params.set('feedback', filters.feedback);
   return params;
 }

@@ -3,11 +3,13 @@ import { promptHash } from '@/lib/audit/sink';
 import type { Database } from '@/lib/db/client';
 import { turns, type StoredPromptMessage } from '@/lib/db/schema';
 import { renderPromptForReview } from '@/lib/prompt/assemble';
+import { sessionRef } from '@/lib/session-ref';
 
 /** "What the model saw" for one turn: the exact messages array, as stored when the turn ran. */
 export interface TurnPrompt {
   auditId: string;
-  sessionId: string;
+  /** The conversation's reference (never its id: that is the customer's key). */
+  sessionRef: string;
   messages: StoredPromptMessage[];
   /** The same messages as plain text, for copying into a ticket. */
   rendered: string;
@@ -33,7 +35,7 @@ export async function getTurnPrompt(db: Database, auditId: string): Promise<Turn
   const messages = row.messages.map(({ role, content }) => ({ role, content }));
   return {
     auditId: row.auditId,
-    sessionId: row.sessionId,
+    sessionRef: sessionRef(row.sessionId),
     messages,
     rendered: renderPromptForReview(messages),
     contextAuditIds: row.contextAuditIds,

@@ -5,10 +5,27 @@ import { flags, notes, sessions } from '@/lib/db/schema';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import { logAccess } from '@/lib/admin/access-log';
 import { turnInSession } from '@/lib/admin/transcript';
+import { sessionRefSchema } from '@/lib/admin/session-lookup';
 
 /** Flags and internal notes: what agents add to a transcript. Each change and its log entry commit together. */
 
 export const sessionIdSchema = z.string().min(1).max(200);
+
+/**
+ * What the console sends: the conversation by its reference (`session`), which the route turns into
+ * the session id the functions below take.
+ */
+export const flagRequestSchema = z.strictObject({
+  session: sessionRefSchema,
+  auditId: z.uuid().nullish(),
+  reason: z.string().trim().min(1, 'give a reason').max(500),
+});
+
+export const noteRequestSchema = z.strictObject({
+  session: sessionRefSchema,
+  auditId: z.uuid().nullish(),
+  body: z.string().trim().min(1, 'write something').max(5000),
+});
 
 export const newFlagSchema = z.strictObject({
   sessionId: sessionIdSchema,

@@ -1,11 +1,13 @@
 import { and, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
-import { flags, sessions, turns } from '@/lib/db/schema';
+import { flags, sessions, turnFeedback, turns, UNFINISHED_STATUSES } from '@/lib/db/schema';
 import { encodeCursor, type SessionCursor } from '@/lib/admin/cursor';
 import type { ListFilters } from '@/lib/admin/filters';
 import { SNIPPET_OPTIONS } from '@/lib/admin/highlight';
 import { queryRows } from '@/lib/admin/rows';
+import { isSessionRef } from '@/lib/admin/session-lookup';
+import { sessionRef } from '@/lib/session-ref';
 
 /**
  * The sessions list: newest activity first, keyset-paginated on (last_activity_at, id), which the
@@ -34,13 +36,20 @@ export interface SearchMatch {
 }
 
 export interface SessionListRow {
+  /** Internal only (keyset cursor, export batches): never rendered, the id is the customer's key. */
   id: string;
+  /** What staff see and link to. */
+  ref: string;
   createdAt: Date;
   lastActivityAt: Date;
   turnCount: number;
   lastUserText: string | null;
   memoryFallbacks: number;
   errorCount: number;
+  /** Turns that never finished (pending, abandoned). */
+  unfinished: number;
+  feedbackUp: number;
+  feedbackDown: number;
   openFlags: number;
   match: SearchMatch | null;
 }
@@ -85,12 +94,44 @@ async function fewMatchingSessions(db: Database, q: string): Promise<string[] | 
   return rows.length > SELECTIVE_SEARCH_TURNS ? null : [...new Set(rows.map((row) => row.sessionId))];
 }
 
+const UNFINISHED = sql.raw(`(${UNFINISHED_STATUSES.map((status) => `'${status}'`).join(', ')})`);
+
+/** Sessions with an unfinished turn: such turns are few, so the planner hashes them from turns_status_idx. */
+const hasUnfinished = sql`${sessions.id} in (select ${turns.sessionId} from ${turns} where ${turns.status} in ${UNFINISHED})`;
+
 /** The WHERE conditions of the filters (the export reads the list, so it shares them). */
 async function filterConditions(db: Database, filters: ListFilters): Promise<SQL[]> {
   const where: SQL[] = [];
   if (filters.from) where.push(gte(sessions.lastActivityAt, dayStart(filters.from)));
   if (filters.to) where.push(lt(sessions.lastActivityAt, dayAfter(filters.to)));
-  if (filters.errors) where.push(gt(sessions.errorCount, 0));
+  // A turn that never finished failed silently: it is an error for review, whatever error_count says.
+  if (filters.errors) where.push(sql`(${sessions.errorCount} > 0 or ${hasUnfinished})`);
+  if (filters.unfinished) where.push(hasUnfinished);
+  // The overview's links name turns of a period: the turn itself must fall in it.
+  const turnInRange = sql.join(
+    [
+      filters.from ? sql` and ${turns.createdAt} >= ${dayStart(filters.from).toISOString()}::timestamptz` : sql``,
+      filters.to ? sql` and ${turns.createdAt} < ${dayAfter(filters.to).toISOString()}::timestamptz` : sql``,
+    ],
+    sql``,
+  );
+  if (filters.memory) {
+    where.push(
+      sql`exists (select 1 from ${turns} where ${turns.sessionId} = ${sessions.id} and ${turns.memoryStatus} = ${filters.memory}${turnInRange})`,
+    );
+  }
+  if (filters.code) {
+    where.push(
+      sql`exists (select 1 from ${turns} where ${turns.sessionId} = ${sessions.id} and ${turns.errorCode} = ${filters.code}${turnInRange})`,
+    );
+  }
+  if (filters.feedback) {
+    // Feedback rows are few next to turns: the planner hashes them (and their turns' times) once.
+    where.push(
+      sql`${sessions.id} in (select ${turns.sessionId} from ${turnFeedback} join ${turns} on ${turns.auditId} = ${turnFeedback.auditId}
+            where ${turnFeedback.rating} = ${filters.feedback}${turnInRange})`,
+    );
+  }
   if (filters.fallback) where.push(gt(sessions.memoryFallbacks, 0));
   if (filters.flagged) {
     // Open flags are few: the planner hashes them and probes sessions by id.
@@ -101,7 +142,10 @@ async function filterConditions(db: Database, filters: ListFilters): Promise<SQL
       sql`exists (select 1 from ${turns} where ${turns.sessionId} = ${sessions.id} and ${turns.model} = ${filters.model})`,
     );
   }
-  if (filters.q) {
+  if (filters.q && isSessionRef(filters.q)) {
+    // A reference pasted into the search box finds that conversation.
+    where.push(sql`${sessions.ref} = ${filters.q}`);
+  } else if (filters.q) {
     const few = await fewMatchingSessions(db, filters.q);
     where.push(
       few
@@ -125,7 +169,7 @@ export async function listSessions(db: Database, filters: ListFilters, options: 
     where.push(backwards ? sql`${key} > ${at}` : sql`${key} < ${at}`);
   }
 
-  const query = filters.q ? tsQuery(filters.q) : null;
+  const query = filters.q && !isSessionRef(filters.q) ? tsQuery(filters.q) : null;
   const withSnippets = query !== null && options.snippets !== false;
   const rows = await db
     .select({
@@ -137,6 +181,9 @@ export async function listSessions(db: Database, filters: ListFilters, options: 
       lastUserText: sql<string | null>`left(${sessions.lastUserText}, 200)`,
       memoryFallbacks: sessions.memoryFallbacks,
       errorCount: sessions.errorCount,
+      unfinished: sql<number>`(select count(*)::int from turns t where t.session_id = sessions.id and t.status in ${UNFINISHED})`,
+      feedback: sql<string>`(select count(*) filter (where f.rating = 'up') || ',' || count(*) filter (where f.rating = 'down')
+          from turns t join turn_feedback f on f.audit_id = t.audit_id where t.session_id = sessions.id)`,
       // Correlated subqueries in the select list are spelled out: Drizzle leaves column names
       // unqualified there, and "id" inside a subquery on flags would mean flags.id.
       openFlags: sql<number>`(select count(*)::int from flags f where f.session_id = sessions.id and f.resolved_at is null)`,
@@ -171,12 +218,16 @@ export async function listSessions(db: Database, filters: ListFilters, options: 
   return {
     rows: page.map((row) => ({
       id: row.id,
+      ref: sessionRef(row.id),
       createdAt: row.createdAt,
       lastActivityAt: row.lastActivityAt,
       turnCount: row.turnCount,
       lastUserText: row.lastUserText,
       memoryFallbacks: row.memoryFallbacks,
       errorCount: row.errorCount,
+      unfinished: Number(row.unfinished),
+      feedbackUp: Number(row.feedback.split(',')[0]),
+      feedbackDown: Number(row.feedback.split(',')[1]),
       openFlags: Number(row.openFlags),
       match: parseMatch(row.match, Number(row.matchCount)),
     })),

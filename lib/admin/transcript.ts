@@ -1,7 +1,8 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Database } from '@/lib/db/client';
-import { accessLog, agents, flags, notes, sessions, turns, type SessionRow, type TurnRow } from '@/lib/db/schema';
+import { accessLog, agents, flags, notes, sessions, turnFeedback, turns, type FeedbackRating, type SessionRow, type TurnRow } from '@/lib/db/schema';
+import { sessionRef } from '@/lib/session-ref';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import { logAccess } from '@/lib/admin/access-log';
 
@@ -30,6 +31,8 @@ export type TranscriptTurn = Pick<
   contextTurns: number;
   /** Whether the transcript's search query matches this turn. */
   matched: boolean;
+  /** The customer's thumbs up/down on the reply, if they gave one. */
+  feedback: FeedbackRating | null;
 };
 
 export interface FlagView {
@@ -52,6 +55,8 @@ export interface NoteView {
 
 export interface Transcript {
   session: SessionRow;
+  /** The name staff see (never show session.id: it is the customer's key). */
+  ref: string;
   turns: TranscriptTurn[];
   truncated: boolean;
   flags: FlagView[];
@@ -82,8 +87,10 @@ export async function getTranscript(db: Database, sessionId: string, q?: string)
         completedAt: turns.completedAt,
         contextTurns: sql<number>`jsonb_array_length(${turns.contextAuditIds})`,
         matched,
+        feedback: turnFeedback.rating,
       })
       .from(turns)
+      .leftJoin(turnFeedback, eq(turnFeedback.auditId, turns.auditId))
       .where(eq(turns.sessionId, sessionId))
       .orderBy(asc(turns.seq))
       .limit(TRANSCRIPT_MAX_TURNS + 1),
@@ -92,6 +99,7 @@ export async function getTranscript(db: Database, sessionId: string, q?: string)
   ]);
   return {
     session,
+    ref: sessionRef(session.id),
     turns: turnRows.slice(0, TRANSCRIPT_MAX_TURNS).map((row) => ({ ...row, contextTurns: Number(row.contextTurns), matched: Boolean(row.matched) })),
     truncated: turnRows.length > TRANSCRIPT_MAX_TURNS,
     flags: flagRows,
@@ -159,7 +167,7 @@ export async function openTranscript(
     .from(accessLog)
     .where(
       and(
-        eq(accessLog.sessionId, sessionId),
+        eq(accessLog.sessionId, transcript.ref),
         eq(accessLog.agentId, agent.id),
         eq(accessLog.action, 'view_session'),
         gt(accessLog.at, new Date(Date.now() - VIEW_LOG_WINDOW_MS)),

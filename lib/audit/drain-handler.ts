@@ -5,7 +5,7 @@ import type { Runtime } from '@/lib/runtime';
 
 /**
  * GET /api/cron/audit-drain: on serverless, where no drain loop runs between requests, Vercel Cron
- * (vercel.json) calls it every minute with `Authorization: Bearer $CRON_SECRET` to move the audit
+ * (vercel.json; daily on the Hobby plan, every minute on Pro) calls it with `Authorization: Bearer $CRON_SECRET` to move the audit
  * stream to Postgres and abandon turns that never finished. 503 when it could not drain.
  */
 export async function handleDrainCron(request: Request, runtime: Runtime): Promise<Response> {

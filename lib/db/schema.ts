@@ -22,6 +22,8 @@ const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 export const MEMORY_STATUSES = ['ok', 'new', 'expired', 'unavailable'] as const;
 export const TURN_STATUSES = ['pending', 'ok', 'model_error', 'aborted', 'abandoned'] as const;
+/** Turns that never reached a final outcome: the admin counts them as problems. */
+export const UNFINISHED_STATUSES = ['pending', 'abandoned'] as const;
 export type TurnStatus = (typeof TURN_STATUSES)[number];
 
 export interface StoredPromptMessage {
@@ -36,7 +38,11 @@ export const sessions = pgTable(
   'sessions',
   {
     id: text('id').primaryKey(),
-    /** The non-secret name of the conversation (lib/session-ref.ts): what staff see instead of the id. */
+    /**
+     * sessionRef(id) (lib/session-ref.ts): the non-secret name staff see. The id is the customer's
+     * bearer key, so admin pages, URLs and exports use this instead. Null only on rows written
+     * before the column existed (they are shown by computing the ref; lookups by ref miss them).
+     */
     ref: text('ref'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true, mode: 'date' }).notNull(),
@@ -57,6 +63,8 @@ export const sessions = pgTable(
   (t) => [
     index('sessions_last_activity_idx').on(t.lastActivityAt.desc(), t.id.desc()),
     uniqueIndex('sessions_ref_uq').on(t.ref),
+    // The overview counts conversations started per bucket of a period.
+    index('sessions_created_at_idx').on(t.createdAt),
     check('sessions_first_memory_status_check', inList('first_memory_status', MEMORY_STATUSES)),
     check('sessions_last_memory_status_check', inList('last_memory_status', MEMORY_STATUSES)),
   ],
@@ -108,6 +116,20 @@ export const turns = pgTable(
     index('turns_status_idx').on(t.status, t.createdAt),
     index('turns_memory_status_idx').on(t.memoryStatus, t.createdAt),
     index('turns_created_at_idx').on(t.createdAt),
+    // The overview's aggregates over a period read only this index (an index-only scan), not the
+    // rows with their texts and prompts.
+    // (Drizzle cannot declare INCLUDE columns, so they are trailing key columns.)
+    index('turns_overview_idx').on(
+      t.createdAt,
+      t.status,
+      t.memoryStatus,
+      t.errorCode,
+      t.model,
+      t.promptTokens,
+      t.completionTokens,
+      t.ttftMs,
+      t.totalMs,
+    ),
     index('turns_search_idx').using('gin', t.search),
     // The admin list's model filter probes it per session, and lists the distinct models from it.
     index('turns_model_session_idx').on(t.model, t.sessionId),
@@ -120,6 +142,7 @@ export const turns = pgTable(
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type TurnRow = typeof turns.$inferSelect;
+
 
 /* ---------------------------------------------------------------------------------------------
  * Transcript review (/admin): who may sign in, what they flagged and noted, and what they looked at.
@@ -226,6 +249,7 @@ export const accessLog = pgTable(
     agentId: uuid('agent_id').references(() => agents.id),
     agentEmail: text('agent_email').notNull(),
     action: text('action').$type<AccessAction>().notNull(),
+    /** The session's reference (sessionRef), not its id: entries written before references hold the id. */
     sessionId: text('session_id'),
     auditId: uuid('audit_id'),
     detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
@@ -285,3 +309,5 @@ export const turnFeedback = pgTable(
   },
   (t) => [index('turn_feedback_session_idx').on(t.sessionId), check('turn_feedback_rating_check', inList('rating', FEEDBACK_RATINGS))],
 );
+
+export type TurnFeedbackRow = typeof turnFeedback.$inferSelect;

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { adminApiRoutes, adminPages } from '../support/admin-routes';
 import { E2E_ACCOUNTS, type E2EAccount } from '../support/e2e-accounts';
+import { sessionRef } from '../../lib/session-ref';
 
 /**
  * The admin console in a real browser against the production build on the services stack (agents
@@ -38,7 +39,7 @@ async function signIn(page: Page, account: E2EAccount, startAt = '/admin'): Prom
 test.describe('anonymous visitors', () => {
   test('are redirected to sign-in from every /admin page, generated from the route files', async ({ request }) => {
     const pages = adminPages().filter((path) => path !== '/admin/sign-in');
-    expect(pages).toEqual(expect.arrayContaining(['/admin', '/admin/access-log', '/admin/agents', '/admin/setup']));
+    expect(pages).toEqual(expect.arrayContaining(['/admin', '/admin/sessions', '/admin/access-log', '/admin/agents', '/admin/setup']));
     for (const path of [...pages, '/admin/no/such/page']) {
       const response = await request.get(path, { maxRedirects: 0 });
       expect(response.status(), path).toBe(307);
@@ -66,8 +67,9 @@ test('an agent signs in, finds a session by a word from its transcript, reviews,
   const sessionId = await chat(request, [`Hello, my ${word} order never arrived.`, 'It was order 4711, can you check it?']);
   await chat(request, ['Unrelated question about opening hours.']);
 
-  await signIn(page, E2E_ACCOUNTS.agent);
+  await signIn(page, E2E_ACCOUNTS.agent, '/admin/sessions');
   await expect(page.getByRole('heading', { name: 'Sessions', level: 1 })).toBeVisible();
+  const ref = sessionRef(sessionId);
 
   // Find it by a word from the transcript: the search box is one keystroke away.
   await page.keyboard.press('/');
@@ -82,7 +84,8 @@ test('an agent signs in, finds a session by a word from its transcript, reviews,
   await page.locator('body').click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: 'Transcript' })).toBeVisible();
-  await expect(page.getByText(sessionId)).toBeVisible();
+  await expect(page.getByText(ref, { exact: true })).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`/admin/sessions/${ref}`));
   const turns = page.getByRole('listitem', { name: /^Turn \d+$/ });
   await expect(turns).toHaveCount(2);
   await expect(turns.first().locator('mark').first()).toHaveText(word);
@@ -106,7 +109,7 @@ test('an agent signs in, finds a session by a word from its transcript, reviews,
   const jsonlFile = await (await jsonl).path();
   const lines = (await readFile(jsonlFile, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
   expect(lines.map((line) => line.type)).toEqual(['session', 'turn', 'turn']);
-  expect(lines[0]).toMatchObject({ id: sessionId });
+  expect(lines[0]).toMatchObject({ ref });
   expect(JSON.stringify(lines[2])).toContain('Did not look up order 4711');
   const csv = page.waitForEvent('download');
   await page.getByRole('group', { name: 'Download' }).getByRole('link', { name: 'CSV' }).click();
@@ -115,21 +118,21 @@ test('an agent signs in, finds a session by a word from its transcript, reviews,
   expect(await readFile(await download.path(), 'utf8')).toContain(word);
 
   // The list shows the flag, and the flagged view finds it.
-  await page.goto('/admin?flagged=1');
+  await page.goto('/admin/sessions?flagged=1');
   await expect(page.getByRole('heading', { name: 'Flagged sessions' })).toBeVisible();
-  await expect(page.locator('tbody tr').filter({ hasText: '⚑ 1' })).toHaveCount(1);
+  await expect(page.locator('tbody tr').filter({ hasText: ref })).toContainText('⚑ 1');
 
   // An agent has no delete: not in the page, and the server refuses it.
-  await page.goto(`/admin/sessions/${encodeURIComponent(sessionId)}`);
+  await page.goto(`/admin/sessions/${ref}`);
   await expect(page.getByRole('button', { name: 'Delete…' })).toHaveCount(0);
   const status = await page.evaluate(async (id) => {
-    const response = await fetch(`/api/admin/sessions/${encodeURIComponent(id)}`, {
+    const response = await fetch(`/api/admin/sessions/${id}`, {
       method: 'DELETE',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ confirm: id }),
     });
     return { status: response.status, body: (await response.json()) as unknown };
-  }, sessionId);
+  }, ref);
   expect(status).toEqual({ status: 403, body: { error: { code: 'forbidden', message: 'This needs the admin role.' } } });
 
   await page.getByRole('button', { name: 'Sign out' }).click();
@@ -149,20 +152,21 @@ test('a wrong password is refused with a plain message', async ({ page }) => {
 
 test('an admin sees the views in the access log and deletes a session after confirming', async ({ page, request, browser }) => {
   const sessionId = await chat(request, [`Please delete my data ${uniqueWord('erase')}`]);
+  const ref = sessionRef(sessionId);
 
   // An agent views the transcript first.
   const agentContext = await browser.newContext();
   const agentPage = await agentContext.newPage();
-  await signIn(agentPage, E2E_ACCOUNTS.agent, `/admin/sessions/${encodeURIComponent(sessionId)}`);
+  await signIn(agentPage, E2E_ACCOUNTS.agent, `/admin/sessions/${ref}`);
   await expect(agentPage.getByRole('heading', { name: 'Transcript' })).toBeVisible();
   await agentContext.close();
 
-  await signIn(page, E2E_ACCOUNTS.admin, `/admin/access-log?session=${encodeURIComponent(sessionId)}`);
+  await signIn(page, E2E_ACCOUNTS.admin, `/admin/access-log?session=${ref}`);
   await expect(page.getByRole('heading', { name: 'Access log' })).toBeVisible();
   const viewRow = page.locator('tbody tr').filter({ hasText: 'view session' }).filter({ hasText: E2E_ACCOUNTS.agent.email });
   await expect(viewRow).toHaveCount(1);
 
-  await page.goto(`/admin/sessions/${encodeURIComponent(sessionId)}`);
+  await page.goto(`/admin/sessions/${ref}`);
   await page.getByRole('button', { name: 'Delete…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Delete this session?' });
   await expect(dialog).toBeVisible();
@@ -170,10 +174,10 @@ test('an admin sees the views in the access log and deletes a session after conf
   await expect(dialog).toBeHidden();
   await page.getByRole('button', { name: 'Delete…' }).click();
   await dialog.getByRole('button', { name: 'Delete session' }).click();
-  await expect(page).toHaveURL(/\/admin$/);
-  expect((await page.goto(`/admin/sessions/${encodeURIComponent(sessionId)}`))?.status()).toBe(404);
+  await expect(page).toHaveURL(/\/admin\/sessions$/);
+  expect((await page.goto(`/admin/sessions/${ref}`))?.status()).toBe(404);
 
-  await page.goto(`/admin/access-log?session=${encodeURIComponent(sessionId)}`);
+  await page.goto(`/admin/access-log?session=${ref}`);
   const actions = page.locator('tbody tr td:nth-child(3)');
   await expect(actions.first()).toHaveText('delete session');
   await expect(page.locator('tbody tr').filter({ hasText: 'view session' })).toHaveCount(2);

@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
 /**
  * Ports of the e2e servers. `E2E_PORT_BASE` (default 3100; `npm test` picks a free base when it is
  * unset) moves them all, so two test runs on one machine do not collide: services stack = base,
@@ -30,4 +33,9 @@ export const HOST_PAGE_PORT = base + 2;
 export function opsPort(index: number): number {
   if (!Number.isInteger(index) || index < 0 || index > 7) throw new Error(`opsPort: index ${index} out of range 0..7`);
   return base + 3 + index;
+}
+
+/** Where tests/e2e/serve.ts leaves a stack's facts (its database URL) for specs that seed data. */
+export function stackInfoFile(appPort: number): string {
+  return path.join(tmpdir(), `tether-e2e-stack-${appPort}.json`);
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -7,7 +7,7 @@ import { createAgent } from '@/lib/auth/agents';
 import { openDatabase } from '@/lib/db/client';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { E2E_ACCOUNTS } from '../support/e2e-accounts';
-import { mockModelPort } from './ports';
+import { mockModelPort, stackInfoFile } from './ports';
 import { startMockModel, type MockModel } from '../support/mock-model';
 import { requireServices, TEST_REDIS_URL } from '../support/services';
 import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridge';
@@ -23,6 +23,7 @@ const CONFIG_VARIABLES = [
   'SESSION_SECRET', 'AUTH_SECRET', 'DATABASE_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN',
   'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'MEMORY_TTL_SECONDS', 'MEMORY_MAX_TURNS',
   'MEMORY_MAX_TOKENS', 'MEMORY_SUMMARY', 'SYSTEM_PROMPT', 'SYSTEM_PROMPT_FILE', 'AUDIT_REDACT', 'CHAT_RATE_LIMIT_PER_MINUTE',
+  'MODEL_PRICES',
 ];
 
 /** The admin console's e2e accounts, created in the fresh database before the server starts. */
@@ -79,7 +80,11 @@ async function main(): Promise<void> {
       OPENAI_BASE_URL: model.url,
       OPENAI_API_KEY: 'e2e-key',
       OPENAI_MODEL: 'mock-model',
+      // Prices for the admin overview's cost figures (the admin-day spec seeds turns of m-alpha).
+      MODEL_PRICES: JSON.stringify({ 'm-alpha': { input: 1, output: 2 } }),
     });
+    // Specs that must seed known figures reach the stack's database through this file.
+    writeFileSync(stackInfoFile(port), JSON.stringify({ databaseUrl: database.url }));
   } else if (stack === 'embedded') {
     // A production server refuses the embedded defaults unless each is chosen explicitly.
     Object.assign(env, {
@@ -105,6 +110,7 @@ async function main(): Promise<void> {
     next.kill('SIGTERM');
     await Promise.allSettled([model?.close(), bridge?.close(), database?.drop()]);
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(stackInfoFile(port), { force: true });
     process.exit(code);
   };
   next.on('exit', (code) => void stop(code ?? 1));

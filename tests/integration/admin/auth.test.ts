@@ -201,7 +201,7 @@ describe('session cookies', () => {
 
 describe('admin API authorization', () => {
   const routes = adminApiRoutes().filter((route) => route.path !== '/api/admin/setup');
-  const ADMIN_ONLY = new Set(['DELETE /api/admin/sessions/[id]', 'POST /api/admin/agents', 'PATCH /api/admin/agents/[id]', 'POST /api/admin/retention']);
+  const ADMIN_ONLY = new Set(['DELETE /api/admin/sessions/[ref]', 'POST /api/admin/agents', 'PATCH /api/admin/agents/[id]', 'POST /api/admin/retention']);
   const label = (method: string, file: string) =>
     `${method} /${file.replace(/^api/, 'api').replace(/\/route\.ts$/, '')}`;
 

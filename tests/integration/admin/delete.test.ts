@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listAccessLog } from '@/lib/admin/access-log';
 import { addNote, createFlag } from '@/lib/admin/review';
 import { runRetention } from '@/lib/admin/retention';
+import { sessionRef } from '@/lib/session-ref';
 import type { Database } from '@/lib/db/client';
 import type { TestStack } from '../../support/stack';
 import { adminRequest, cookieFor, createAdminStack, database, insertSessions, makeAgent, routeContext } from './helpers';
@@ -28,9 +29,9 @@ async function counts(sessionId: string) {
   return row;
 }
 
-describe('DELETE /api/admin/sessions/{id}', () => {
+describe('DELETE /api/admin/sessions/{ref}', () => {
   it('removes audit rows, flags, notes and Redis memory, and leaves an access-log entry (admin only)', async () => {
-    const { DELETE } = await import('@/app/api/admin/sessions/[id]/route');
+    const { DELETE } = await import('@/app/api/admin/sessions/[ref]/route');
     const admin = await makeAgent(stack, 'admin');
     const agent = await makeAgent(stack, 'agent');
     const sessionId = await stack.newSession();
@@ -41,31 +42,40 @@ describe('DELETE /api/admin/sessions/{id}', () => {
     expect(await counts(sessionId)).toEqual({ sessions: 1, turns: 2, flags: 1, notes: 1 });
     expect((await stack.runtime.memory.read(sessionId)).messages).toHaveLength(4);
 
+    const ref = sessionRef(sessionId);
     const call = (cookie: string, body: unknown) =>
-      DELETE(adminRequest(`/api/admin/sessions/${sessionId}`, { method: 'DELETE', cookie, body }), routeContext({ id: sessionId }));
-    const asAgent = await call(await cookieFor(stack, agent), { confirm: sessionId });
+      DELETE(adminRequest(`/api/admin/sessions/${ref}`, { method: 'DELETE', cookie, body }), routeContext({ ref }));
+    const asAgent = await call(await cookieFor(stack, agent), { confirm: ref });
     expect(asAgent.status).toBe(403);
     const unconfirmed = await call(await cookieFor(stack, admin), { confirm: 'something else' });
     expect(unconfirmed.status).toBe(400);
+    // The id itself is not accepted: the API takes references only.
+    expect((await call(await cookieFor(stack, admin), { confirm: sessionId })).status).toBe(400);
+    const byId = await DELETE(
+      adminRequest(`/api/admin/sessions/${sessionId}`, { method: 'DELETE', cookie: await cookieFor(stack, admin), body: { confirm: sessionId } }),
+      routeContext({ ref: sessionId }),
+    );
+    expect(byId.status).toBe(400);
     expect(await counts(sessionId)).toEqual({ sessions: 1, turns: 2, flags: 1, notes: 1 });
 
-    const deleted = await call(await cookieFor(stack, admin), { confirm: sessionId });
+    const deleted = await call(await cookieFor(stack, admin), { confirm: ref });
     expect(deleted.status).toBe(200);
-    expect(await deleted.json()).toEqual({ deleted: sessionId, turns: 2 });
+    expect(await deleted.json()).toEqual({ deleted: ref, turns: 2 });
     expect(await counts(sessionId)).toEqual({ sessions: 0, turns: 0, flags: 0, notes: 0 });
     const memory = await stack.runtime.memory.read(sessionId);
     expect(memory.messages).toEqual([]);
     // The "seen" marker is gone too: a returning customer starts a new conversation, not an expired one.
     expect(memory.status).toBe('new');
 
-    const log = await listAccessLog(db, { sessionId, limit: 10 });
-    expect(log.entries[0]).toMatchObject({ action: 'delete_session', agentId: admin.id, detail: { turns: 2 } });
-    expect((await call(await cookieFor(stack, admin), { confirm: sessionId })).status).toBe(404);
+    // The log names the deleted session by its reference, and outlives it.
+    const log = await listAccessLog(db, { sessionKeys: [ref], limit: 10 });
+    expect(log.entries[0]).toMatchObject({ action: 'delete_session', agentId: admin.id, sessionId: ref, detail: { turns: 2 } });
+    expect((await call(await cookieFor(stack, admin), { confirm: ref })).status).toBe(404);
   });
 
   it('deletes nothing while the memory store is unreachable (503), so a retry can finish', async () => {
     if (!stack.bridge) return;
-    const { DELETE } = await import('@/app/api/admin/sessions/[id]/route');
+    const { DELETE } = await import('@/app/api/admin/sessions/[ref]/route');
     const admin = await makeAgent(stack, 'admin');
     const sessionId = await stack.newSession();
     await stack.send(sessionId, 'Hello');
@@ -73,8 +83,12 @@ describe('DELETE /api/admin/sessions/{id}', () => {
     stack.bridge.setFault('error');
     try {
       const response = await DELETE(
-        adminRequest(`/api/admin/sessions/${sessionId}`, { method: 'DELETE', cookie: await cookieFor(stack, admin), body: { confirm: sessionId } }),
-        routeContext({ id: sessionId }),
+        adminRequest(`/api/admin/sessions/${sessionRef(sessionId)}`, {
+          method: 'DELETE',
+          cookie: await cookieFor(stack, admin),
+          body: { confirm: sessionRef(sessionId) },
+        }),
+        routeContext({ ref: sessionRef(sessionId) }),
       );
       expect(response.status).toBe(503);
     } finally {

@@ -3,6 +3,7 @@ import { listAccessLog } from '@/lib/admin/access-log';
 import { csvCell } from '@/lib/admin/csv';
 import { exportStream } from '@/lib/admin/export';
 import { parseListFilters } from '@/lib/admin/filters';
+import { sessionRef } from '@/lib/session-ref';
 import { addNote, createFlag } from '@/lib/admin/review';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import type { Database } from '@/lib/db/client';
@@ -74,11 +75,13 @@ describe('export', () => {
     const { text } = await read(exportStream(db, { kind: 'session', sessionId }, { format: 'jsonl', includeNotes: false }));
     const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.map((l) => l.type)).toEqual(['session', 'turn', 'turn']);
-    expect(lines[0]).toMatchObject({ id: sessionId, turnCount: 2, flags: [{ reason: 'Whole session', by: agent.email }] });
+    expect(lines[0]).toMatchObject({ ref: sessionRef(sessionId), turnCount: 2, flags: [{ reason: 'Whole session', by: agent.email }] });
     expect(lines[0]).not.toHaveProperty('notes');
-    expect(lines[2]).toMatchObject({ sessionId, seq: 2, status: 'ok', userText: '=HYPERLINK("http://evil.test")\nsecond line' });
+    expect(lines[2]).toMatchObject({ sessionRef: sessionRef(sessionId), seq: 2, status: 'ok', userText: '=HYPERLINK("http://evil.test")\nsecond line' });
     expect((lines[2]?.flags as unknown[])[0]).toMatchObject({ reason: 'Formula attempt' });
     expect(text).not.toContain('Internal only');
+    // The customer's key never leaves in an export.
+    expect(text).not.toContain(sessionId);
 
     const withNotes = await read(exportStream(db, { kind: 'session', sessionId }, { format: 'jsonl', includeNotes: true }));
     expect(JSON.parse(withNotes.text.split('\n')[0] ?? '{}')).toMatchObject({ notes: [{ body: 'Internal only', by: agent.email }] });
@@ -87,11 +90,13 @@ describe('export', () => {
   it('CSV: one row per turn, quoted where needed, formulas defused', async () => {
     const { text } = await read(exportStream(db, { kind: 'session', sessionId }, { format: 'csv', includeNotes: true }));
     const rows = parseCsv(text);
-    expect(rows[0]?.slice(0, 3)).toEqual(['session_id', 'session_started_at', 'seq']);
-    expect(rows[0]?.at(-1)).toBe('notes');
-    expect(rows).toHaveLength(3);
     const header = rows[0] ?? [];
     const col = (row: string[] | undefined, name: string) => row?.[header.indexOf(name)];
+    expect(rows[0]?.slice(0, 3)).toEqual(['session_ref', 'session_started_at', 'seq']);
+    expect(col(rows[1], 'session_ref')).toBe(sessionRef(sessionId));
+    expect(text).not.toContain(sessionId);
+    expect(rows[0]?.at(-1)).toBe('notes');
+    expect(rows).toHaveLength(3);
     expect(col(rows[1], 'user_text')).toBe('Hello, "quoted", with a comma');
     expect(col(rows[2], 'user_text')).toBe(`'=HYPERLINK("http://evil.test")\nsecond line`);
     expect(col(rows[2], 'flags')).toBe(`Whole session (${agent.email}); Formula attempt (${agent.email})`);
@@ -116,32 +121,36 @@ describe('export', () => {
     );
     const filters = parseListFilters({ errors: '1', from: '2022-01-01', to: '2022-12-31' });
     const { text, chunks } = await read(exportStream(db, { kind: 'list', filters }, { format: 'jsonl', includeNotes: false }));
-    const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as { type: string; id?: string });
+    const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as { type: string; ref?: string });
     const sessionsOut = lines.filter((l) => l.type === 'session');
     expect(sessionsOut).toHaveLength(450);
-    expect(sessionsOut[0]?.id).toBe('bulk-0450');
+    expect(sessionsOut[0]?.ref).toBe(sessionRef('bulk-0450'));
     expect(lines.filter((l) => l.type === 'turn')).toHaveLength(450);
     expect(chunks).toBeGreaterThanOrEqual(3);
   });
 
   it('through the API: attachment headers, and each export lands in the access log', async () => {
     const cookie = await cookieFor(stack, agent);
-    const one = await import('@/app/api/admin/sessions/[id]/export/route');
+    const one = await import('@/app/api/admin/sessions/[ref]/export/route');
     const list = await import('@/app/api/admin/export/route');
-    const single = await one.GET(adminRequest(`/api/admin/sessions/${sessionId}/export?format=csv&notes=1`, { cookie }), routeContext({ id: sessionId }));
+    const ref = sessionRef(sessionId);
+    const single = await one.GET(adminRequest(`/api/admin/sessions/${ref}/export?format=csv&notes=1`, { cookie }), routeContext({ ref }));
     expect(single.status).toBe(200);
     expect(single.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    expect(single.headers.get('content-disposition')).toMatch(/^attachment; filename="tether-session-s1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.csv"$/);
+    expect(single.headers.get('content-disposition')).toBe(`attachment; filename="tether-session-${ref}.csv"`);
     expect(await single.text()).toContain('Internal only');
-    const bad = await one.GET(adminRequest(`/api/admin/sessions/${sessionId}/export?format=xml`, { cookie }), routeContext({ id: sessionId }));
+    const bad = await one.GET(adminRequest(`/api/admin/sessions/${ref}/export?format=xml`, { cookie }), routeContext({ ref }));
     expect(bad.status).toBe(400);
-    const missing = await one.GET(adminRequest('/api/admin/sessions/nope/export', { cookie }), routeContext({ id: 'nope' }));
+    const missing = await one.GET(adminRequest('/api/admin/sessions/c_aaaaaaaaaaaaaaaa/export', { cookie }), routeContext({ ref: 'c_aaaaaaaaaaaaaaaa' }));
     expect(missing.status).toBe(404);
+    // The id is not a way in: the API takes references only.
+    const byId = await one.GET(adminRequest(`/api/admin/sessions/${sessionId}/export`, { cookie }), routeContext({ ref: sessionId }));
+    expect(byId.status).toBe(400);
 
     const filtered = await list.GET(adminRequest('/api/admin/export?format=jsonl&q=quoted&flagged=1', { cookie }), routeContext({}));
     expect(filtered.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
     const lines = (await filtered.text()).trimEnd().split('\n');
-    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ type: 'session', id: sessionId });
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ type: 'session', ref });
 
     const log = await listAccessLog(db, { agentId: agent.id, limit: 10 });
     expect(log.entries.map((e) => e.action).slice(0, 2)).toEqual(['export_list', 'export_session']);

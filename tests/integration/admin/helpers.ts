@@ -5,6 +5,7 @@ import { SESSION_MAX_AGE_SECONDS } from '@/lib/auth/session';
 import type { AgentRole } from '@/lib/db/schema';
 import type { Database } from '@/lib/db/client';
 import type { Runtime } from '@/lib/runtime';
+import { sessionRef } from '@/lib/session-ref';
 import { createTestStack, type TestStack } from '../../support/stack';
 
 /** Shared set-up of the admin suites: a stack with an AUTH_SECRET, agents, cookies and requests. */
@@ -84,10 +85,10 @@ export async function insertSessions(
 ): Promise<void> {
   for (const row of rows) {
     await stack.query(
-      `insert into sessions (id, created_at, last_activity_at, turn_count, first_memory_status, last_memory_status,
+      `insert into sessions (id, ref, created_at, last_activity_at, turn_count, first_memory_status, last_memory_status,
          memory_fallbacks, error_count, last_user_text)
-       values ($1, $2::timestamptz - interval '5 minutes', $2::timestamptz, 0, 'new', 'ok', $3, $4, 'preview ' || $1)`,
-      [row.id, row.lastActivityAt, row.memoryFallbacks ?? 0, row.errorCount ?? 0],
+       values ($1, $5, $2::timestamptz - interval '5 minutes', $2::timestamptz, 0, 'new', 'ok', $3, $4, 'preview ' || $1)`,
+      [row.id, row.lastActivityAt, row.memoryFallbacks ?? 0, row.errorCount ?? 0, sessionRef(row.id)],
     );
   }
 }

@@ -5,6 +5,7 @@ import { addNote, createFlag, resolveFlag } from '@/lib/admin/review';
 import { openTranscript } from '@/lib/admin/transcript';
 import { highlightTerms, queryTerms } from '@/lib/admin/highlight';
 import { renderPromptForReview } from '@/lib/prompt/assemble';
+import { sessionRef } from '@/lib/session-ref';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import type { Database } from '@/lib/db/client';
 import type { TestStack } from '../../support/stack';
@@ -49,13 +50,13 @@ describe('transcript', () => {
     expect(last?.totalMs).toBeGreaterThanOrEqual(0);
     expect(last?.completedAt).toBeInstanceOf(Date);
 
-    const log = await listAccessLog(db, { sessionId, action: 'view_session', limit: 5 });
+    const log = await listAccessLog(db, { sessionKeys: [sessionId], action: 'view_session', limit: 5 });
     expect(log.entries).toHaveLength(1);
     expect(log.entries[0]).toMatchObject({ agentId: agent.id, agentEmail: agent.email, detail: { q: 'refunds' } });
     expect(await openTranscript(db, agent, 'no-such-session')).toBeNull();
     // Reopened within minutes (a refresh after flagging): still one view.
     await openTranscript(db, agent, sessionId);
-    expect((await listAccessLog(db, { sessionId, action: 'view_session', limit: 5 })).entries).toHaveLength(1);
+    expect((await listAccessLog(db, { sessionKeys: [sessionId], action: 'view_session', limit: 5 })).entries).toHaveLength(1);
   });
 
   it('marks query words in the text the customer saw, without touching anything else', () => {
@@ -86,7 +87,7 @@ describe('what the model saw', () => {
     const ok = await GET(adminRequest(`/api/admin/turns/${auditIds[0]}/prompt`, { cookie }), routeContext({ auditId: auditIds[0] ?? '' }));
     expect(ok.status).toBe(200);
     expect(ok.headers.get('cache-control')).toBe('no-store');
-    expect(await ok.json()).toMatchObject({ auditId: auditIds[0], sessionId, verified: true });
+    expect(await ok.json()).toMatchObject({ auditId: auditIds[0], sessionRef: sessionRef(sessionId), verified: true });
     const missing = await GET(adminRequest('/api/admin/turns/x/prompt', { cookie }), routeContext({ auditId: '00000000-0000-4000-8000-000000000000' }));
     expect(missing.status).toBe(404);
     const invalid = await GET(adminRequest('/api/admin/turns/x/prompt', { cookie }), routeContext({ auditId: 'not-a-uuid' }));
@@ -113,7 +114,7 @@ describe('flags and notes', () => {
       [auditIds[1], 'Promised a refund it cannot give', agent.email, resolver.email],
       [null, 'Escalate', agent.email, null],
     ]);
-    const log = await listAccessLog(db, { sessionId, limit: 20 });
+    const log = await listAccessLog(db, { sessionKeys: [sessionId], limit: 20 });
     expect(log.entries.filter((e) => e.action === 'resolve_flag').map((e) => e.agentEmail)).toEqual([resolver.email]);
     expect(log.entries.filter((e) => e.action === 'flag')).toHaveLength(2);
   });
@@ -124,20 +125,23 @@ describe('flags and notes', () => {
     const flag = await import('@/app/api/admin/flags/[id]/route');
     const notes = await import('@/app/api/admin/notes/route');
 
-    const created = await flags.POST(adminRequest('/api/admin/flags', { method: 'POST', cookie, body: { sessionId, auditId: auditIds[2], reason: 'Tone' } }), routeContext({}));
+    const created = await flags.POST(adminRequest('/api/admin/flags', { method: 'POST', cookie, body: { session: sessionRef(sessionId), auditId: auditIds[2], reason: 'Tone' } }), routeContext({}));
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
-    const blank = await flags.POST(adminRequest('/api/admin/flags', { method: 'POST', cookie, body: { sessionId, reason: '  ' } }), routeContext({}));
+    const blank = await flags.POST(adminRequest('/api/admin/flags', { method: 'POST', cookie, body: { session: sessionRef(sessionId), reason: '  ' } }), routeContext({}));
     expect(blank.status).toBe(400);
-    const extra = await flags.POST(adminRequest('/api/admin/flags', { method: 'POST', cookie, body: { sessionId, reason: 'x', agentId: 'me' } }), routeContext({}));
+    const extra = await flags.POST(adminRequest('/api/admin/flags', { method: 'POST', cookie, body: { session: sessionRef(sessionId), reason: 'x', agentId: 'me' } }), routeContext({}));
     expect(extra.status).toBe(400);
+    // The API takes the conversation's reference, never its id.
+    const byId = await flags.POST(adminRequest('/api/admin/flags', { method: 'POST', cookie, body: { session: sessionId, reason: 'x' } }), routeContext({}));
+    expect(byId.status).toBe(400);
 
     const resolved = await flag.PATCH(adminRequest(`/api/admin/flags/${id}`, { method: 'PATCH', cookie, body: { resolved: true } }), routeContext({ id }));
     expect(resolved.status).toBe(200);
 
-    const note = await notes.POST(adminRequest('/api/admin/notes', { method: 'POST', cookie, body: { sessionId, auditId: auditIds[0], body: 'Customer is a regular.' } }), routeContext({}));
+    const note = await notes.POST(adminRequest('/api/admin/notes', { method: 'POST', cookie, body: { session: sessionRef(sessionId), auditId: auditIds[0], body: 'Customer is a regular.' } }), routeContext({}));
     expect(note.status).toBe(201);
-    const stranger = await notes.POST(adminRequest('/api/admin/notes', { method: 'POST', cookie, body: { sessionId: 'nope', body: 'x' } }), routeContext({}));
+    const stranger = await notes.POST(adminRequest('/api/admin/notes', { method: 'POST', cookie, body: { session: 'c_aaaaaaaaaaaaaaaa', body: 'x' } }), routeContext({}));
     expect(stranger.status).toBe(404);
     const transcript = await openTranscript(db, agent, sessionId);
     expect(transcript?.notes.map((n) => [n.auditId, n.body, n.agentEmail])).toEqual([[auditIds[0], 'Customer is a regular.', agent.email]]);
@@ -146,7 +150,7 @@ describe('flags and notes', () => {
   it('the same via addNote, logging that a note was written but not its text', async () => {
     const outcome = await addNote(db, agent, { sessionId, body: 'Private remark' });
     expect(outcome.kind).toBe('ok');
-    const log = await listAccessLog(db, { sessionId, action: 'note', limit: 1 });
+    const log = await listAccessLog(db, { sessionKeys: [sessionId], action: 'note', limit: 1 });
     expect(JSON.stringify(log.entries[0]?.detail)).not.toContain('Private remark');
   });
 });

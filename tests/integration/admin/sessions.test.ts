@@ -4,6 +4,8 @@ import { parseListFilters, type ListFilters } from '@/lib/admin/filters';
 import { MARK_END, MARK_START, splitMarked } from '@/lib/admin/highlight';
 import { createFlag, resolveFlag } from '@/lib/admin/review';
 import { listModels, listSessions, SELECTIVE_SEARCH_TURNS, type SessionListPage } from '@/lib/admin/sessions';
+import { openTranscript } from '@/lib/admin/transcript';
+import { sessionRef } from '@/lib/session-ref';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import type { Database } from '@/lib/db/client';
 import type { TestStack } from '../../support/stack';
@@ -151,10 +153,93 @@ describe('filters', () => {
       from: undefined,
       to: '2024-02-01',
       errors: true,
+      unfinished: false,
       fallback: false,
       flagged: false,
       model: undefined,
+      memory: undefined,
+      code: undefined,
+      feedback: undefined,
     });
+    expect(parseListFilters({ memory: 'expired', code: 'model_timeout', feedback: 'up', unfinished: '1' })).toMatchObject({
+      memory: 'expired',
+      code: 'model_timeout',
+      feedback: 'up',
+      unfinished: true,
+    });
+    expect(parseListFilters({ memory: 'ok', code: "x' or 1=1", feedback: 'sideways' })).toMatchObject({
+      memory: undefined,
+      code: undefined,
+      feedback: undefined,
+    });
+  });
+});
+
+describe('problems, feedback, error codes and references', () => {
+  let pending: string;
+  let abandoned: string;
+  let liked: string;
+  let timedOut: string;
+
+  beforeAll(async () => {
+    pending = await stack.newSession();
+    await stack.send(pending, 'This turn will look unfinished.');
+    abandoned = await stack.newSession();
+    await stack.send(abandoned, 'This one was abandoned.');
+    // A turn that never finished, as the audit holds it: pending (still running, or its server died
+    // before the drainer resolved it) or abandoned. Neither counts in error_count.
+    await stack.query(`update turns set status = 'pending', assistant_text = null, completed_at = null where session_id = $1`, [pending]);
+    await stack.query(`update turns set status = 'abandoned', assistant_text = null where session_id = $1`, [abandoned]);
+    await stack.query(`update sessions set error_count = 0 where id in ($1, $2)`, [pending, abandoned]);
+
+    liked = await stack.newSession();
+    await stack.send(liked, 'Thanks, that helped a lot.');
+    await stack.send(liked, 'And one more thing.');
+    const likedTurns = await stack.query<{ audit_id: string }>(`select audit_id from turns where session_id = $1 order by seq`, [liked]);
+    await stack.query(`insert into turn_feedback (audit_id, session_id, rating) values ($1, $3, 'up'), ($2, $3, 'down')`, [
+      likedTurns[0]?.audit_id,
+      likedTurns[1]?.audit_id,
+      liked,
+    ]);
+
+    timedOut = await stack.newSession();
+    await stack.send(timedOut, 'Will time out.');
+    await stack.query(`update turns set status = 'model_error', error_code = 'model_timeout' where session_id = $1`, [timedOut]);
+    await stack.query(`update sessions set error_count = 1 where id = $1`, [timedOut]);
+  });
+
+  const refs = async (f: ListFilters) => (await listSessions(db, f)).rows.map((r) => r.ref);
+
+  it('unfinished turns (pending, abandoned) are found by the unfinished filter, and by "has errors", with their count', async () => {
+    const unfinished = await listSessions(db, filters({ unfinished: true }));
+    expect(unfinished.rows.map((r) => r.id).sort()).toEqual([pending, abandoned].sort());
+    expect(unfinished.rows.map((r) => r.unfinished)).toEqual([1, 1]);
+    const errors = (await listSessions(db, filters({ errors: true }))).rows.map((r) => r.id);
+    expect(errors).toEqual(expect.arrayContaining([pending, abandoned, timedOut]));
+    expect(errors).not.toContain(liked);
+  });
+
+  it('feedback: counts in the row, and a filter per rating', async () => {
+    const row = (await listSessions(db, filters({ feedback: 'up' }))).rows;
+    expect(row.map((r) => r.id)).toEqual([liked]);
+    expect(row[0]).toMatchObject({ feedbackUp: 1, feedbackDown: 1 });
+    expect((await listSessions(db, filters({ feedback: 'down' }))).rows.map((r) => r.id)).toEqual([liked]);
+    const transcript = await openTranscript(db, agent, liked);
+    expect(transcript?.turns.map((t) => t.feedback)).toEqual(['up', 'down']);
+  });
+
+  it('error code, limited to turns inside the date range when one is given', async () => {
+    expect((await listSessions(db, filters({ code: 'model_timeout' }))).rows.map((r) => r.id)).toEqual([timedOut]);
+    const today = new Date().toISOString().slice(0, 10);
+    expect((await listSessions(db, filters({ code: 'model_timeout', from: today, to: today }))).rows.map((r) => r.id)).toEqual([timedOut]);
+    expect((await listSessions(db, filters({ code: 'model_timeout', to: '2020-01-01' }))).rows).toEqual([]);
+  });
+
+  it('rows carry the reference, and a reference in the search box finds its conversation', async () => {
+    expect(await refs(filters({ q: sessionRef(liked) }))).toEqual([sessionRef(liked)]);
+    expect(await refs(filters({ q: 'c_aaaaaaaaaaaaaaaa' }))).toEqual([]);
+    const [stored] = await stack.query<{ ref: string }>(`select ref from sessions where id = $1`, [liked]);
+    expect(stored?.ref).toBe(sessionRef(liked));
   });
 });
 

@@ -2,8 +2,9 @@ import type { Metadata } from 'next';
 import { z } from 'zod';
 import { AdminOnly } from '@/components/admin/AdminShell';
 import { Badge } from '@/components/admin/Badge';
-import { formatTime, shortId } from '@/components/admin/format';
-import { listAccessLog } from '@/lib/admin/access-log';
+import { LocalTime } from '@/components/admin/LocalTime';
+import { listAccessLog, loggedSession } from '@/lib/admin/access-log';
+import { sessionIdForRef } from '@/lib/admin/session-lookup';
 import { firstValues } from '@/lib/admin/filters';
 import { pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
 import { ACCESS_ACTIONS } from '@/lib/db/schema';
@@ -32,10 +33,12 @@ export default async function AccessLogPage({ searchParams }: { searchParams: Pr
   if (agent.role !== 'admin') return <AdminOnly />;
   const query = querySchema.parse(firstValues(raw));
   const db = (await getRuntime().database()).db;
+  // Entries name sessions by reference; ones written before references hold the id, found through it.
+  const legacyId = query.session ? await sessionIdForRef(db, query.session) : null;
   const page = await listAccessLog(db, {
     before: query.before,
     action: query.action,
-    sessionId: query.session,
+    sessionKeys: query.session ? [query.session, ...(legacyId ? [legacyId] : [])] : undefined,
     agentId: query.agent,
     limit: PAGE,
   });
@@ -64,7 +67,7 @@ export default async function AccessLogPage({ searchParams }: { searchParams: Pr
           </select>
         </label>
         <label className="flex min-w-64 flex-1 flex-col text-xs font-medium text-slate-600 dark:text-slate-400">
-          Session id
+          Conversation reference
           <input name="session" defaultValue={query.session ?? ''} className={`${FIELD} mt-1 font-mono`} />
         </label>
         {query.agent && <input type="hidden" name="agent" value={query.agent} />}
@@ -89,7 +92,9 @@ export default async function AccessLogPage({ searchParams }: { searchParams: Pr
           <tbody>
             {page.entries.map((entry) => (
               <tr key={entry.id} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
-                <td className="px-3 py-2 whitespace-nowrap">{formatTime(entry.at)}</td>
+                <td className="px-3 py-2 whitespace-nowrap">
+                  <LocalTime value={entry.at} />
+                </td>
                 <td className="px-3 py-2">
                   {entry.agentId ? (
                     <a href={`/admin/access-log?agent=${entry.agentId}`} className="hover:underline">
@@ -106,8 +111,8 @@ export default async function AccessLogPage({ searchParams }: { searchParams: Pr
                 </td>
                 <td className="px-3 py-2 font-mono text-xs">
                   {entry.sessionId ? (
-                    <a href={`/admin/sessions/${encodeURIComponent(entry.sessionId)}`} title={entry.sessionId} className="text-blue-700 hover:underline dark:text-blue-400">
-                      {shortId(entry.sessionId)}
+                    <a href={`/admin/sessions/${loggedSession(entry.sessionId)}`} className="text-blue-700 hover:underline dark:text-blue-400">
+                      {loggedSession(entry.sessionId)}
                     </a>
                   ) : (
                     '—'
@@ -120,7 +125,7 @@ export default async function AccessLogPage({ searchParams }: { searchParams: Pr
             ))}
           </tbody>
         </table>
-        {page.entries.length === 0 && <p className="p-6 text-center text-sm text-slate-500">Nothing logged yet.</p>}
+        {page.entries.length === 0 && <p className="p-6 text-center text-sm text-slate-600 dark:text-slate-400">Nothing logged yet.</p>}
       </div>
       {page.nextBefore && (
         <div className="text-right text-sm">

@@ -1,12 +1,13 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { Conversation } from '@/components/admin/Conversation';
-import { formatTime } from '@/components/admin/format';
+import { LocalTime } from '@/components/admin/LocalTime';
 import { PrintButton } from '@/components/admin/PrintButton';
 import { logAccess } from '@/lib/admin/access-log';
 import { firstValues } from '@/lib/admin/filters';
+import { sessionIdForRef } from '@/lib/admin/session-lookup';
 import { getTranscript } from '@/lib/admin/transcript';
-import { decodeParam, pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
+import { pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
 import { getRuntime } from '@/lib/runtime';
 
 export const metadata: Metadata = { title: 'Print transcript' };
@@ -15,16 +16,16 @@ export const dynamic = 'force-dynamic';
 type SearchParams = Record<string, string | string[] | undefined>;
 
 /** A transcript on paper: no console frame, no buttons; internal notes only with ?notes=1. */
-export default async function PrintPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<SearchParams> }) {
-  const { id } = await params;
+export default async function PrintPage({ params, searchParams }: { params: Promise<{ ref: string }>; searchParams: Promise<SearchParams> }) {
+  const { ref } = await params;
   const raw = await searchParams;
-  const sessionId = decodeParam(id) ?? id;
-  const agent = await requirePageAgent(pathWithQuery(`/admin/sessions/${encodeURIComponent(sessionId)}/print`, raw));
+  const agent = await requirePageAgent(pathWithQuery(`/admin/sessions/${encodeURIComponent(ref)}/print`, raw));
   const withNotes = firstValues(raw).notes === '1';
   const db = (await getRuntime().database()).db;
-  const transcript = sessionId.length <= 200 ? await getTranscript(db, sessionId) : null;
+  const sessionId = await sessionIdForRef(db, ref);
+  const transcript = sessionId ? await getTranscript(db, sessionId) : null;
   if (!transcript) notFound();
-  await logAccess(db, agent, 'print_session', { sessionId, detail: { notes: withNotes } });
+  await logAccess(db, agent, 'print_session', { sessionId: transcript.session.id, detail: { notes: withNotes } });
   const { session, turns, flags, notes } = transcript;
 
   return (
@@ -32,19 +33,19 @@ export default async function PrintPage({ params, searchParams }: { params: Prom
       <header className="mb-6 flex items-start justify-between gap-4 border-b border-slate-300 pb-4">
         <div>
           <h1 className="text-xl font-semibold">Support conversation</h1>
-          <p className="font-mono text-xs break-all">{session.id}</p>
+          <p className="font-mono text-xs break-all">{transcript.ref}</p>
           <p className="mt-1 text-sm">
-            {formatTime(session.createdAt)} – {formatTime(session.lastActivityAt)} · {session.turnCount} turns
+            <LocalTime value={session.createdAt} /> – <LocalTime value={session.lastActivityAt} /> · {session.turnCount} turns
           </p>
-          <p className="mt-1 text-xs text-slate-600">
-            Printed by {agent.email}, {formatTime(new Date())}
+          <p className="mt-1 text-xs text-slate-600 dark:text-slate-400 print:text-slate-600">
+            Printed by {agent.email}, <LocalTime value={new Date()} />
             {withNotes ? ' · includes internal notes' : ''}
           </p>
         </div>
         <PrintButton />
       </header>
       <Conversation
-        sessionId={session.id}
+        sessionRef={transcript.ref}
         turns={turns}
         flags={flags}
         notes={withNotes ? notes : []}

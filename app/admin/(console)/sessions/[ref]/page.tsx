@@ -4,13 +4,14 @@ import { Badge } from '@/components/admin/Badge';
 import { Conversation, FlagList, NoteList } from '@/components/admin/Conversation';
 import { DeleteSessionButton } from '@/components/admin/DeleteSessionButton';
 import { ExportMenu } from '@/components/admin/ExportMenu';
-import { formatTime } from '@/components/admin/format';
+import { LocalTime } from '@/components/admin/LocalTime';
+import { LiveUpdates } from '@/components/admin/LiveUpdates';
 import { ReviewActions } from '@/components/admin/ReviewForms';
 import { firstValues } from '@/lib/admin/filters';
 import { queryTerms } from '@/lib/admin/highlight';
+import { sessionIdForRef } from '@/lib/admin/session-lookup';
 import { openTranscript, TRANSCRIPT_MAX_TURNS } from '@/lib/admin/transcript';
-import { feedbackFor } from '@/lib/chat/feedback';
-import { decodeParam, pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
+import { pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
 import { getRuntime } from '@/lib/runtime';
 
 export const metadata: Metadata = { title: 'Transcript' };
@@ -22,34 +23,37 @@ export default async function TranscriptPage({
   params,
   searchParams,
 }: {
-  params: Promise<{ id: string }>;
+  params: Promise<{ ref: string }>;
   searchParams: Promise<SearchParams>;
 }) {
-  const { id } = await params;
+  const { ref } = await params;
   const raw = await searchParams;
-  const sessionId = decodeParam(id) ?? id;
-  const agent = await requirePageAgent(pathWithQuery(`/admin/sessions/${encodeURIComponent(sessionId)}`, raw));
+  // The URL names the conversation by its reference, never its id (the customer's key).
+  const agent = await requirePageAgent(pathWithQuery(`/admin/sessions/${encodeURIComponent(ref)}`, raw));
   const q = firstValues(raw).q?.trim().slice(0, 200) || undefined;
   const db = (await getRuntime().database()).db;
-  const transcript = sessionId.length <= 200 ? await openTranscript(db, agent, sessionId, q) : null;
+  const sessionId = await sessionIdForRef(db, ref);
+  const transcript = sessionId ? await openTranscript(db, agent, sessionId, q) : null;
   if (!transcript) notFound();
 
   const { session, turns, flags, notes } = transcript;
   const sessionFlags = flags.filter((flag) => flag.auditId === null);
   const sessionNotes = notes.filter((note) => note.auditId === null);
-  const base = `/admin/sessions/${encodeURIComponent(session.id)}`;
+  const base = `/admin/sessions/${transcript.ref}`;
   const matched = turns.filter((turn) => turn.matched).length;
-  const feedback = await feedbackFor(db, turns.map((turn) => turn.auditId));
 
   return (
     <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
       <div className="min-w-0 space-y-4">
         <div>
-          <a href={q ? `/admin?${new URLSearchParams({ q })}` : '/admin'} className="text-sm text-blue-700 hover:underline dark:text-blue-400">
-            ← Sessions
-          </a>
+          <div className="flex flex-wrap items-center justify-between gap-2">
+            <a href={q ? `/admin/sessions?${new URLSearchParams({ q })}` : '/admin/sessions'} className="text-sm text-blue-700 hover:underline dark:text-blue-400">
+              ← Sessions
+            </a>
+            <LiveUpdates url={`/api/admin/sessions/${transcript.ref}/live`} what="new turns" />
+          </div>
           <h1 className="mt-1 text-xl font-semibold">Transcript</h1>
-          <p className="font-mono text-xs break-all text-slate-600 select-all dark:text-slate-400">{session.id}</p>
+          <p className="font-mono text-xs break-all text-slate-600 select-all dark:text-slate-400">{transcript.ref}</p>
         </div>
         {q && (
           <p className="rounded-md bg-yellow-50 px-3 py-2 text-sm text-yellow-900 dark:bg-yellow-950/40 dark:text-yellow-100">
@@ -61,7 +65,7 @@ export default async function TranscriptPage({
             Showing the first {TRANSCRIPT_MAX_TURNS} turns. Export the session for all of them.
           </p>
         )}
-        <Conversation sessionId={session.id} turns={turns} flags={flags} notes={notes} feedback={feedback} terms={q ? queryTerms(q) : []} interactive />
+        <Conversation sessionRef={transcript.ref} turns={turns} flags={flags} notes={notes} terms={q ? queryTerms(q) : []} interactive />
       </div>
 
       <aside className="space-y-4 lg:sticky lg:top-20 lg:self-start">
@@ -70,21 +74,25 @@ export default async function TranscriptPage({
             Session
           </h2>
           <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">
-            <dt className="text-slate-500">Started</dt>
-            <dd>{formatTime(session.createdAt)}</dd>
-            <dt className="text-slate-500">Last activity</dt>
-            <dd>{formatTime(session.lastActivityAt)}</dd>
-            <dt className="text-slate-500">Turns</dt>
+            <dt className="text-slate-600 dark:text-slate-400">Started</dt>
+            <dd>
+              <LocalTime value={session.createdAt} />
+            </dd>
+            <dt className="text-slate-600 dark:text-slate-400">Last activity</dt>
+            <dd>
+              <LocalTime value={session.lastActivityAt} />
+            </dd>
+            <dt className="text-slate-600 dark:text-slate-400">Turns</dt>
             <dd>{session.turnCount}</dd>
-            <dt className="text-slate-500">Fallbacks</dt>
+            <dt className="text-slate-600 dark:text-slate-400">Fallbacks</dt>
             <dd>{session.memoryFallbacks > 0 ? <Badge tone="warn">{session.memoryFallbacks}</Badge> : 0}</dd>
-            <dt className="text-slate-500">Errors</dt>
+            <dt className="text-slate-600 dark:text-slate-400">Errors</dt>
             <dd>{session.errorCount > 0 ? <Badge tone="bad">{session.errorCount}</Badge> : 0}</dd>
-            <dt className="text-slate-500">Page</dt>
+            <dt className="text-slate-600 dark:text-slate-400">Page</dt>
             <dd className="truncate" title={session.origin ?? undefined}>
               {session.origin ?? '—'}
             </dd>
-            <dt className="text-slate-500">Browser</dt>
+            <dt className="text-slate-600 dark:text-slate-400">Browser</dt>
             <dd className="truncate" title={session.userAgent ?? undefined}>
               {session.userAgent ?? '—'}
             </dd>
@@ -97,14 +105,14 @@ export default async function TranscriptPage({
           </h2>
           <FlagList flags={sessionFlags} interactive />
           <NoteList notes={sessionNotes} />
-          <ReviewActions sessionId={session.id} auditId={null} subject="session" />
+          <ReviewActions sessionRef={transcript.ref} auditId={null} subject="session" />
         </section>
 
         <section aria-labelledby="share" className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
           <h2 id="share" className="text-sm font-semibold">
             Export and print
           </h2>
-          <ExportMenu basePath={`/api/admin/sessions/${encodeURIComponent(session.id)}/export`} query="" label="Download" />
+          <ExportMenu basePath={`/api/admin/sessions/${transcript.ref}/export`} query="" label="Download" />
           <div className="flex flex-wrap gap-2 text-sm">
             <a href={`${base}/print`} className="text-blue-700 hover:underline dark:text-blue-400">
               Print view
@@ -120,7 +128,7 @@ export default async function TranscriptPage({
             <h2 id="danger" className="mb-2 text-sm font-semibold">
               Delete
             </h2>
-            <DeleteSessionButton sessionId={session.id} turns={session.turnCount} />
+            <DeleteSessionButton sessionRef={transcript.ref} turns={session.turnCount} />
           </section>
         )}
       </aside>

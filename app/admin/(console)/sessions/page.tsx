@@ -1,0 +1,100 @@
+import type { Metadata } from 'next';
+import { Collapsible } from '@/components/admin/Collapsible';
+import { ExportMenu } from '@/components/admin/ExportMenu';
+import { FilterBar } from '@/components/admin/FilterBar';
+import { LiveUpdates } from '@/components/admin/LiveUpdates';
+import { SessionTable, type SessionRowView } from '@/components/admin/SessionTable';
+import { logAccess } from '@/lib/admin/access-log';
+import { decodeCursor } from '@/lib/admin/cursor';
+import { filtersToParams, firstValues, parseListFilters } from '@/lib/admin/filters';
+import { listModels, listSessions } from '@/lib/admin/sessions';
+import { pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
+import { getRuntime } from '@/lib/runtime';
+
+export const metadata: Metadata = { title: 'Sessions' };
+export const dynamic = 'force-dynamic';
+
+type SearchParams = Record<string, string | string[] | undefined>;
+
+export default async function SessionsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const raw = await searchParams;
+  const agent = await requirePageAgent(pathWithQuery('/admin/sessions', raw));
+  const params = firstValues(raw);
+  const filters = parseListFilters(params);
+  const db = (await getRuntime().database()).db;
+  const [page, models] = await Promise.all([
+    listSessions(db, filters, { after: decodeCursor(params.after), before: decodeCursor(params.before) }),
+    listModels(db),
+  ]);
+  // Searching reads across transcripts: who searched for what is part of the access record.
+  if (filters.q && !params.after && !params.before) {
+    await logAccess(db, agent, 'search', { detail: { q: filters.q, filters: Object.fromEntries(filtersToParams(filters)) } });
+  }
+
+  const query = filtersToParams(filters);
+  const pageLink = (key: 'after' | 'before', cursor: string) => {
+    const next = new URLSearchParams(query);
+    next.set(key, cursor);
+    return `/admin/sessions?${next}`;
+  };
+  const rows: SessionRowView[] = page.rows.map((row) => {
+    const open = new URLSearchParams(filters.q ? { q: filters.q } : {});
+    const anchor = row.match ? `#turn-${row.match.auditId}` : '';
+    return {
+      ref: row.ref,
+      href: `/admin/sessions/${row.ref}${open.size > 0 ? `?${open}` : ''}${anchor}`,
+      createdAt: row.createdAt.toISOString(),
+      lastActivityAt: row.lastActivityAt.toISOString(),
+      turnCount: row.turnCount,
+      preview: row.lastUserText,
+      snippet: row.match?.snippet ?? null,
+      matches: row.match?.count ?? 0,
+      memoryFallbacks: row.memoryFallbacks,
+      errorCount: row.errorCount,
+      unfinished: row.unfinished,
+      feedbackUp: row.feedbackUp,
+      feedbackDown: row.feedbackDown,
+      openFlags: row.openFlags,
+    };
+  });
+  const onlyFlagged = filters.flagged && query.size === 1;
+
+  return (
+    <div className="space-y-4">
+      <div className="flex flex-wrap items-end justify-between gap-3">
+        <div>
+          <h1 className="text-xl font-semibold">{onlyFlagged ? 'Flagged sessions' : 'Sessions'}</h1>
+          <p className="text-sm text-slate-600 dark:text-slate-400">
+            Newest activity first.{' '}
+            <span className="hidden sm:inline">
+              Keys: <kbd className="font-mono">j</kbd>/<kbd className="font-mono">k</kbd> move, <kbd className="font-mono">Enter</kbd> opens,{' '}
+              <kbd className="font-mono">/</kbd> searches.
+            </span>
+          </p>
+        </div>
+        <div className="flex flex-wrap items-center gap-3">
+          <LiveUpdates url="/api/admin/sessions/live" what="new conversations" />
+          <ExportMenu basePath="/api/admin/export" query={query.toString()} label="Export this list" />
+        </div>
+      </div>
+      <Collapsible label={`Search and filters${query.size > 0 ? ` (${query.size} on)` : ''}`}>
+        <FilterBar filters={filters} models={models} />
+      </Collapsible>
+      <SessionTable rows={rows} />
+      <nav aria-label="Pages" className="flex items-center justify-between text-sm">
+        {page.newer ? (
+          <a rel="prev" href={pageLink('before', page.newer)} className="rounded-md px-3 py-1.5 font-medium text-blue-700 hover:bg-blue-50 dark:text-blue-400 dark:hover:bg-blue-950/40">
+            ← Newer
+          </a>
+        ) : (
+          <span />
+        )}
+        {page.older && (
+          <a rel="next" href={pageLink('after', page.older)} className="rounded-md px-3 py-1.5 font-medium text-blue-700 hover:bg-blue-50 dark:text-blue-400 dark:hover:bg-blue-950/40">
+            Older →
+          </a>
+        )}
+      </nav>
+    </div>
+  );
+}

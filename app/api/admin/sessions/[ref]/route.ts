@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { adminRoute, parseInput, readBody } from '@/lib/admin/api';
+import { deleteSession } from '@/lib/admin/delete';
+import { sessionIdForRef, sessionRefSchema } from '@/lib/admin/session-lookup';
+import { ApiError } from '@/lib/errors';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+/** The caller repeats the conversation's reference: a stray or replayed request cannot delete by accident. */
+const bodySchema = z.strictObject({ confirm: z.string() });
+
+/** DELETE /api/admin/sessions/{ref}: admins only; removes audit rows and Redis memory, logs who did it. */
+export const DELETE = adminRoute<{ ref: string }>({ role: 'admin', mutation: true }, async ({ request, params, db, runtime, agent }) => {
+  const ref = parseInput(sessionRefSchema, params.ref);
+  const { confirm } = await readBody(request, bodySchema);
+  if (confirm !== ref) throw new ApiError(400, 'invalid_request', 'confirm: must repeat the conversation reference.');
+  const sessionId = await sessionIdForRef(db, ref);
+  if (!sessionId) throw new ApiError(404, 'not_found', 'No such session.');
+  const outcome = await deleteSession(db, runtime.memory, agent, sessionId);
+  if (outcome.kind === 'not_found') throw new ApiError(404, 'not_found', 'No such session.');
+  if (outcome.kind === 'memory_unavailable') {
+    throw new ApiError(503, 'internal_error', 'The memory store is unreachable, so nothing was deleted. Try again shortly.');
+  }
+  return Response.json({ deleted: ref, turns: outcome.turns });
+});

@@ -1,0 +1,2 @@
+CREATE INDEX "sessions_created_at_idx" ON "sessions" USING btree ("created_at");--> statement-breakpoint
+CREATE INDEX "turns_overview_idx" ON "turns" USING btree ("created_at","status","memory_status","error_code","model","prompt_tokens","completion_tokens","ttft_ms","total_ms");
