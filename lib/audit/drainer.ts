@@ -2,7 +2,7 @@ import type { Database } from '@/lib/db/client';
 import { abandonUnfinished, type LeaseChecker } from '@/lib/audit/abandon';
 import type { DeadLetters } from '@/lib/audit/dead-letters';
 import type { FileAuditOutbox } from '@/lib/audit/outbox';
-import type { RedisAuditStream } from '@/lib/audit/redis-stream';
+import { nextStreamId, type RedisAuditStream } from '@/lib/audit/redis-stream';
 import type { AuditSink } from '@/lib/audit/sink';
 import { parseLegacyLine, parseStreamEntry, streamFields, type AuditEntry, type ParsedEntry } from '@/lib/audit/types';
 import { withSpan } from '@/lib/observability/tracing';
@@ -57,8 +57,9 @@ export class AuditDrainer {
   private nextAbandonAt = 0;
   private failures = 0;
   private nextLegacyAt = 0;
-  /** Stream ids applied but not yet deleted: the next take deletes them in its round trip. */
-  private applied: string[] = [];
+  /** Everything before this stream id is applied but not yet trimmed: the next take trims it in its round trip. */
+  private trimBelow = '';
+  private appliedCount = 0;
   /** After Postgres failed, passes skip it for a moment: a driver reconnecting with backoff would stall each one. */
   private databaseDownUntil = 0;
 
@@ -118,8 +119,9 @@ export class AuditDrainer {
     this.timer = null;
     await this.running?.catch(() => undefined);
     const stream = this.options.stream;
-    if (stream && this.applied.length > 0) await stream.ack(this.applied).catch(() => undefined);
-    this.applied = [];
+    if (stream && this.trimBelow) await stream.ack(this.trimBelow).catch(() => undefined);
+    this.trimBelow = '';
+    this.appliedCount = 0;
     await stream?.release().catch(() => undefined);
   }
 
@@ -203,9 +205,10 @@ export class AuditDrainer {
     for (let batch = 0; batch < maxBatches; batch++) {
       let entries;
       try {
-        // Entries applied by the last batch (of this pass or the previous one) are deleted by this call.
-        entries = await stream.take(batchSize, lockMs, this.applied);
-        this.applied = [];
+        // Entries applied by the last batch (of this pass or the previous one) are trimmed by this call.
+        entries = await stream.take(batchSize, lockMs, this.trimBelow);
+        this.trimBelow = '';
+        this.appliedCount = 0;
       } catch (error) {
         report.blocked = { reason: 'stream', detail: errorText(error) };
         return null;
@@ -217,8 +220,12 @@ export class AuditDrainer {
       if (entries.length === 0) return 0;
       const parsed = entries.map((entry) => parseStreamEntry(entry.fields));
       const done = await this.applyParsed(parsed, entries.map((e) => JSON.stringify({ id: e.id, ...e.fields })), 'stream', report);
-      // Deleted with the next take: applying twice (a crash before that) changes nothing.
-      this.applied = entries.slice(0, done).map((entry) => entry.id);
+      // Trimmed with the next take: applying twice (a crash before that) changes nothing.
+      const last = entries[done - 1];
+      if (last) {
+        this.trimBelow = nextStreamId(last.id);
+        this.appliedCount = done;
+      }
       // A short batch emptied the stream (what arrived since is the next pass's); a full one may have left more.
       left = entries.length < batchSize ? 0 : null;
       if (left === 0) break;
@@ -279,7 +286,7 @@ export class AuditDrainer {
       this.options.stream ? this.options.stream.length() : Promise.resolve(0),
       this.options.outbox.size(),
     ]);
-    return Math.max(0, queued - this.applied.length) + files;
+    return Math.max(0, queued - this.appliedCount) + files;
   }
 }
 

@@ -11,8 +11,10 @@ import { defineScript, type RedisScript } from '@/lib/redis/script';
  */
 
 /**
- * Takes (or renews) the drainer lock and, if held, deletes the entries the previous batch applied and
- * reads the oldest ones: one round trip a batch.
+ * Takes (or renews) the drainer lock and, if held, trims the entries the previous batch applied and
+ * reads the oldest ones: one round trip a batch. Batches are read from the start of the stream, so
+ * everything before the first id not yet applied is done: XTRIM MINID frees it (XDEL would leave the
+ * stream's nodes allocated).
  */
 const TAKE_BATCH_SCRIPT = `
 local lockKey = KEYS[1]
@@ -23,7 +25,8 @@ local count = ARGV[3]
 local holder = redis.call('GET', lockKey)
 if holder and holder ~= token then return {0} end
 redis.call('SET', lockKey, token, 'PX', lockMs)
-if #ARGV > 3 then redis.call('XDEL', streamKey, unpack(ARGV, 4)) end
+local appliedUpTo = ARGV[4]
+if appliedUpTo and appliedUpTo ~= '' then redis.call('XTRIM', streamKey, 'MINID', appliedUpTo) end
 return {1, redis.call('XRANGE', streamKey, '-', '+', 'COUNT', count)}
 `;
 
@@ -71,12 +74,13 @@ export class RedisAuditStream {
   }
 
   /**
-   * The oldest entries, under the drainer lock (taken or renewed), after deleting `applied` (the
-   * previous batch's ids) in the same round trip; null while another drainer holds the lock.
+   * The oldest entries, under the drainer lock (taken or renewed), after trimming everything before
+   * `trimBelow` (the id after the previous batch's last) in the same round trip; null while another
+   * drainer holds the lock.
    */
-  async take(count: number, lockMs: number, applied: string[] = []): Promise<StreamEntry[] | null> {
+  async take(count: number, lockMs: number, trimBelow = ''): Promise<StreamEntry[] | null> {
     const reply = takeReplySchema.parse(
-      await this.takeBatch([this.keys.lock, this.keys.stream], [this.token, lockMs, count, ...applied]),
+      await this.takeBatch([this.keys.lock, this.keys.stream], [this.token, lockMs, count, trimBelow]),
     );
     if (reply[0] === 0) return null;
     return reply[1].map(([id, flat]) => {
@@ -90,8 +94,9 @@ export class RedisAuditStream {
     await this.releaseLock([this.keys.lock], [this.token]);
   }
 
-  async ack(ids: string[]): Promise<void> {
-    if (ids.length > 0) await this.redis.exec(['XDEL', this.keys.stream, ...ids]);
+  /** Frees every entry before `trimBelow` (see take). */
+  async ack(trimBelow: string): Promise<void> {
+    if (trimBelow) await this.redis.exec(['XTRIM', this.keys.stream, 'MINID', trimBelow]);
   }
 
   async length(): Promise<number> {
@@ -118,4 +123,10 @@ export class RedisAuditStream {
     );
     return new Set(turns.filter((_, i) => reply[i] === 1).map((turn) => turn.auditId));
   }
+}
+
+/** The smallest stream id after `id` ("ms-seq"): XTRIM MINID keeps ids at or above it. */
+export function nextStreamId(id: string): string {
+  const [ms, seq] = id.split('-');
+  return `${ms}-${BigInt(seq ?? '0') + 1n}`;
 }

@@ -169,3 +169,12 @@ describe('parseLegacyLine', () => {
     expect(parseLegacyLine('{"auditId":"x"}')).toMatchObject({ ok: false, reason: expect.stringMatching(/^invalid record/) });
   });
 });
+
+describe('nextStreamId', () => {
+  it('is the smallest id after the given one, so XTRIM MINID frees exactly what was applied', async () => {
+    const { nextStreamId } = await import('@/lib/audit/redis-stream');
+    expect(nextStreamId('1764633600000-0')).toBe('1764633600000-1');
+    expect(nextStreamId('1764633600000-41')).toBe('1764633600000-42');
+    expect(nextStreamId('1764633600000-18446744073709551614')).toBe('1764633600000-18446744073709551615');
+  });
+});
