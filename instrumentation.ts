@@ -4,6 +4,11 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
+  // Before anything else: the client's real address and the server's time limits (docs/security.md).
+  const { installNodeServerHardening } = await import('@/lib/security/node-server');
+  const { getConfig } = await import('@/lib/config');
+  const { serverHeadersTimeoutMs, serverRequestTimeoutMs } = getConfig().security;
+  installNodeServerHardening({ headersTimeoutMs: serverHeadersTimeoutMs, requestTimeoutMs: serverRequestTimeoutMs });
   const { getRuntime } = await import('@/lib/runtime');
   try {
     await getRuntime().database();
