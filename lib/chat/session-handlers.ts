@@ -1,13 +1,17 @@
 import type { MessagesResponse } from '@/lib/chat/events';
+import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
+import { enforceLimits } from '@/lib/chat/limits';
 import { assertIssuedSessionId } from '@/lib/chat/request';
+import { sessionCreateChecks } from '@/lib/rate-limit/rules';
 import { noticeFor } from '@/lib/chat/turn';
 import { errorResponse } from '@/lib/errors';
 import type { Runtime } from '@/lib/runtime';
 import { issueSessionId } from '@/lib/session-id';
 
 /** POST /api/session: a fresh, signed id. Nothing is stored until the first message. */
-export function handleCreateSession(runtime: Runtime, now = new Date()): Response {
+export async function handleCreateSession(runtime: Runtime, request: Request, now = new Date()): Promise<Response> {
   const { config } = runtime;
+  await enforceLimits(runtime, sessionCreateChecks(config.limits, clientKey(request, clientOptionsOf(config))));
   const sessionId = issueSessionId(config.sessionSecret);
   const expiresAt = new Date(now.getTime() + config.memory.ttlSeconds * 1000).toISOString();
   return Response.json({ sessionId, expiresAt }, { status: 201, headers: { 'cache-control': 'no-store' } });
