@@ -55,6 +55,18 @@ export function clientErrorResponse(code: string | undefined): string {
 }
 
 const configured = new WeakSet<http.Server>();
+const headerTimers = new WeakMap<Socket, NodeJS.Timeout>();
+
+/** The first request's headers on a new connection must arrive within the limit (exactly, not ±30 s). */
+function limitHeaderTime(socket: Socket, ms: number): void {
+  const timer = setTimeout(() => {
+    if (socket.writable) socket.end(clientErrorResponse('ERR_HTTP_REQUEST_TIMEOUT'));
+    socket.destroy();
+  }, ms);
+  timer.unref();
+  headerTimers.set(socket, timer);
+  socket.once('close', () => clearTimeout(timer));
+}
 
 function configure(server: http.Server, options: NodeServerOptions): void {
   configured.add(server);
@@ -71,7 +83,7 @@ function configure(server: http.Server, options: NodeServerOptions): void {
 
 /**
  * Node checks headersTimeout/requestTimeout only every 30 s (connectionsCheckingInterval, fixed when
- * the server was created), so a body that trickles in is also cut by a timer of our own.
+ * the server was created), so headers and bodies that trickle in are also cut by timers of our own.
  */
 function limitBodyTime(request: http.IncomingMessage, response: http.ServerResponse, ms: number): void {
   if (request.complete) return;
@@ -95,10 +107,18 @@ export function installNodeServerHardening(options: NodeServerOptions): void {
   holder.__tetherNodeServer = { installed: true, options };
   const emit = http.Server.prototype.emit;
   http.Server.prototype.emit = function patchedEmit(this: http.Server, event: string | symbol, ...args: unknown[]) {
-    if (event === 'connection' && !configured.has(this)) configure(this, options);
+    if (event === 'connection') {
+      if (!configured.has(this)) configure(this, options);
+      limitHeaderTime(args[0] as Socket, options.headersTimeoutMs);
+    }
     if (event === 'request') {
       const [request, response] = args as [http.IncomingMessage, http.ServerResponse];
       if (!configured.has(this)) configure(this, options);
+      const timer = headerTimers.get(request.socket);
+      if (timer) {
+        clearTimeout(timer);
+        headerTimers.delete(request.socket);
+      }
       // Overwrite, never trust: a client may send this header itself.
       request.headers[PEER_HEADER] = request.socket.remoteAddress ?? '';
       limitBodyTime(request, response, options.requestTimeoutMs);
