@@ -6,8 +6,9 @@ import { isApiPath, newNonce, securityHeaders } from '@/lib/security/headers';
 
 /**
  * Runs before every request except Next's static files (next.config.js gives those their headers):
- * security headers on every answer, a fresh CSP nonce for pages, and JSON answers for the two
- * edges Next would answer with an empty or text body (a bad percent-escape, a wrong method).
+ * security headers on every answer, a fresh CSP nonce for pages, and JSON answers for the edges
+ * Next would answer with an empty, text or HTML body (a bad percent-escape, a wrong method, an
+ * unknown API path).
  */
 
 interface ProxySettings {
@@ -71,7 +72,9 @@ export function proxy(request: NextRequest): NextResponse {
   }
   if (isApiPath(pathname)) {
     const allowed = allowedMethods(pathname);
-    if (allowed && !allowed.includes(request.method)) {
+    // Next would answer an unknown API path with its HTML 404 page: API clients get JSON.
+    if (!allowed) return jsonError(404, 'not_found', 'There is no such API route.', headers);
+    if (!allowed.includes(request.method)) {
       return jsonError(405, 'method_not_allowed', `${request.method} is not allowed here.`, {
         ...headers,
         allow: allowed.join(', '),
