@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
 /**
  * Ports of the e2e servers. `E2E_PORT_BASE` (default 3100) moves them all, so two test runs on one
  * machine do not collide: services stack = base, embedded stack = base + 1, and each stack's mock
@@ -18,3 +21,8 @@ export function mockModelPort(appPort: number): number {
 
 /** The services stack's mock model control API. */
 export const SERVICES_MOCK = `http://127.0.0.1:${mockModelPort(SERVICES_PORT)}/__mock`;
+
+/** Where tests/e2e/serve.ts leaves a services stack's database URL and Redis key prefix. */
+export function stackStateFile(appPort: number): string {
+  return path.join(tmpdir(), `tether-e2e-stack-${appPort}.json`);
+}

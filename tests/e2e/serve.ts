@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -7,7 +7,7 @@ import { createAgent } from '@/lib/auth/agents';
 import { openDatabase } from '@/lib/db/client';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { E2E_ACCOUNTS } from '../support/e2e-accounts';
-import { mockModelPort } from './ports';
+import { mockModelPort, stackStateFile } from './ports';
 import { startMockModel, type MockModel } from '../support/mock-model';
 import { requireServices, TEST_REDIS_URL } from '../support/services';
 import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridge';
@@ -23,6 +23,7 @@ const CONFIG_VARIABLES = [
   'SESSION_SECRET', 'AUTH_SECRET', 'DATABASE_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN',
   'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'MEMORY_TTL_SECONDS', 'MEMORY_MAX_TURNS',
   'MEMORY_MAX_TOKENS', 'MEMORY_SUMMARY', 'SYSTEM_PROMPT', 'SYSTEM_PROMPT_FILE', 'AUDIT_REDACT', 'CHAT_RATE_LIMIT_PER_MINUTE',
+  'TRUST_PROXY', 'WIDGET_ALLOWED_ORIGINS', 'SESSION_CREATE_PER_IP_PER_MINUTE', 'CHAT_PER_IP_PER_MINUTE', 'MODEL_CALLS_PER_MINUTE',
 ];
 
 /** The admin console's e2e accounts, created in the fresh database before the server starts. */
@@ -79,10 +80,18 @@ async function main(): Promise<void> {
       OPENAI_BASE_URL: model.url,
       OPENAI_API_KEY: 'e2e-key',
       OPENAI_MODEL: 'mock-model',
+      // Short server limits so the e2e can watch them act (defaults: 10 s and 30 s).
+      SERVER_HEADERS_TIMEOUT_MS: '3000',
+      SERVER_REQUEST_TIMEOUT_MS: '5000',
+      WIDGET_ALLOWED_ORIGINS: 'https://shop.example',
     });
   } else if (stack !== 'embedded') {
     throw new Error(`unknown stack ${stack}`);
   }
+
+  // Specs that count what was stored (the hostile-input corpus) find the stack's database and keys here.
+  const stateFile = stackStateFile(port);
+  if (database) writeFileSync(stateFile, JSON.stringify({ databaseUrl: database.url, keyPrefix: env.MEMORY_KEY_PREFIX }));
 
   const next = spawn(process.execPath, [require.resolve('next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
     env,
@@ -96,6 +105,7 @@ async function main(): Promise<void> {
     next.kill('SIGTERM');
     await Promise.allSettled([model?.close(), bridge?.close(), database?.drop()]);
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(stateFile, { force: true });
     process.exit(code);
   };
   next.on('exit', (code) => void stop(code ?? 1));
