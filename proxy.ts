@@ -7,8 +7,7 @@ import { isApiPath, newNonce, securityHeaders } from '@/lib/security/headers';
 /**
  * Runs before every request except Next's static files (next.config.js gives those their headers):
  * security headers on every answer, a fresh CSP nonce for pages, and JSON answers for the edges
- * Next would answer with an empty, text or HTML body (a bad percent-escape, a wrong method, an
- * unknown API path).
+ * Next would answer with an empty or text body (a bad percent-escape, a wrong method).
  */
 
 interface ProxySettings {
@@ -71,10 +70,9 @@ export function proxy(request: NextRequest): NextResponse {
     return jsonError(400, 'invalid_request', 'The address is not valid (a bad percent-escape).', headers);
   }
   if (isApiPath(pathname)) {
+    // Unknown paths (and routes newer than the table) go on: app/api/[...missing] answers JSON 404.
     const allowed = allowedMethods(pathname);
-    // Next would answer an unknown API path with its HTML 404 page: API clients get JSON.
-    if (!allowed) return jsonError(404, 'not_found', 'There is no such API route.', headers);
-    if (!allowed.includes(request.method)) {
+    if (allowed && !allowed.includes(request.method)) {
       return jsonError(405, 'method_not_allowed', `${request.method} is not allowed here.`, {
         ...headers,
         allow: allowed.join(', '),

@@ -1,7 +1,9 @@
 /**
  * The HTTP methods each API route file exports. Next answers any other method with an empty 405;
  * the proxy answers it first, as JSON with an `Allow` header. A unit test compares this table with
- * the route files under app/api, so a new route or method cannot be forgotten here.
+ * the route files under app/api, so a new route or method cannot be forgotten here (a route missing
+ * from the table still works; it only gets Next's empty 405). The JSON 404 catch-all
+ * app/api/[...missing] is not listed: it is what unknown paths fall through to.
  */
 export const API_METHODS: Readonly<Record<string, readonly string[]>> = {
   '/api/admin/agents': ['POST'],
