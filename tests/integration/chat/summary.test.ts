@@ -202,7 +202,8 @@ describe(`a long conversation with a rolling summary (${STACK} stack)`, () => {
     // From turn 25 on, the only place turn 1 can come from is the summary message.
     for (const request of chatRequests.slice(24)) {
       const [, summary, ...rest] = request.messages;
-      expect(summary!.role).toBe('system');
+      expect(summary!.role).toBe('user');
+      expect(textOf(summary!.content).startsWith(SUMMARY_HEADER)).toBe(true);
       expect(textOf(summary!.content)).toContain('Ada Lovelace');
       expect(textOf(summary!.content)).toContain('4711-ZX');
       expect(rest.some((m) => textOf(m.content).includes('Ada Lovelace'))).toBe(false);
