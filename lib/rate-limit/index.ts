@@ -15,8 +15,9 @@ export function createRateLimiter(memory: Config['memory'], redis?: ScriptClient
     createRestClient({
       url: memory.backend.url,
       token: memory.backend.token,
-      // A limit check can afford more patience than a memory load: failing it means counting locally.
-      timeoutMs: Math.max(memory.backend.timeoutMs, 1000),
+      // As patient as a memory load: a chat turn waits for this check, and when Redis is slow the
+      // check counts in-process instead of stalling the customer.
+      timeoutMs: memory.backend.timeoutMs,
       retries: 0,
     });
   return new RedisRateLimiter(client, memory.keyPrefix);
