@@ -14,8 +14,11 @@ const TOKENS = [
   '[TOOL_CONTENT]', '[INST]', '[/INST]', '[SYSTEM_PROMPT]', '<bos>', '<eos>', '<start_of_turn>', '<end_of_turn>',
   '<|im_start|>', '<|im_end|>', '<s>', '</s>', '<<SYS>>', SUMMARY_OPEN, SUMMARY_CLOSE, '</EARLIER_conversation_notes>',
 ];
+// Tokenizers match control tokens case-sensitively (`<BOS>` is plain text to Gemma); our own fence
+// is refused in any case.
 const TOKEN_PATTERN =
-  /\[\/?(?:INST|SYSTEM_PROMPT|TOOL_CALLS|AVAILABLE_TOOLS|TOOL_RESULTS|TOOL_CONTENT)\]|<\/?(?:bos|eos|s|start_of_turn|end_of_turn)>|<[|｜][^\s<>|｜]{1,64}[|｜]>|<<\/?SYS>>|<\/?earlier_conversation_notes>/i;
+  /\[\/?(?:INST|SYSTEM_PROMPT|TOOL_CALLS|AVAILABLE_TOOLS|TOOL_RESULTS|TOOL_CONTENT)\]|<\/?(?:bos|eos|s|start_of_turn|end_of_turn)>|<[|｜][^\s<>|｜]{1,64}[|｜]>|<<\/?SYS>>/;
+const FENCE_PATTERN = /<\/?earlier_conversation_notes>/i;
 
 // Text made of tokens, their fragments, invisible characters that could hide a token, and noise.
 const piece = fc.constantFrom(
@@ -38,9 +41,10 @@ describe('template-token neutraliser', () => {
       fc.property(hostile, (text) => {
         const clean = sanitizeText(text);
         expect(clean).not.toMatch(TOKEN_PATTERN);
+        expect(clean).not.toMatch(FENCE_PATTERN);
         expect(sanitizeText(clean)).toBe(clean);
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   }, 60_000);
 });
