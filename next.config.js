@@ -13,6 +13,20 @@ function devOrigins() {
   return ['127.0.0.1', ...new Set(addresses)];
 }
 
+// Next's build assets (/_next/static) never pass through proxy.ts: they get the headers that do not
+// depend on the request here. Same values as lib/security/headers.ts (a unit test compares them).
+const STATIC_SECURITY_HEADERS = [
+  { key: 'x-content-type-options', value: 'nosniff' },
+  { key: 'referrer-policy', value: 'strict-origin-when-cross-origin' },
+  {
+    key: 'permissions-policy',
+    value:
+      'accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), browsing-topics=()',
+  },
+  { key: 'content-security-policy', value: "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'" },
+  { key: 'x-frame-options', value: 'DENY' },
+];
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   reactStrictMode: true,
@@ -31,6 +45,9 @@ const nextConfig = {
   // The embedded database migrates itself from drizzle/ at start (instrumentation.ts and any route):
   // ship the SQL with the server code, also in the standalone output.
   outputFileTracingIncludes: { '/*': ['./drizzle/**/*'], '/api/**': ['./drizzle/**/*'] },
+  async headers() {
+    return [{ source: '/_next/static/:path*', headers: STATIC_SECURITY_HEADERS }];
+  },
 };
 
 module.exports = nextConfig;

@@ -21,6 +21,16 @@ const int = (min: number, max: number, fallback: number) =>
 const onOff = (fallback?: 'on' | 'off') =>
   z.preprocess(emptyAsUndefined, fallback ? z.enum(['on', 'off']).default(fallback) : z.enum(['on', 'off']).optional());
 
+/** scheme://host[:port] and nothing else: what CSP frame-ancestors and an Origin header compare against. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   TETHER_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.data')),
@@ -62,6 +72,38 @@ const envSchema = z.object({
   TURN_LOCK_WAIT_MS: int(0, 60_000, 5000),
   TURN_LEASE_MS: int(1000, 60_000, 4000),
   CHAT_RATE_LIMIT_PER_MINUTE: int(0, 10_000, 20),
+  /** Abuse limits (0: off). See docs/security.md for why these defaults. */
+  SESSION_CREATE_PER_IP_PER_MINUTE: int(0, 100_000, 60),
+  CHAT_PER_IP_PER_MINUTE: int(0, 100_000, 120),
+  MODEL_CALLS_PER_MINUTE: int(0, 10_000_000, 0),
+  /** off (default): the socket address; a hop count N: the Nth X-Forwarded-For entry from the right; vercel. */
+  TRUST_PROXY: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^(off|vercel|[1-9]|10)$/, 'must be off, vercel or a hop count from 1 to 10')
+      .optional(),
+  ),
+  /** Comma-separated origins (https://shop.example) that may frame /widget; unset = same origin only. */
+  WIDGET_ALLOWED_ORIGINS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .transform((list) => list.split(',').map((item) => item.trim()).filter(Boolean))
+      .pipe(
+        z.array(
+          z
+            .string()
+            .refine(isOrigin, 'must be a comma-separated list of origins such as https://shop.example (no path)'),
+        ),
+      )
+      .optional(),
+  ),
+  SERVER_HEADERS_TIMEOUT_MS: int(1_000, 600_000, 10_000),
+  SERVER_REQUEST_TIMEOUT_MS: int(1_000, 3_600_000, 30_000),
+  ADMIN_IDLE_TIMEOUT_MINUTES: int(5, 24 * 60, 60),
   AUDIT_REDACT: z.preprocess(emptyAsUndefined, z.enum(['off', 'mask']).default('off')),
   AUDIT_RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).optional()),
   AUDIT_IP_SALT: optionalString,
@@ -153,7 +195,19 @@ export interface Config {
     otlpEndpoint: string | undefined;
     serviceName: string;
   };
+  security: {
+    /** How the client's address is found (lib/chat/client-info.ts). */
+    trustProxy: TrustProxy;
+    /** Origins that may frame /widget (CSP frame-ancestors); empty = same origin only. */
+    widgetAllowedOrigins: string[];
+    serverHeadersTimeoutMs: number;
+    serverRequestTimeoutMs: number;
+  };
+  /** Abuse limits per minute; 0 turns one off. */
+  limits: { sessionCreatePerIp: number; chatPerIp: number; modelCallsGlobal: number };
   admin: {
+    /** Signed-in agents who do nothing for this long must sign in again. */
+    idleTimeoutSeconds: number;
     /** OAuth/OIDC providers whose id and secret are both set; the Credentials provider is always on. */
     oauth: OAuthProviderConfig[];
     allowedEmails: string[];
@@ -162,6 +216,8 @@ export interface Config {
     modelPrices: ModelPrices;
   };
 }
+
+export type TrustProxy = { kind: 'off' } | { kind: 'hops'; hops: number } | { kind: 'vercel' };
 
 export type OAuthProviderConfig =
   | { id: 'github' | 'google'; clientId: string; clientSecret: string }
@@ -333,13 +389,31 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
       serviceName: env.OTEL_SERVICE_NAME,
     },
+    security: {
+      trustProxy: trustProxy(env.TRUST_PROXY ?? (source.VERCEL ? 'vercel' : 'off')),
+      widgetAllowedOrigins: (env.WIDGET_ALLOWED_ORIGINS ?? []).map((origin) => origin.replace(/\/$/, '')),
+      serverHeadersTimeoutMs: env.SERVER_HEADERS_TIMEOUT_MS,
+      serverRequestTimeoutMs: env.SERVER_REQUEST_TIMEOUT_MS,
+    },
+    limits: {
+      sessionCreatePerIp: env.SESSION_CREATE_PER_IP_PER_MINUTE,
+      chatPerIp: env.CHAT_PER_IP_PER_MINUTE,
+      modelCallsGlobal: env.MODEL_CALLS_PER_MINUTE,
+    },
     admin: {
+      idleTimeoutSeconds: env.ADMIN_IDLE_TIMEOUT_MINUTES * 60,
       oauth: oauthProviders(env),
       allowedEmails: env.ADMIN_ALLOWED_EMAILS ?? [],
       allowedDomain: env.ADMIN_ALLOWED_DOMAIN,
       modelPrices: modelPricesOrThrow(env.MODEL_PRICES),
     },
   };
+}
+
+function trustProxy(value: string): TrustProxy {
+  if (value === 'off') return { kind: 'off' };
+  if (value === 'vercel') return { kind: 'vercel' };
+  return { kind: 'hops', hops: Number(value) };
 }
 
 /** A provider is on when its id and secret are set; half a pair is a mistake worth stopping for. */

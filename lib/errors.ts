@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'turn_in_progress'
   | 'rate_limited'
   | 'not_found'
+  | 'method_not_allowed'
   | 'unauthorized'
   | 'forbidden'
   | 'internal_error';

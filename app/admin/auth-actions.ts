@@ -2,7 +2,11 @@
 
 import { AuthError, CredentialsSignin } from 'next-auth';
 import { z } from 'zod';
+import { logAccess } from '@/lib/admin/access-log';
+import { revokeAgentSessions } from '@/lib/auth/admin-sessions';
 import { signIn, signOut } from '@/lib/auth/nextauth';
+import { currentPageAgent } from '@/lib/auth/page-guard';
+import { getRuntime } from '@/lib/runtime';
 import { SIGN_IN_PATH } from '@/lib/auth/redirect';
 import { getConfig } from '@/lib/config';
 
@@ -56,5 +60,16 @@ export async function signInWithProvider(form: FormData): Promise<void> {
 }
 
 export async function signOutAction(): Promise<void> {
+  await signOut({ redirectTo: SIGN_IN_PATH });
+}
+
+/** Ends every session of the signed-in agent (a lost laptop, a shared computer), this one included. */
+export async function signOutEverywhereAction(): Promise<void> {
+  const agent = await currentPageAgent();
+  if (agent) {
+    const db = (await getRuntime().database()).db;
+    const sessions = await revokeAgentSessions(db, agent.id);
+    await logAccess(db, agent, 'sign_out_everywhere', { detail: { sessions } });
+  }
   await signOut({ redirectTo: SIGN_IN_PATH });
 }

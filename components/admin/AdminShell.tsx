@@ -1,5 +1,5 @@
 import { Suspense, type ReactNode } from 'react';
-import { signOutAction } from '@/app/admin/auth-actions';
+import { signOutAction, signOutEverywhereAction } from '@/app/admin/auth-actions';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import { Badge } from './Badge';
 import { MenuToggle } from './MenuToggle';
@@ -38,6 +38,15 @@ export function AdminShell({ agent, children }: { agent: AgentIdentity; children
                     className="rounded-md border border-slate-300 px-2.5 py-1 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
                   >
                     Sign out
+                  </button>
+                </form>
+                <form action={signOutEverywhereAction}>
+                  <button
+                    type="submit"
+                    title="End this agent's sessions on every device"
+                    className="rounded-md px-2.5 py-1 font-medium text-slate-700 underline-offset-2 hover:underline dark:text-slate-300"
+                  >
+                    Sign out everywhere
                   </button>
                 </form>
               </div>

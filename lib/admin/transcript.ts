@@ -150,7 +150,10 @@ export async function turnInSession(db: Database, sessionId: string, auditId: st
   return row !== undefined;
 }
 
-/** Reopening a transcript within this window (a refresh, or the page reloading after a flag) is the same view. */
+/**
+ * Reopening a transcript within this window (a refresh, or the page reloading after a flag) is the
+ * same view, unless it now shows more turns: each entry records what was on screen.
+ */
 const VIEW_LOG_WINDOW_MS = 10 * 60 * 1000;
 
 /** The transcript page's read: loading a transcript for an agent is what the access log records as a view. */
@@ -171,9 +174,13 @@ export async function openTranscript(
         eq(accessLog.agentId, agent.id),
         eq(accessLog.action, 'view_session'),
         gt(accessLog.at, new Date(Date.now() - VIEW_LOG_WINDOW_MS)),
+        sql`${accessLog.detail}->>'turns' = ${String(transcript.turns.length)}`,
       ),
     )
     .limit(1);
-  if (!recent) await logAccess(db, agent, 'view_session', { sessionId, detail: q ? { q } : {} });
+  if (!recent) {
+    const seen = { turns: transcript.turns.length, lastAuditId: transcript.turns.at(-1)?.auditId ?? null };
+    await logAccess(db, agent, 'view_session', { sessionId, detail: q ? { q, ...seen } : seen });
+  }
   return transcript;
 }

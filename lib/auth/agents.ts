@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
 import { AGENT_ROLES, agents, type AgentRole, type AgentRow } from '@/lib/db/schema';
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@/lib/auth/password';
+import { revokeAgentSessions } from '@/lib/auth/admin-sessions';
 
 /** Who is signed in, as every admin check sees it: always read from the agents table, never from the cookie alone. */
 export interface AgentIdentity {
@@ -107,9 +108,14 @@ export interface AgentChanges {
   role?: AgentRole;
   disabled?: boolean;
   password?: string;
+  /** End every signed-in session of this agent (they sign in again). */
+  signOutEverywhere?: boolean;
 }
 
-export type UpdateAgentResult = { kind: 'updated'; agent: AgentSummary } | { kind: 'not_found' } | { kind: 'last_admin' };
+export type UpdateAgentResult =
+  | { kind: 'updated'; agent: AgentSummary; sessionsRevoked: number }
+  | { kind: 'not_found' }
+  | { kind: 'last_admin' };
 
 /**
  * Applies an admin's changes to an agent. Refuses to demote or disable the last enabled admin, so
@@ -142,8 +148,15 @@ export async function updateAgent(db: Database, id: string, changes: AgentChange
       .where(eq(agents.id, id))
       .returning();
     if (!row) return { kind: 'not_found' } as const;
+    // A cookie issued before a new password, a new role or a disable must not outlive the change.
+    const revoke =
+      changes.signOutEverywhere === true ||
+      passwordHash !== undefined ||
+      (changes.role !== undefined && changes.role !== current.role) ||
+      changes.disabled === true;
+    const sessionsRevoked = revoke ? await revokeAgentSessions(tx, id) : 0;
     const { passwordHash: stored, ...rest } = row;
-    return { kind: 'updated', agent: { ...rest, hasPassword: stored !== null } } as const;
+    return { kind: 'updated', agent: { ...rest, hasPassword: stored !== null }, sessionsRevoked } as const;
   });
 }
 

@@ -1,11 +1,12 @@
 import 'server-only';
 import { z } from 'zod';
-import { clientInfo } from '@/lib/chat/client-info';
+import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
 import { logAccess } from '@/lib/admin/access-log';
 import { findAgentByEmail, recordSignIn, toIdentity, type AgentIdentity } from '@/lib/auth/agents';
 import { burnPasswordCheck, PASSWORD_MAX_LENGTH, verifyPassword } from '@/lib/auth/password';
-import { limitAll, SIGN_IN_PER_EMAIL, SIGN_IN_PER_IP } from '@/lib/auth/rate-limit';
+import { signInChecks } from '@/lib/auth/rate-limit';
 import { rateLimiterFor } from '@/lib/auth/limiter';
+import { limitAll } from '@/lib/rate-limit/window';
 import type { Runtime } from '@/lib/runtime';
 
 export type CredentialsOutcome =
@@ -19,35 +20,43 @@ const credentialsSchema = z.object({
 });
 
 /**
- * The Credentials provider's check. Budgets are spent before any password work (per client IP and
- * per e-mail), unknown e-mails cost as much time as wrong passwords, and every outcome for an
- * existing agent lands in the access log.
+ * The Credentials provider's check. Before any password work it asks whether this (e-mail, client
+ * address) and this address still have failures left (lib/auth/rate-limit.ts: no limit on the
+ * e-mail alone, so nobody can lock an agent out from elsewhere); each failure is then counted.
+ * Unknown e-mails cost as much time as wrong passwords, and every attempt lands in the access log
+ * (unknown e-mails as the address that was typed, without an agent).
  */
 export async function checkCredentials(runtime: Runtime, input: unknown, request: Request): Promise<CredentialsOutcome> {
   const parsed = credentialsSchema.safeParse(input);
   if (!parsed.success) return { kind: 'invalid' };
   const { email, password } = parsed.data;
+  const db = (await runtime.database()).db;
 
   // The salted IP hash the audit already uses: the limiter never stores a raw address.
-  const ipKey = clientInfo(request, runtime.config.audit.ipSalt).ipHash ?? 'unknown';
-  const verdict = await limitAll(rateLimiterFor(runtime), [
-    [SIGN_IN_PER_IP, ipKey],
-    [SIGN_IN_PER_EMAIL, email],
-  ]);
-  if (!verdict.success) return { kind: 'rate_limited', retryAfterSeconds: verdict.retryAfterSeconds };
-
-  const db = (await runtime.database()).db;
+  const ipKey = clientKey(request, clientOptionsOf(runtime.config));
+  const checks = signInChecks(email, ipKey);
+  const limiter = rateLimiterFor(runtime);
   const agent = await findAgentByEmail(db, email);
+  const actor = agent ? { id: agent.id, email: agent.email } : { id: null, email: email.slice(0, 254) };
+  const where = { client: ipKey };
+
+  const verdict = await limitAll(limiter, checks, 0);
+  if (!verdict.success) {
+    await logAccess(db, actor, 'sign_in_limited', { detail: { ...where, retryAfterSeconds: verdict.retryAfterSeconds } });
+    return { kind: 'rate_limited', retryAfterSeconds: verdict.retryAfterSeconds };
+  }
+  const fail = async (reason: string): Promise<CredentialsOutcome> => {
+    await limitAll(limiter, checks, 1);
+    await logAccess(db, actor, 'sign_in_failed', { detail: { ...where, reason } });
+    return { kind: 'invalid' };
+  };
+
   if (!agent?.passwordHash || agent.disabledAt) {
     await burnPasswordCheck(password);
-    if (agent) await logAccess(db, agent, 'sign_in_failed', { detail: { reason: agent.disabledAt ? 'disabled' : 'no_password' } });
-    return { kind: 'invalid' };
+    return fail(!agent ? 'unknown_email' : agent.disabledAt ? 'disabled' : 'no_password');
   }
-  if (!(await verifyPassword(agent.passwordHash, password))) {
-    await logAccess(db, agent, 'sign_in_failed', { detail: { reason: 'wrong_password' } });
-    return { kind: 'invalid' };
-  }
+  if (!(await verifyPassword(agent.passwordHash, password))) return fail('wrong_password');
   await recordSignIn(db, agent.id);
-  await logAccess(db, agent, 'sign_in', { detail: { provider: 'credentials' } });
+  await logAccess(db, agent, 'sign_in', { detail: { ...where, provider: 'credentials' } });
   return { kind: 'ok', agent: toIdentity(agent) };
 }

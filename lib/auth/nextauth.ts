@@ -6,6 +6,7 @@ import Google from 'next-auth/providers/google';
 import type { Provider } from 'next-auth/providers';
 import { logAccess } from '@/lib/admin/access-log';
 import { findActiveAgent, findAgentByEmail } from '@/lib/auth/agents';
+import { endAdminSession, startAdminSession } from '@/lib/auth/admin-sessions';
 import { checkCredentials } from '@/lib/auth/credentials';
 import { resolveProviderAgent } from '@/lib/auth/oauth';
 import { safeAdminRedirect, SIGN_IN_PATH } from '@/lib/auth/redirect';
@@ -78,18 +79,27 @@ function authConfig(runtime: Runtime): NextAuthConfig {
       },
       async jwt({ token, user, account }) {
         if (!account) return token;
-        // The token carries the agent id and nothing else worth stealing.
-        if (account.provider === 'credentials') return user.id ? { sub: user.id } : null;
-        const agent = user.email ? await findAgentByEmail(await database(), user.email) : undefined;
-        return agent && !agent.disabledAt ? { sub: agent.id } : null;
+        // The token carries the agent id and its server-side session id, nothing else worth stealing.
+        const db = await database();
+        let agentId: string | undefined;
+        if (account.provider === 'credentials') agentId = user.id;
+        else {
+          const agent = user.email ? await findAgentByEmail(db, user.email) : undefined;
+          agentId = agent && !agent.disabledAt ? agent.id : undefined;
+        }
+        if (!agentId) return null;
+        return { sub: agentId, sid: await startAdminSession(db, agentId) };
       },
       redirect: ({ url, baseUrl }) => safeAdminRedirect(url, baseUrl),
     },
     events: {
       async signOut(message) {
-        const agentId = 'token' in message ? message.token?.sub : undefined;
+        const token = 'token' in message ? message.token : null;
+        const agentId = token?.sub;
         if (!agentId) return;
         const db = await database();
+        // The cookie is deleted in this browser; the row makes any copy of it worthless too.
+        if (typeof token.sid === 'string') await endAdminSession(db, token.sid);
         const agent = await findActiveAgent(db, agentId);
         if (agent) await logAccess(db, agent, 'sign_out');
       },

@@ -1,6 +1,7 @@
 import 'server-only';
 import { getToken } from 'next-auth/jwt';
-import { findActiveAgent, type AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/agents';
+import { resolveAdminSession } from '@/lib/auth/admin-sessions';
 import type { Runtime } from '@/lib/runtime';
 
 /**
@@ -11,7 +12,13 @@ import type { Runtime } from '@/lib/runtime';
 /** An agent signs in again after a working day; the cookie is not extended silently. */
 export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
 
-async function sessionAgentId(headers: Headers, secret: string): Promise<string | null> {
+export interface SessionClaims {
+  agentId: string;
+  /** The admin_sessions row this cookie stands for (lib/auth/admin-sessions.ts). */
+  sessionId: string;
+}
+
+export async function sessionClaims(headers: Headers, secret: string): Promise<SessionClaims | null> {
   // Only the cookie counts: getToken would also take a Bearer header, which nothing here issues.
   const cookieOnly = { headers: new Headers({ cookie: headers.get('cookie') ?? '' }) };
   // Auth.js names the cookie `__Secure-authjs.session-token` on https and `authjs.session-token` on
@@ -19,16 +26,22 @@ async function sessionAgentId(headers: Headers, secret: string): Promise<string 
   // for the other.
   for (const secureCookie of [true, false]) {
     const token = await getToken({ req: cookieOnly, secret, secureCookie });
-    if (typeof token?.sub === 'string') return token.sub;
+    if (typeof token?.sub === 'string' && typeof token.sid === 'string') return { agentId: token.sub, sessionId: token.sid };
   }
   return null;
 }
 
-/** The signed-in, enabled agent behind these request headers, or null. */
+/**
+ * The signed-in, enabled agent behind these request headers, or null: the cookie must decrypt AND
+ * name a live server-side session (not signed out or revoked, not idle too long, not too old).
+ */
 export async function agentFromHeaders(headers: Headers, runtime: Runtime): Promise<AgentIdentity | null> {
   const secret = runtime.config.authSecret;
   if (!secret) return null;
-  const agentId = await sessionAgentId(headers, secret);
-  if (!agentId) return null;
-  return findActiveAgent((await runtime.database()).db, agentId);
+  const claims = await sessionClaims(headers, secret);
+  if (!claims) return null;
+  return resolveAdminSession((await runtime.database()).db, claims.sessionId, claims.agentId, {
+    idleSeconds: runtime.config.admin.idleTimeoutSeconds,
+    maxAgeSeconds: SESSION_MAX_AGE_SECONDS,
+  });
 }

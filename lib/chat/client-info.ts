@@ -1,15 +1,81 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { TurnRecord } from '@/lib/audit/types';
+import type { TrustProxy } from '@/lib/config';
+import { PEER_HEADER, peerHeaderIsTrusted } from '@/lib/security/node-server';
+
+/**
+ * Who the client is. Forwarded headers are anyone's to write, so they count only when TRUST_PROXY
+ * says a proxy we run wrote them:
+ * - `off` (default): the socket's peer address (PEER_HEADER, written by this process's own Node
+ *   server, lib/security/node-server.ts);
+ * - a hop count N: the Nth address from the right of X-Forwarded-For (each trusted proxy appends
+ *   the address it saw, so the rightmost N entries are ours and everything left of them the
+ *   client's own claim);
+ * - `vercel` (default on Vercel): Vercel's edge overwrites x-vercel-forwarded-for and x-real-ip
+ *   with the address it saw.
+ */
+
+export interface ClientAddressOptions {
+  trustProxy: TrustProxy;
+  /** Whether PEER_HEADER comes from this process (false in unit tests that pass the header by hand). */
+  peerTrusted?: boolean;
+}
+
+function valid(candidate: string | undefined | null): string | null {
+  if (!candidate) return null;
+  let value = candidate.trim();
+  // "[::1]:port" and "1.2.3.4:port" from some proxies; the IPv4-mapped IPv6 form of a v4 address.
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(value);
+  if (bracketed?.[1]) value = bracketed[1];
+  else if (/^\d{1,3}(\.\d{1,3}){3}:\d+$/.test(value)) value = value.slice(0, value.lastIndexOf(':'));
+  if (value.toLowerCase().startsWith('::ffff:') && isIP(value.slice(7)) === 4) value = value.slice(7);
+  return isIP(value) ? value.toLowerCase() : null;
+}
+
+/** The client's IP address, or null when it cannot be known. Pure over the headers given. */
+export function clientAddress(headers: Headers, options: ClientAddressOptions): string | null {
+  const { trustProxy } = options;
+  if (trustProxy.kind === 'vercel') {
+    return valid(headers.get('x-vercel-forwarded-for')?.split(',')[0]) ?? valid(headers.get('x-real-ip'));
+  }
+  const peerTrusted = options.peerTrusted ?? peerHeaderIsTrusted();
+  const peer = peerTrusted ? valid(headers.get(PEER_HEADER)) : null;
+  if (trustProxy.kind === 'off') return peer;
+  const chain = (headers.get('x-forwarded-for') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  // Fewer entries than trusted hops: the request did not come through all our proxies.
+  if (chain.length < trustProxy.hops) return peer;
+  return valid(chain[chain.length - trustProxy.hops]) ?? peer;
+}
+
+/** Salted so the audit and the rate limiter never keep a raw address. */
+export function hashAddress(ip: string, salt: string): string {
+  return createHash('sha256').update(`${salt}:${ip}`).digest('hex').slice(0, 32);
+}
+
+export interface ClientInfoOptions {
+  ipSalt: string;
+  trustProxy: TrustProxy;
+}
 
 /** What the audit may keep about the caller: the user agent, a salted IP hash and the page it chatted from. */
-export function clientInfo(request: Request, ipSalt: string): TurnRecord['client'] {
+export function clientInfo(request: Request, options: ClientInfoOptions): TurnRecord['client'] {
   const headers = request.headers;
-  const ip = headers.get('x-forwarded-for')?.split(',')[0]?.trim() || headers.get('x-real-ip')?.trim() || null;
+  const ip = clientAddress(headers, { trustProxy: options.trustProxy });
   return {
     userAgent: headers.get('user-agent')?.slice(0, 300) ?? null,
-    ipHash: ip ? createHash('sha256').update(`${ipSalt}:${ip}`).digest('hex').slice(0, 32) : null,
+    ipHash: ip ? hashAddress(ip, options.ipSalt) : null,
     origin: pageOf(headers.get('referer')) ?? pageOf(headers.get('origin')),
   };
+}
+
+/** The key per-IP limits count under: the salted hash, or one shared bucket when the address is unknown. */
+export function clientKey(request: Request, options: ClientInfoOptions): string {
+  const ip = clientAddress(request.headers, { trustProxy: options.trustProxy });
+  return ip ? hashAddress(ip, options.ipSalt) : 'unknown';
 }
 
 /** Origin and path only: query strings and fragments may carry personal data. */
@@ -21,4 +87,9 @@ function pageOf(value: string | null): string | null {
   } catch {
     return null;
   }
+}
+
+/** The options above, from the process's config. */
+export function clientOptionsOf(config: { audit: { ipSalt: string }; security: { trustProxy: TrustProxy } }): ClientInfoOptions {
+  return { ipSalt: config.audit.ipSalt, trustProxy: config.security.trustProxy };
 }

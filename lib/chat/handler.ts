@@ -1,6 +1,8 @@
 import 'server-only';
 import type { ChatEvent, ChatJsonResponse } from '@/lib/chat/events';
-import { clientInfo } from '@/lib/chat/client-info';
+import { clientInfo, clientKey, clientOptionsOf } from '@/lib/chat/client-info';
+import { enforceLimits } from '@/lib/chat/limits';
+import { chatChecks } from '@/lib/rate-limit/rules';
 import { maxBodyBytes, parseChatRequest, readJsonBody } from '@/lib/chat/request';
 import { encodeEvent, SSE_HEADERS } from '@/lib/chat/sse';
 import { createLiveReplyTee } from '@/lib/chat/live-reply';
@@ -22,8 +24,11 @@ export async function handleChat(request: Request, runtime: Runtime, defer: Turn
       sessionSecret: config.sessionSecret,
       messageMaxChars: config.prompt.messageMaxChars,
     });
+    // Per client address across sessions, and the deployment's model-call budget; only valid
+    // requests count (a flood of garbage is refused above without spending anyone's budget).
+    await enforceLimits(runtime, chatChecks(config.limits, clientKey(request, clientOptionsOf(config))));
     const deps = turnDeps(runtime, defer);
-    const turn = await startTurn({ ...input, client: clientInfo(request, config.audit.ipSalt) }, deps);
+    const turn = await startTurn({ ...input, client: clientInfo(request, clientOptionsOf(config)) }, deps);
     // Serverless instances run no drain loop: each turn moves the audit along after its response.
     if (config.serverless) defer(runtime.drainer.drainOnce(2));
     if (wantsJson(request)) return await jsonAnswer(turn.run);

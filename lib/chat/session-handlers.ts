@@ -1,7 +1,10 @@
 import 'server-only';
 import { z } from 'zod';
 import type { MessagesResponse } from '@/lib/chat/events';
+import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
+import { enforceLimits } from '@/lib/chat/limits';
 import { assertIssuedSessionId, readJsonBody } from '@/lib/chat/request';
+import { sessionCreateChecks } from '@/lib/rate-limit/rules';
 import { noticeFor } from '@/lib/chat/turn';
 import { ApiError, errorResponse } from '@/lib/errors';
 import type { Runtime } from '@/lib/runtime';
@@ -11,8 +14,9 @@ import { issueSessionId } from '@/lib/session-id';
  * POST /api/session: a fresh, signed id. Memory notes that the id is new (so its first message needs
  * no durable lookup); if memory is down the id is still issued: the first turn asks the audit instead.
  */
-export async function handleCreateSession(runtime: Runtime, now = new Date()): Promise<Response> {
+export async function handleCreateSession(runtime: Runtime, request: Request, now = new Date()): Promise<Response> {
   const { config } = runtime;
+  await enforceLimits(runtime, sessionCreateChecks(config.limits, clientKey(request, clientOptionsOf(config))));
   const sessionId = issueSessionId(config.sessionSecret);
   await runtime.memory.register(sessionId).catch((error: unknown) => {
     console.warn('[tether] new session not registered in memory:', error instanceof Error ? error.message : error);

@@ -217,13 +217,35 @@ export const notes = pgTable(
   (t) => [index('notes_session_idx').on(t.sessionId, t.createdAt)],
 );
 
+/**
+ * One signed-in admin browser. The cookie names its row; signing out, "sign out everywhere", and a
+ * password, role or disable change end rows here, so a copied cookie stops working at once.
+ */
+export const adminSessions = pgTable(
+  'admin_sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    agentId: uuid('agent_id')
+      .notNull()
+      .references(() => agents.id),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** Updated at most once a minute while the agent works: the idle timeout counts from here. */
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('admin_sessions_agent_idx').on(t.agentId).where(sql`revoked_at is null`)],
+);
+
 export const ACCESS_ACTIONS = [
   'sign_in',
   'sign_in_failed',
+  'sign_in_limited',
   'sign_out',
+  'sign_out_everywhere',
   'setup',
   'search',
   'view_session',
+  'view_prompt',
   'print_session',
   'export_session',
   'export_list',
@@ -233,6 +255,7 @@ export const ACCESS_ACTIONS = [
   'delete_session',
   'agent_create',
   'agent_update',
+  'agent_sessions_revoked',
   'retention_run',
 ] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
@@ -311,3 +334,5 @@ export const turnFeedback = pgTable(
 );
 
 export type TurnFeedbackRow = typeof turnFeedback.$inferSelect;
+
+export type AdminSessionRow = typeof adminSessions.$inferSelect;

@@ -52,9 +52,11 @@ function clip(text: string, max: number): string {
 
 export function demoReply(messages: ModelMessage[]): string {
   const current = messages.at(-1)?.content ?? '';
-  const history = messages.slice(0, -1).filter((m) => m.role !== 'system');
+  // The rolling summary arrives as a fenced user message (lib/prompt/assemble.ts), not as history.
+  const isSummary = (m: ModelMessage) => m.role === 'user' && m.content.startsWith('<earlier_conversation_notes>');
+  const history = messages.slice(0, -1).filter((m) => m.role !== 'system' && !isSummary(m));
   const earlierUser = history.filter((m) => m.role === 'user').map((m) => m.content);
-  const hasSummary = messages.some((m) => m.role === 'system' && m.content.startsWith('Summary of the earlier'));
+  const hasSummary = messages.some(isSummary);
   const knownName = [...earlierUser].reverse().map((t) => NAME_PATTERN.exec(t)?.[1]).find(Boolean);
   const newName = NAME_PATTERN.exec(current)?.[1];
 

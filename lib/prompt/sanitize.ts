@@ -56,15 +56,20 @@ export function storedText(raw: string): string {
  *    angle brackets become single guillemets, `‹|im_start|›`. (The bars are kept: turning `|` into
  *    the fullwidth `｜` would produce DeepSeek's real tokens.)
  *  - Llama 2 `<<SYS>>` / `<</SYS>>` → `‹‹SYS››` / `‹‹/SYS››`; `<s>` / `</s>` → `‹s›` / `‹/s›`;
- *    Gemma `<start_of_turn>` / `<end_of_turn>` → `‹start_of_turn›` / `‹end_of_turn›`.
- *  - Mistral/Llama 2 `[INST]`, `[/INST]`, `[SYSTEM_PROMPT]`, `[/SYSTEM_PROMPT]` → `[ INST ]`, `[ /INST ]`, ….
+ *    Gemma `<start_of_turn>` / `<end_of_turn>` / `<bos>` / `<eos>` → `‹start_of_turn›`, …;
+ *    Tether's own summary fence `<earlier_conversation_notes>` (lib/prompt/assemble.ts), so typed
+ *    or model-written text cannot close the fence or open a fake one.
+ *  - Mistral/Llama 2 `[INST]`, `[/INST]`, `[SYSTEM_PROMPT]`, `[/SYSTEM_PROMPT]`, and Mistral's tool
+ *    tokens `[TOOL_CALLS]`, `[AVAILABLE_TOOLS]`, `[TOOL_RESULTS]`, `[TOOL_CONTENT]` (and their `[/…]`
+ *    closing forms) → `[ INST ]`, `[ /INST ]`, `[ TOOL_CALLS ]`, ….
  * Plain-language spoofing ("System: …", "### Instruction", fake JSON messages) is left alone: it is
  * harmless as long as it stays inside a user message, which prompt assembly guarantees.
  */
 const PIPE_TOKEN = /<([|｜])([^\s<>|｜]{1,64})([|｜])>/g;
 const LLAMA2_SYS_TAG = /<<(\/?SYS)>>/g;
-const ANGLE_TAG_TOKEN = /<(\/?s|start_of_turn|end_of_turn)>/g;
-const BRACKET_TOKEN = /\[(\/?(?:INST|SYSTEM_PROMPT))\]/g;
+const ANGLE_TAG_TOKEN = /<(\/?s|start_of_turn|end_of_turn|bos|eos)>/g;
+const SUMMARY_FENCE = /<(\/?earlier_conversation_notes)>/gi;
+const BRACKET_TOKEN = /\[(\/?(?:INST|SYSTEM_PROMPT|TOOL_CALLS|AVAILABLE_TOOLS|TOOL_RESULTS|TOOL_CONTENT))\]/g;
 
 /** Makes chat-template control tokens inert but readable; leaves all other text untouched. */
 export function neutralizeChatTemplateTokens(text: string): string {
@@ -72,6 +77,7 @@ export function neutralizeChatTemplateTokens(text: string): string {
     .replace(PIPE_TOKEN, '‹$1$2$3›')
     .replace(LLAMA2_SYS_TAG, '‹‹$1››')
     .replace(ANGLE_TAG_TOKEN, '‹$1›')
+    .replace(SUMMARY_FENCE, '‹$1›')
     .replace(BRACKET_TOKEN, '[ $1 ]');
 }
 

@@ -33,7 +33,7 @@ async function signIn(page: Page, account: E2EAccount, startAt = '/admin'): Prom
   await page.getByLabel('E-mail').fill(account.email);
   await page.getByLabel('Password').fill(account.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
 }
 
 test.describe('anonymous visitors', () => {
@@ -135,7 +135,7 @@ test('an agent signs in, finds a session by a word from its transcript, reviews,
   }, ref);
   expect(status).toEqual({ status: 403, body: { error: { code: 'forbidden', message: 'This needs the admin role.' } } });
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/admin\/sign-in/);
   await page.goto('/admin');
   await expect(page).toHaveURL(/\/admin\/sign-in\?callbackUrl=%2Fadmin/);

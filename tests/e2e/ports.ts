@@ -39,3 +39,6 @@ export function opsPort(index: number): number {
 export function stackInfoFile(appPort: number): string {
   return path.join(tmpdir(), `tether-e2e-stack-${appPort}.json`);
 }
+
+/** The same file, by the name the security specs use. */
+export const stackStateFile = stackInfoFile;

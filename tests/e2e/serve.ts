@@ -7,7 +7,7 @@ import { createAgent } from '@/lib/auth/agents';
 import { openDatabase } from '@/lib/db/client';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { E2E_ACCOUNTS } from '../support/e2e-accounts';
-import { mockModelPort, stackInfoFile } from './ports';
+import { HOST_PAGE_PORT, mockModelPort, stackInfoFile } from './ports';
 import { startMockModel, type MockModel } from '../support/mock-model';
 import { requireServices, TEST_REDIS_URL } from '../support/services';
 import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridge';
@@ -24,6 +24,7 @@ const CONFIG_VARIABLES = [
   'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'MEMORY_TTL_SECONDS', 'MEMORY_MAX_TURNS',
   'MEMORY_MAX_TOKENS', 'MEMORY_SUMMARY', 'SYSTEM_PROMPT', 'SYSTEM_PROMPT_FILE', 'AUDIT_REDACT', 'CHAT_RATE_LIMIT_PER_MINUTE',
   'MODEL_PRICES',
+  'TRUST_PROXY', 'WIDGET_ALLOWED_ORIGINS', 'SESSION_CREATE_PER_IP_PER_MINUTE', 'CHAT_PER_IP_PER_MINUTE', 'MODEL_CALLS_PER_MINUTE',
 ];
 
 /** The admin console's e2e accounts, created in the fresh database before the server starts. */
@@ -82,9 +83,12 @@ async function main(): Promise<void> {
       OPENAI_MODEL: 'mock-model',
       // Prices for the admin overview's cost figures (the admin-day spec seeds turns of m-alpha).
       MODEL_PRICES: JSON.stringify({ 'm-alpha': { input: 1, output: 2 } }),
+      // Short server limits so the e2e can watch them act (defaults: 10 s and 30 s).
+      SERVER_HEADERS_TIMEOUT_MS: '3000',
+      SERVER_REQUEST_TIMEOUT_MS: '5000',
+      // The widget specs embed /widget in a page of another origin (HOST_PAGE_PORT).
+      WIDGET_ALLOWED_ORIGINS: `https://shop.example,http://127.0.0.1:${HOST_PAGE_PORT},http://localhost:${HOST_PAGE_PORT}`,
     });
-    // Specs that must seed known figures reach the stack's database through this file.
-    writeFileSync(stackInfoFile(port), JSON.stringify({ databaseUrl: database.url }));
   } else if (stack === 'embedded') {
     // A production server refuses the embedded defaults unless each is chosen explicitly.
     Object.assign(env, {
@@ -98,6 +102,10 @@ async function main(): Promise<void> {
     throw new Error(`unknown stack ${stack}`);
   }
 
+  // Specs that seed known figures or count what was stored reach the stack's database and keys through this file.
+  const stateFile = stackInfoFile(port);
+  if (database) writeFileSync(stateFile, JSON.stringify({ databaseUrl: database.url, keyPrefix: env.MEMORY_KEY_PREFIX }));
+
   const next = spawn(process.execPath, [require.resolve('next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
     env,
     stdio: 'inherit',
@@ -110,7 +118,6 @@ async function main(): Promise<void> {
     next.kill('SIGTERM');
     await Promise.allSettled([model?.close(), bridge?.close(), database?.drop()]);
     rmSync(dataDir, { recursive: true, force: true });
-    rmSync(stackInfoFile(port), { force: true });
     process.exit(code);
   };
   next.on('exit', (code) => void stop(code ?? 1));

@@ -85,6 +85,8 @@ export async function createTestStack(
     OPENAI_TIMEOUT_MS: '2000',
     MEMORY_KEY_PREFIX: `test:${runId}`,
     MEMORY_SUMMARY: 'off',
+    // The stack's requests arrive as through one reverse proxy (X-Forwarded-For set by it).
+    TRUST_PROXY: '1',
     // Suites send dozens of turns a second; the rate-limit tests turn it on.
     CHAT_RATE_LIMIT_PER_MINUTE: '0',
     // Roomier than production's 300 ms, so a loaded test machine does not turn into a Redis outage;
@@ -124,7 +126,10 @@ export async function createTestStack(
       return (await client.query<T>(text, params)).rows;
     },
     async newSession() {
-      const response = await handleCreateSession(runtime);
+      const response = await handleCreateSession(
+        runtime,
+        new Request('http://localhost/api/session', { method: 'POST', headers: { 'x-forwarded-for': '203.0.113.7' } }),
+      );
       return ((await response.json()) as { sessionId: string }).sessionId;
     },
     post(body, init = {}) {

@@ -5,9 +5,9 @@ import { getRuntime } from '@/lib/runtime';
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export async function POST(): Promise<Response> {
+export async function POST(request: Request): Promise<Response> {
   try {
-    return await handleCreateSession(getRuntime());
+    return await handleCreateSession(getRuntime(), request);
   } catch (error) {
     return errorResponse(error);
   }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createAgent, toIdentity, type AgentIdentity } from '@/lib/auth/agents';
 import { encode } from 'next-auth/jwt';
+import { randomUUID } from 'node:crypto';
+import { startAdminSession } from '@/lib/auth/admin-sessions';
 import { SESSION_MAX_AGE_SECONDS } from '@/lib/auth/session';
 import type { AgentRole } from '@/lib/db/schema';
 import type { Database } from '@/lib/db/client';
@@ -37,17 +39,23 @@ export async function makeAgent(stack: TestStack, role: AgentRole, email?: strin
   return toIdentity(row);
 }
 
-/** A session cookie exactly as Auth.js sets it at sign-in (the JWE is salted with the cookie's name). */
-export async function mintSessionCookie(agentId: string, secret: string, secure = false): Promise<string> {
+/**
+ * A session cookie exactly as Auth.js sets it at sign-in (the JWE is salted with the cookie's name),
+ * naming a server-side session (a random id names none, so such a cookie is refused).
+ */
+export async function mintSessionCookie(agentId: string, secret: string, secure = false, sessionId: string = randomUUID()): Promise<string> {
   const name = secure ? '__Secure-authjs.session-token' : 'authjs.session-token';
-  const value = await encode({ token: { sub: agentId }, secret, salt: name, maxAge: SESSION_MAX_AGE_SECONDS });
+  const value = await encode({ token: { sub: agentId, sid: sessionId }, secret, salt: name, maxAge: SESSION_MAX_AGE_SECONDS });
   return `${name}=${value}`;
 }
 
-export async function cookieFor(stack: TestStack, agent: Pick<AgentIdentity, 'id'>): Promise<string> {
+/** A cookie for a fresh, live server-side session of this agent (as signing in creates). */
+export async function cookieFor(stack: TestStack, agent: Pick<AgentIdentity, 'id'>, secure = false): Promise<string> {
   const secret = stack.runtime.config.authSecret;
   if (!secret) throw new Error('the admin stack has no AUTH_SECRET');
-  return mintSessionCookie(agent.id, secret);
+  const isUuid = /^[0-9a-f-]{36}$/i.test(agent.id);
+  const sessionId = isUuid ? await startAdminSession(await database(stack), agent.id) : randomUUID();
+  return mintSessionCookie(agent.id, secret, secure, sessionId);
 }
 
 export interface AdminRequestInit {

@@ -34,6 +34,25 @@ afterAll(async () => {
   await stack?.close();
 });
 
+describe('access log of what the model saw', () => {
+  it('logs every view of a turn\'s prompt with the agent, the session, the turn and what it contained', async () => {
+    const { GET } = await import('@/app/api/admin/turns/[auditId]/prompt/route');
+    const cookie = await cookieFor(stack, agent);
+    const auditId = auditIds[2]!;
+    for (let i = 0; i < 2; i++) {
+      const response = await GET(adminRequest(`/api/admin/turns/${auditId}/prompt`, { cookie }), routeContext({ auditId }));
+      expect(response.status).toBe(200);
+    }
+    const log = await listAccessLog(db, { sessionKeys: [sessionRef(sessionId)], action: 'view_prompt', limit: 5 });
+    expect(log.entries).toHaveLength(2);
+    expect(log.entries[0]).toMatchObject({
+      agentId: agent.id,
+      auditId,
+      detail: { messages: expect.any(Number), contextAuditIds: [auditIds[0], auditIds[1]] },
+    });
+  });
+});
+
 describe('transcript', () => {
   it('lists every turn in order with its status, memory, model, tokens, latency and audit id, and logs the view', async () => {
     const transcript = await openTranscript(db, agent, sessionId, 'refunds');
@@ -52,7 +71,11 @@ describe('transcript', () => {
 
     const log = await listAccessLog(db, { sessionKeys: [sessionId], action: 'view_session', limit: 5 });
     expect(log.entries).toHaveLength(1);
-    expect(log.entries[0]).toMatchObject({ agentId: agent.id, agentEmail: agent.email, detail: { q: 'refunds' } });
+    expect(log.entries[0]).toMatchObject({
+      agentId: agent.id,
+      agentEmail: agent.email,
+      detail: { q: 'refunds', turns: 3, lastAuditId: auditIds[2] },
+    });
     expect(await openTranscript(db, agent, 'no-such-session')).toBeNull();
     // Reopened within minutes (a refresh after flagging): still one view.
     await openTranscript(db, agent, sessionId);

@@ -188,8 +188,10 @@ describe(`a long conversation with a rolling summary (${STACK} stack)`, () => {
 
     const last = chatRequests[29]!.messages;
     expect(last[0]).toEqual(baseSystemMessage(stack));
-    expect(last[1]!.role).toBe('system');
+    // Written by a model from customer text: untrusted context in a fenced user message, never system.
+    expect(last[1]!.role).toBe('user');
     expect(textOf(last[1]!.content).startsWith(`${SUMMARY_HEADER}\n`)).toBe(true);
+    expect(last.filter((m) => m.role === 'system')).toHaveLength(1);
     const history = last.slice(2, -1);
     expect(history.length).toBeLessThanOrEqual(6);
     expect(history.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user', 'assistant']);
@@ -200,7 +202,8 @@ describe(`a long conversation with a rolling summary (${STACK} stack)`, () => {
     // From turn 25 on, the only place turn 1 can come from is the summary message.
     for (const request of chatRequests.slice(24)) {
       const [, summary, ...rest] = request.messages;
-      expect(summary!.role).toBe('system');
+      expect(summary!.role).toBe('user');
+      expect(textOf(summary!.content).startsWith(SUMMARY_HEADER)).toBe(true);
       expect(textOf(summary!.content)).toContain('Ada Lovelace');
       expect(textOf(summary!.content)).toContain('4711-ZX');
       expect(rest.some((m) => textOf(m.content).includes('Ada Lovelace'))).toBe(false);

@@ -1,3 +1,4 @@
+import { summaryContent } from '@/lib/prompt/assemble';
 import { describe, expect, it } from 'vitest';
 import { DemoModelClient, demoReply } from '@/lib/model/demo';
 import type { ModelMessage } from '@/lib/prompt/assemble';
@@ -80,7 +81,7 @@ describe('demoReply', () => {
   it('counts only user messages, not assistant or system messages', () => {
     const reply = demoReply([
       system,
-      { role: 'system', content: 'Summary of the earlier conversation (written by the server):\nThe customer is Ada.' },
+      { role: 'user', content: summaryContent('The customer is Ada.') },
       assistant('Welcome back'),
       user('Where is my parcel?'),
       assistant('On its way'),
@@ -93,7 +94,7 @@ describe('demoReply', () => {
   it('mentions a summary when it has one but no earlier messages', () => {
     const reply = demoReply([
       system,
-      { role: 'system', content: 'Summary of the earlier conversation (written by the server):\nThe customer is Ada.' },
+      { role: 'user', content: summaryContent('The customer is Ada.') },
       user('Hello again'),
     ]);
     expect(reply).toContain('I also have a summary of our earlier conversation.');

@@ -4,7 +4,8 @@ import {
   assemblePrompt,
   clampSummary,
   CONTEXT_RULES,
-  SUMMARY_HEADER,
+  summaryContent,
+  SUMMARY_OPEN,
   type AssembledPrompt,
   type AssembleInput,
   type ContextTurn,
@@ -58,7 +59,7 @@ function processed(text: string, maxChars: number): string {
 
 /** Splits the output into head (system + optional summary), remembered history and the new message. */
 function parts(result: AssembledPrompt) {
-  const headLength = result.messages[1]?.role === 'system' ? 2 : 1;
+  const headLength = result.messages[1]?.content.startsWith(SUMMARY_OPEN) ? 2 : 1;
   return {
     head: result.messages.slice(0, headLength),
     history: result.messages.slice(headLength, -1),
@@ -76,7 +77,7 @@ describe('assemblePrompt properties', () => {
         const last = estimateMessageTokens({ role: 'user', content: processed(inp.userText, inp.limits.messageMaxChars) });
         const summaryText = sanitizeText(inp.summary ?? '');
         const summary = summaryText
-          ? estimateMessageTokens({ role: 'system', content: `${SUMMARY_HEADER}\n${summaryText}` })
+          ? estimateMessageTokens({ role: 'user', content: summaryContent(summaryText) })
           : 0;
 
         if (system + summary + last <= budget) {

@@ -6,6 +6,7 @@ import {
   CONTEXT_RULES,
   renderPromptForReview,
   SUMMARY_HEADER,
+  summaryContent,
   SUMMARY_INSTRUCTIONS,
   type AssembleInput,
   type ContextTurn,
@@ -77,8 +78,8 @@ describe('assemblePrompt: layout', () => {
     const summary = 'Ana, order 4711, front brake squeaks; pads cleaned.';
     const withSummary = assemble({ summary, turns: exchanges(1) });
     const without = assemble({ turns: exchanges(1) });
-    const summaryMessage = { role: 'system', content: `${SUMMARY_HEADER}\n${summary}` } as const;
-    expect(SUMMARY_HEADER).toBe('Summary of the earlier conversation (written by the server):');
+    const summaryMessage = { role: 'user', content: summaryContent(summary) } as const;
+    expect(SUMMARY_HEADER.startsWith('<earlier_conversation_notes>\n')).toBe(true);
     expect(withSummary.messages[1]).toEqual(summaryMessage);
     expect(withSummary.estimatedTokens - without.estimatedTokens).toBe(estimateMessageTokens(summaryMessage));
   });
@@ -220,9 +221,9 @@ describe('assemblePrompt: token budget', () => {
 
   it('drops history before the summary', () => {
     const summary = 'Ana, order 4711, brake squeak.';
-    const summaryCost = estimateMessageTokens({ role: 'system', content: `${SUMMARY_HEADER}\n${summary}` });
+    const summaryCost = estimateMessageTokens({ role: 'user', content: summaryContent(summary) });
     const result = assemble({ turns, summary, limits: { ...ROOMY, maxContextTokens: fixed + summaryCost } });
-    expect(result.messages.map((m) => m.role)).toEqual(['system', 'system', 'user']);
+    expect(result.messages.map((m) => m.role)).toEqual(['system', 'user', 'user']);
     expect(result.estimatedTokens).toBe(fixed + summaryCost);
   });
 

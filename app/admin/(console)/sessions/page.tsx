@@ -26,9 +26,17 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
     listSessions(db, filters, { after: decodeCursor(params.after), before: decodeCursor(params.before) }),
     listModels(db),
   ]);
-  // Searching reads across transcripts: who searched for what is part of the access record.
-  if (filters.q && !params.after && !params.before) {
-    await logAccess(db, agent, 'search', { detail: { q: filters.q, filters: Object.fromEntries(filtersToParams(filters)) } });
+  // Searching reads across transcripts: who searched for what, and how many matches each page of
+  // results showed, is part of the access record.
+  if (filters.q) {
+    await logAccess(db, agent, 'search', {
+      detail: {
+        q: filters.q,
+        filters: Object.fromEntries(filtersToParams(filters)),
+        page: params.after ? 'next' : params.before ? 'previous' : 'first',
+        results: page.rows.length,
+      },
+    });
   }
 
   const query = filtersToParams(filters);

@@ -6,7 +6,7 @@ import { isSameOriginRequest } from '@/lib/auth/csrf';
 import { rateLimiterFor } from '@/lib/auth/limiter';
 import { SETUP_PER_IP } from '@/lib/auth/rate-limit';
 import { closeSetup, setupTokenMatches } from '@/lib/auth/setup';
-import { clientInfo } from '@/lib/chat/client-info';
+import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
 import { readJsonBody } from '@/lib/chat/request';
 import { ApiError, errorResponse } from '@/lib/errors';
 import { getRuntime } from '@/lib/runtime';
@@ -30,7 +30,7 @@ export async function POST(request: Request): Promise<Response> {
     const runtime = getRuntime();
     const token = request.headers.get('x-setup-token')?.trim();
     if (!token) throw new ApiError(401, 'unauthorized', 'The setup token is missing.');
-    const ipKey = clientInfo(request, runtime.config.audit.ipSalt).ipHash ?? 'unknown';
+    const ipKey = clientKey(request, clientOptionsOf(runtime.config));
     const verdict = await rateLimiterFor(runtime).limit(SETUP_PER_IP, ipKey);
     if (!verdict.success) {
       throw new ApiError(429, 'rate_limited', 'Too many attempts. Try again later.', {

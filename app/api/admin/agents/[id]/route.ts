@@ -13,10 +13,11 @@ const bodySchema = z
     role: roleSchema.optional(),
     disabled: z.boolean().optional(),
     password: passwordSchema.optional(),
+    signOutEverywhere: z.literal(true).optional(),
   })
   .refine((body) => Object.keys(body).length > 0, 'nothing to change');
 
-/** PATCH /api/admin/agents/{id}: role, name, disable/enable, new password. */
+/** PATCH /api/admin/agents/{id}: role, name, disable/enable, new password, sign out everywhere. */
 export const PATCH = adminRoute<{ id: string }>({ role: 'admin', mutation: true }, async ({ request, params, db, agent }) => {
   const agentId = parseInput(z.uuid(), params.id);
   const changes = await readBody(request, bodySchema);
@@ -25,9 +26,16 @@ export const PATCH = adminRoute<{ id: string }>({ role: 'admin', mutation: true 
   if (outcome.kind === 'last_admin') {
     throw new ApiError(400, 'invalid_request', 'This is the last enabled admin: promote someone else first.');
   }
-  const { password, ...logged } = changes;
-  await logAccess(db, agent, 'agent_update', {
-    detail: { agentId, email: outcome.agent.email, ...logged, ...(password !== undefined ? { password: 'changed' } : {}) },
-  });
+  const { password, signOutEverywhere, ...logged } = changes;
+  if (Object.keys(logged).length > 0 || password !== undefined) {
+    await logAccess(db, agent, 'agent_update', {
+      detail: { agentId, email: outcome.agent.email, ...logged, ...(password !== undefined ? { password: 'changed' } : {}) },
+    });
+  }
+  if (outcome.sessionsRevoked > 0 || signOutEverywhere) {
+    await logAccess(db, agent, 'agent_sessions_revoked', {
+      detail: { agentId, email: outcome.agent.email, sessions: outcome.sessionsRevoked },
+    });
+  }
   return Response.json(outcome.agent);
 });

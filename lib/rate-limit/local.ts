@@ -1,0 +1,40 @@
+import { fits, verdictOf, windowCall, type RateLimiter, type RateRule, type RateVerdict } from '@/lib/rate-limit/window';
+
+/**
+ * The same sliding window, counted in this process: the embedded default (one process), and the
+ * fallback while Redis cannot be reached, so a Redis problem never turns a limit off.
+ */
+export class LocalRateLimiter implements RateLimiter {
+  private readonly counts = new Map<string, { count: number; expiresAt: number }>();
+
+  constructor(
+    private readonly now: () => number = () => Date.now(),
+    private readonly maxKeys = 50_000,
+  ) {}
+
+  async limit(rule: RateRule, key: string, cost = 1): Promise<RateVerdict> {
+    const now = this.now();
+    if (this.counts.size >= this.maxKeys) this.sweep(now);
+    const call = windowCall('local', rule, key, now, cost);
+    const [currentKey, previousKey] = call.keys;
+    const previous = this.read(previousKey, now);
+    let current = this.read(currentKey, now);
+    const allowed = fits(previous, current, call);
+    if (allowed && cost > 0) {
+      current += cost;
+      this.counts.set(currentKey, { count: current, expiresAt: now + call.args[1] * 2 + 1000 });
+    }
+    return verdictOf(allowed, previous, current, call);
+  }
+
+  private read(key: string, now: number): number {
+    const entry = this.counts.get(key);
+    return entry && entry.expiresAt > now ? entry.count : 0;
+  }
+
+  private sweep(now: number): void {
+    for (const [key, entry] of this.counts) if (entry.expiresAt <= now) this.counts.delete(key);
+    // Still full of live counters (a flood of distinct keys): start over rather than grow without bound.
+    if (this.counts.size >= this.maxKeys) this.counts.clear();
+  }
+}

@@ -1,0 +1,31 @@
+import type { Config } from '@/lib/config';
+import type { RateRule } from '@/lib/rate-limit/window';
+
+/**
+ * Every abuse limit of the public API, as data: which rule, which key. Pure, so the chat turn's own
+ * Redis script can later count these in its existing round trip (same keys, same arithmetic).
+ * Defaults (docs/security.md): far above what a person does, far below what a flood does.
+ */
+
+export const SESSION_CREATE_RULE = 'session-ip';
+export const CHAT_IP_RULE = 'chat-ip';
+export const MODEL_CALLS_RULE = 'model-calls';
+
+const perMinute = (name: string, limit: number): RateRule => ({ name, limit, windowSeconds: 60 });
+
+/** POST /api/session: per client address. */
+export function sessionCreateChecks(limits: Config['limits'], clientKey: string): Array<[RateRule, string]> {
+  return [[perMinute(SESSION_CREATE_RULE, limits.sessionCreatePerIp), clientKey]];
+}
+
+/**
+ * POST /api/chat, before the turn: per client address across all its sessions (minting sessions
+ * does not reset it), and the optional budget of model calls per minute for the whole deployment.
+ * The per-conversation limit is counted inside the memory load script (CHAT_RATE_LIMIT_PER_MINUTE).
+ */
+export function chatChecks(limits: Config['limits'], clientKey: string): Array<[RateRule, string]> {
+  return [
+    [perMinute(CHAT_IP_RULE, limits.chatPerIp), clientKey],
+    [perMinute(MODEL_CALLS_RULE, limits.modelCallsGlobal), 'all'],
+  ];
+}

@@ -1,0 +1,128 @@
+import http from 'node:http';
+import type { Socket } from 'node:net';
+
+/**
+ * What `next start` (and the standalone server) cannot be told from the outside, set on the Node
+ * HTTP server it created, from instrumentation.ts at start-up:
+ * - the socket's peer address, in PEER_HEADER on every request, overwriting whatever a client
+ *   sent: Next only fills `x-forwarded-for` when the client did not send one, so without this a
+ *   route handler cannot know who is really connected;
+ * - header and body time limits (Node's defaults hold a slow client for 60 s / 300 s);
+ * - JSON bodies for the errors Node's parser answers itself (431, 400, 408), which are empty.
+ * Next exposes none of these (`next start` only takes --keepAliveTimeout), so the server is found
+ * through the first event it emits. Done once per process; a no-op on hosts without a Node server.
+ */
+
+export const PEER_HEADER = 'x-tether-peer';
+
+interface Holder {
+  __tetherNodeServer?: { installed: true; options: NodeServerOptions };
+}
+const holder = globalThis as typeof globalThis & Holder;
+
+export interface NodeServerOptions {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+/** True when PEER_HEADER is written by this process (so a client cannot have forged it). */
+export function peerHeaderIsTrusted(): boolean {
+  return holder.__tetherNodeServer?.installed === true;
+}
+
+function errorResponse(status: number, reason: string, code: string, message: string): string {
+  const body = JSON.stringify({ error: { code, message } });
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\n` +
+    'Content-Type: application/json\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    'Cache-Control: no-store\r\n' +
+    'X-Content-Type-Options: nosniff\r\n' +
+    'Connection: close\r\n\r\n' +
+    body
+  );
+}
+
+/** Node's parser errors, as JSON: the same `{"error":{…}}` shape every route answers with. */
+export function clientErrorResponse(code: string | undefined): string {
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return errorResponse(431, 'Request Header Fields Too Large', 'headers_too_large', 'The request headers are too large.');
+  }
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return errorResponse(408, 'Request Timeout', 'request_timeout', 'The request took too long to arrive.');
+  }
+  return errorResponse(400, 'Bad Request', 'invalid_request', 'The request could not be parsed.');
+}
+
+const configured = new WeakSet<http.Server>();
+const headerTimers = new WeakMap<Socket, NodeJS.Timeout>();
+
+/** The first request's headers on a new connection must arrive within the limit (exactly, not ±30 s). */
+function limitHeaderTime(socket: Socket, ms: number): void {
+  const timer = setTimeout(() => {
+    if (socket.writable) socket.end(clientErrorResponse('ERR_HTTP_REQUEST_TIMEOUT'));
+    socket.destroy();
+  }, ms);
+  timer.unref();
+  headerTimers.set(socket, timer);
+  socket.once('close', () => clearTimeout(timer));
+}
+
+function configure(server: http.Server, options: NodeServerOptions): void {
+  configured.add(server);
+  server.headersTimeout = options.headersTimeoutMs;
+  server.requestTimeout = options.requestTimeoutMs;
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(clientErrorResponse(error.code));
+  });
+}
+
+/**
+ * Node checks headersTimeout/requestTimeout only every 30 s (connectionsCheckingInterval, fixed when
+ * the server was created), so headers and bodies that trickle in are also cut by timers of our own.
+ */
+function limitBodyTime(request: http.IncomingMessage, response: http.ServerResponse, ms: number): void {
+  if (request.complete) return;
+  const timer = setTimeout(() => {
+    if (request.complete) return;
+    if (!response.headersSent) {
+      response.writeHead(408, { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close' });
+      response.end(JSON.stringify({ error: { code: 'request_timeout', message: 'The request body took too long to arrive.' } }));
+    }
+    request.socket.destroy();
+  }, ms);
+  timer.unref();
+  const clear = () => clearTimeout(timer);
+  request.once('end', clear);
+  request.once('close', clear);
+  response.once('close', clear);
+}
+
+export function installNodeServerHardening(options: NodeServerOptions): void {
+  if (holder.__tetherNodeServer) return;
+  holder.__tetherNodeServer = { installed: true, options };
+  const emit = http.Server.prototype.emit;
+  http.Server.prototype.emit = function patchedEmit(this: http.Server, event: string | symbol, ...args: unknown[]) {
+    if (event === 'connection') {
+      if (!configured.has(this)) configure(this, options);
+      limitHeaderTime(args[0] as Socket, options.headersTimeoutMs);
+    }
+    if (event === 'request') {
+      const [request, response] = args as [http.IncomingMessage, http.ServerResponse];
+      if (!configured.has(this)) configure(this, options);
+      const timer = headerTimers.get(request.socket);
+      if (timer) {
+        clearTimeout(timer);
+        headerTimers.delete(request.socket);
+      }
+      // Overwrite, never trust: a client may send this header itself.
+      request.headers[PEER_HEADER] = request.socket.remoteAddress ?? '';
+      limitBodyTime(request, response, options.requestTimeoutMs);
+    }
+    return emit.apply(this, [event, ...args] as Parameters<typeof emit>);
+  } as typeof emit;
+}

@@ -1,0 +1,97 @@
+import { NextResponse, type NextRequest } from 'next/server';
+import { getConfig } from '@/lib/config';
+import { errorBody } from '@/lib/errors';
+import { allowedMethods } from '@/lib/security/api-methods';
+import { isApiPath, newNonce, securityHeaders } from '@/lib/security/headers';
+
+/**
+ * Runs before every request except Next's static files (next.config.js gives those their headers):
+ * security headers on every answer, a fresh CSP nonce for pages, and JSON answers for the edges
+ * Next would answer with an empty or text body (a bad percent-escape, a wrong method).
+ */
+
+interface ProxySettings {
+  widgetOrigins: string[];
+  formTargets: string[];
+  production: boolean;
+}
+
+let settings: ProxySettings | undefined;
+
+function proxySettings(): ProxySettings {
+  if (settings) return settings;
+  try {
+    const config = getConfig();
+    settings = {
+      widgetOrigins: config.security.widgetAllowedOrigins,
+      formTargets: config.admin.oauth.map((provider) =>
+        provider.id === 'oidc'
+          ? new URL(provider.issuer).origin
+          : provider.id === 'github'
+            ? 'https://github.com'
+            : 'https://accounts.google.com',
+      ),
+      production: config.env === 'production',
+    };
+  } catch {
+    // A broken configuration fails in the routes with its message; the headers stay strict.
+    settings = { widgetOrigins: [], formTargets: [], production: process.env.NODE_ENV === 'production' };
+  }
+  return settings;
+}
+
+function jsonError(status: number, code: string, message: string, headers: Record<string, string>): NextResponse {
+  return NextResponse.json(errorBody(code, message), { status, headers: { 'cache-control': 'no-store', ...headers } });
+}
+
+function isDecodable(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function proxy(request: NextRequest): NextResponse {
+  const { pathname } = request.nextUrl;
+  const { widgetOrigins, formTargets, production } = proxySettings();
+  const nonce = newNonce();
+  const headers = securityHeaders({
+    pathname,
+    nonce,
+    widgetOrigins,
+    formTargets,
+    production,
+    https: request.nextUrl.protocol === 'https:',
+  });
+
+  if (!isDecodable(pathname)) {
+    return jsonError(400, 'invalid_request', 'The address is not valid (a bad percent-escape).', headers);
+  }
+  if (isApiPath(pathname)) {
+    // Unknown paths (and routes newer than the table) go on: app/api/[...missing] answers JSON 404.
+    const allowed = allowedMethods(pathname);
+    if (allowed && !allowed.includes(request.method)) {
+      return jsonError(405, 'method_not_allowed', `${request.method} is not allowed here.`, {
+        ...headers,
+        allow: allowed.join(', '),
+      });
+    }
+    const response = NextResponse.next();
+    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+    return response;
+  }
+
+  // Next takes the nonce from the request's CSP header and adds it to the scripts it renders.
+  const requestHeaders = new Headers(request.headers);
+  requestHeaders.set('content-security-policy', headers['content-security-policy']!);
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  return response;
+}
+
+export const config = {
+  // Everything but Next's own build assets, which carry content hashes and no markup.
+  matcher: ['/((?!_next/static|_next/image|favicon.ico).*)'],
+};
