@@ -56,7 +56,7 @@ export type ChatAction =
   | { type: 'turnNotice'; turnId: string; key: string; text: string }
   | { type: 'turnRestarted'; turnId: string }
   | { type: 'delta'; turnId: string; text: string }
-  | { type: 'done'; turnId: string; reply: string; remembered: boolean; at: string }
+  | { type: 'done'; turnId: string; reply: string; remembered: boolean; at: string; stopped?: boolean }
   | { type: 'failed'; turnId: string; message: string; retryAt?: number | null }
   | { type: 'meta'; turnId: string; auditId: string }
   | { type: 'stopped'; turnId: string }
@@ -170,7 +170,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
           text: action.reply,
           remembered: action.remembered,
           at: action.at,
-          status: 'done',
+          status: action.stopped ? 'stopped' : 'done',
           error: null,
         })),
       };

@@ -172,7 +172,15 @@ export function useChat(strings: ChatStrings): ChatController {
             dispatch({ type: 'delta', turnId, text: event.data.text });
             break;
           case 'done':
-            dispatch({ type: 'done', turnId, reply: event.data.reply, remembered: event.data.remembered, at: new Date().toISOString() });
+            // A stopped reply ends with done: the server kept what had arrived.
+            dispatch({
+              type: 'done',
+              turnId,
+              reply: event.data.reply,
+              remembered: event.data.remembered,
+              at: new Date().toISOString(),
+              ...(event.data.stopped ? { stopped: true } : {}),
+            });
             break;
         }
       }

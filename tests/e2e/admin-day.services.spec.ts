@@ -369,7 +369,7 @@ test('on a phone (360 and 390 px, light and dark): menu, cards, transcript, no s
       await expect(page.getByRole('navigation', { name: 'Console' })).toBeHidden();
       await page.getByRole('button', { name: 'Menu' }).click();
       await expect(page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Agents' })).toBeVisible();
-      await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+      await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
       await page.screenshot({ path: path.join(SCREENSHOTS, `admin-menu-${width}-${scheme}.png`) });
       await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Overview' }).click();
       await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type FrameLocator, type Locator, type Page } from '@playwright/test';
 import { createClient } from 'redis';
+import { sessionRef } from '../../lib/session-ref';
 import { E2E_ACCOUNTS } from '../support/e2e-accounts';
 import { TEST_REDIS_URL } from '../support/services';
 import { HOST_PAGE_PORT, SERVICES_MOCK, SERVICES_PORT } from './ports';
@@ -85,11 +86,12 @@ async function storedSessionId(page: Page): Promise<string> {
 
 async function signInAndOpen(page: Page, sessionId: string): Promise<void> {
   const account = E2E_ACCOUNTS.agent;
-  await page.goto(`/admin/sessions/${encodeURIComponent(sessionId)}`);
+  // The console names conversations by their reference, never by the customer's id.
+  await page.goto(`/admin/sessions/${sessionRef(sessionId)}`);
   await page.getByLabel('E-mail').fill(account.email);
   await page.getByLabel('Password').fill(account.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
 }
 
 test('the widget on another origin opens, holds a three-turn streamed conversation, and keeps it after a reload', async ({ page }) => {
@@ -297,8 +299,8 @@ test('the memory-lost notice appears when the session memory is cleared', async 
   const redis = createClient({ url: TEST_REDIS_URL });
   await redis.connect();
   try {
-    // The conversation's own keys go; the marker that it once existed stays (an expiry looks the same).
-    const keys = (await redis.keys(`*:session:{${sessionId}}*`)).filter((key) => !key.endsWith(':seen'));
+    // The conversation's window goes; its turn counter, which says it once existed, stays (an expiry looks the same).
+    const keys = (await redis.keys(`*:s:{${sessionId}}*`)).filter((key) => !key.endsWith(':n'));
     expect(keys.length).toBeGreaterThan(0);
     await redis.del(keys);
   } finally {

@@ -47,7 +47,7 @@ export default async function AuditHealthPage() {
           Entries the audit could not apply
         </h2>
         {deadLetters.length === 0 ? (
-          <p className="p-6 text-center text-sm text-slate-500">None: every entry was applied.</p>
+          <p className="p-6 text-center text-sm text-slate-600 dark:text-slate-400">None: every entry was applied.</p>
         ) : (
           <ul className="divide-y divide-slate-100 dark:divide-slate-800">
             {deadLetters.map((item) => (
