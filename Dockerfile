@@ -3,13 +3,14 @@
 # Build: docker build -t tether .   Run with Postgres and Redis: docker compose up (docker-compose.yml).
 
 # --- dependencies (dev dependencies too: the build needs TypeScript, Tailwind, drizzle-orm) ---------
-FROM node:20-slim AS deps
+# Node 22: the OpenTelemetry 3.x packages declare node >= 22.15 (Tether itself is tested on 20 and 22 runs it too).
+FROM node:22-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
 # --- build --------------------------------------------------------------------------------------------
-FROM node:20-slim AS build
+FROM node:22-slim AS build
 WORKDIR /app
 ENV NEXT_TELEMETRY_DISABLED=1
 COPY --from=deps /app/node_modules ./node_modules
@@ -19,7 +20,7 @@ COPY . .
 RUN npm run build && mkdir -p public
 
 # --- runtime: only the traced server, its node_modules subset, drizzle/ and the static assets -------
-FROM node:20-slim AS runtime
+FROM node:22-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
