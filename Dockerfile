@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Tether as a container: Next.js's standalone server (next.config.js: output 'standalone') on Node 20.
+# Tether as a container: Next.js's standalone server (next.config.js: output 'standalone') on Node 22.
 # Build: docker build -t tether .   Run with Postgres and Redis: docker compose up (docker-compose.yml).
 
 # --- dependencies (dev dependencies too: the build needs TypeScript, Tailwind, drizzle-orm) ---------
