@@ -196,6 +196,9 @@ export async function startStack({ log }: StackOptions): Promise<Stack> {
       OPENAI_MODEL: 'mock-model',
       // Customers here type back to back; the per-conversation limit would turn turns into 429s.
       CHAT_RATE_LIMIT_PER_MINUTE: '0',
+      // One client (this test) sends every conversation's turns: the per-address limits would refuse it.
+      CHAT_PER_IP_PER_MINUTE: '0',
+      SESSION_CREATE_PER_IP_PER_MINUTE: '0',
       // The peer does not summarise; a summary is a second model call, not the turn's own overhead.
       MEMORY_SUMMARY: 'off',
     };

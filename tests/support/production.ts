@@ -83,6 +83,9 @@ export async function startProductionStack(options: ProductionOptions = {}): Pro
     MEMORY_KEY_PREFIX: keyPrefix,
     MEMORY_SUMMARY: 'off',
     CHAT_RATE_LIMIT_PER_MINUTE: '0',
+    // One client (this test) sends every conversation's turns: the per-address limits would refuse it.
+    CHAT_PER_IP_PER_MINUTE: '0',
+    SESSION_CREATE_PER_IP_PER_MINUTE: '0',
     // A loaded test machine must not look like a Redis outage; the late-reply fault answers after 1.5 s.
     REDIS_TIMEOUT_MS: '1000',
     // Opt-ins a production server needs for the embedded defaults (ignored where they do not apply).
