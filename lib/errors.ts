@@ -37,6 +37,11 @@ export function isApiError(error: unknown): error is ApiError {
   return name === 'ApiError' && typeof status === 'number' && typeof code === 'string';
 }
 
+/** The message of any thrown value, for logs and error classes (by its field: it may come from another copy of a module). */
+export function errorText(error: unknown): string {
+  return error instanceof Object && 'message' in error ? String((error as { message: unknown }).message) : String(error);
+}
+
 export function errorBody(code: string, message: string): ErrorBody {
   return { error: { code, message } };
 }

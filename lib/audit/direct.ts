@@ -3,6 +3,7 @@ import type { FileAuditOutbox } from '@/lib/audit/outbox';
 import type { AuditSink } from '@/lib/audit/sink';
 import { streamFields, type AuditEntry } from '@/lib/audit/types';
 import { withTimeout } from '@/lib/timeout';
+import { errorText } from '@/lib/errors';
 
 export interface DirectWriterOptions {
   /** A write slower than this goes to the outbox file (and is applied again, idempotently, later). */
@@ -47,8 +48,4 @@ export class DirectAuditWriter {
       console.error(`[tether] AUDIT ENTRY NOT STORED (${errorText(error)}) ${JSON.stringify(streamFields(entry))}`);
     }
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Object && 'message' in error ? String((error as { message: unknown }).message) : String(error);
 }

@@ -7,6 +7,7 @@ import type { AuditSink } from '@/lib/audit/sink';
 import { parseLegacyLine, parseStreamEntry, streamFields, type AuditEntry, type ParsedEntry } from '@/lib/audit/types';
 import { withSpan } from '@/lib/observability/tracing';
 import { withTimeout } from '@/lib/timeout';
+import { errorText } from '@/lib/errors';
 
 export interface DrainReport {
   /** Entries written to Postgres. */
@@ -293,8 +294,4 @@ export class AuditDrainer {
 /** The statuses in a batch, sorted (a span attribute: which kinds of entries were written). */
 function statusesOf(entries: AuditEntry[]): string[] {
   return entries.map((entry) => (entry.kind === 'void' ? 'void' : entry.record.status)).sort();
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Object && 'message' in error ? String((error as { message: unknown }).message) : String(error);
 }

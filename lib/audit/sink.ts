@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { redactMessages, redactText } from '@/lib/audit/redact';
 import type { AuditEntry, TurnRecord } from '@/lib/audit/types';
+import { errorText } from '@/lib/errors';
 import { sessionRef } from '@/lib/session-ref';
 
 /**
@@ -119,7 +120,7 @@ export class PostgresAuditSink implements AuditSink {
       if (sqlstate === '23505' && constraint === 'turns_session_seq_uq') return this.writePlaced(db, row);
       // The same message reached the audit under another audit id: it is stored once already.
       if (sqlstate === '23505' && constraint === 'turns_session_message_uq') return null;
-      if (isEntryError(sqlstate)) return `postgres ${sqlstate}${constraint ? ` (${constraint})` : ''}: ${errorText(error)}`;
+      if (isEntryError(sqlstate)) return `postgres ${sqlstate}${constraint ? ` (${constraint})` : ''}: ${errorText(error).slice(0, 300)}`;
       throw error;
     }
   }
@@ -146,7 +147,7 @@ export class PostgresAuditSink implements AuditSink {
     } catch (error) {
       const { sqlstate, constraint } = postgresErrorInfo(error);
       if (sqlstate === '23505' && constraint === 'turns_session_message_uq') return null;
-      if (isEntryError(sqlstate)) return `postgres ${sqlstate}${constraint ? ` (${constraint})` : ''}: ${errorText(error)}`;
+      if (isEntryError(sqlstate)) return `postgres ${sqlstate}${constraint ? ` (${constraint})` : ''}: ${errorText(error).slice(0, 300)}`;
       throw error;
     }
   }
@@ -320,8 +321,4 @@ export function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
   const rows = (result as { rows?: unknown }).rows;
   return Array.isArray(rows) ? (rows as T[]) : [];
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Object && 'message' in error ? String((error as { message: unknown }).message).slice(0, 300) : String(error);
 }

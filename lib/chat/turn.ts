@@ -1,7 +1,7 @@
 import type { ChatEvent, MemoryStatus } from '@/lib/chat/events';
 import type { AuditEntry, EndEntry, TurnRecord } from '@/lib/audit/types';
 import type { DurableFacts, DurableRecord } from '@/lib/audit/durable';
-import { ApiError } from '@/lib/errors';
+import { ApiError, errorText } from '@/lib/errors';
 import { classifyMemoryError } from '@/lib/memory/errors';
 import {
   unavailable,
@@ -561,9 +561,6 @@ function memoryMessage(
   };
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Object && 'message' in error ? String((error as { message: unknown }).message) : String(error);
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
