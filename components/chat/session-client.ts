@@ -132,8 +132,11 @@ function isMessagesResponse(value: unknown): value is MessagesResponse {
 
 /** The conversation as the server remembers it; the browser keeps no copy of its own. */
 export async function loadMessages(sessionId: string, signal?: AbortSignal): Promise<MessagesResponse> {
-  const response = await request(`/api/session/${encodeURIComponent(sessionId)}/messages`, {
-    headers: { Accept: 'application/json' },
+  // The id is a bearer key: it goes in the body, never into a URL that access logs record.
+  const response = await request('/api/session/messages', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ sessionId }),
     cache: 'no-store',
     signal,
   });
@@ -165,8 +168,13 @@ export async function* resumeReply(
   auditId: string,
   signal?: AbortSignal,
 ): AsyncGenerator<TurnEvent, void, undefined> {
-  const query = new URLSearchParams({ sessionId, auditId });
-  const response = await request(`/api/chat/resume?${query}`, { headers: { Accept: 'text/event-stream' }, cache: 'no-store', signal });
+  const response = await request('/api/chat/resume', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+    body: JSON.stringify({ sessionId, auditId }),
+    cache: 'no-store',
+    signal,
+  });
   yield* readTurn(response);
 }
 

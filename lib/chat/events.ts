@@ -53,7 +53,7 @@ export interface ChatJsonResponse {
   stopped?: boolean;
 }
 
-/** One remembered message, as `GET /api/session/{id}/messages` returns it. */
+/** One remembered message, as `POST /api/session/messages` returns it. */
 export interface RememberedMessage {
   role: 'user' | 'assistant';
   text: string;
@@ -63,7 +63,7 @@ export interface RememberedMessage {
   stopped?: boolean;
 }
 
-/** A reply still being written when the messages were read: resume it with GET /api/chat/resume. */
+/** A reply still being written when the messages were read: resume it with POST /api/chat/resume. */
 export interface LiveReplyInfo {
   auditId: string;
   userText: string;

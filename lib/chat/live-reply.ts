@@ -3,7 +3,7 @@ import type { ChatEvent } from '@/lib/chat/events';
 
 /**
  * The reply still being written, kept for its short life so a page reloaded mid-reply can pick it
- * up (GET /api/chat/resume). One value per session, its first line a JSON header, the rest the
+ * up (POST /api/chat/resume). One value per session, its first line a JSON header, the rest the
  * text so far:
  *   {prefix}:v2:session:{<id>}:live   string  `{"auditId","userText","at","status"}\n<text>`  (EX)
  * Deltas are batched: the first write happens ~250 ms after the first delta, later ones APPEND;

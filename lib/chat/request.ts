@@ -7,8 +7,11 @@ import { SESSION_ID_MAX_LENGTH, verifySessionId } from '@/lib/session-id';
  * The browser may send a session id, its latest text and, optionally, its own id for that message
  * (so a resend after a network blip is answered once). Nothing else: no field can carry history.
  */
+/** A session id as any customer endpoint accepts it (its signature is checked after parsing). */
+export const sessionIdField = z.string().max(SESSION_ID_MAX_LENGTH * 2);
+
 const chatRequestSchema = z.strictObject({
-  sessionId: z.string().max(SESSION_ID_MAX_LENGTH * 2),
+  sessionId: sessionIdField,
   text: z.string(),
   messageId: z
     .string()
@@ -108,6 +111,25 @@ export function parseChatRequest(body: unknown, limits: ChatRequestLimits): Chat
 /** Only whitespace and joiners (kept by normalizeText for the languages that need them). */
 function isBlank(text: string): boolean {
   return text.replace(/[\u200C\u200D]/g, '').trim() === '';
+}
+
+/**
+ * A small JSON body (`{sessionId, …}`) parsed strictly: an unknown field is `unknown_field`, any other
+ * mismatch `invalid_request` naming what was expected, and the session id must be one we issued.
+ */
+export async function readSessionBody<T extends { sessionId: string }>(
+  request: Request,
+  schema: z.ZodType<T>,
+  expected: string,
+  sessionSecret: string,
+): Promise<T> {
+  const parsed = schema.safeParse(await readJsonBody(request, 2048));
+  if (!parsed.success) {
+    const unknown = parsed.error.issues.some((issue) => issue.code === 'unrecognized_keys');
+    throw new ApiError(400, unknown ? 'unknown_field' : 'invalid_request', `Expected ${expected} and nothing else.`);
+  }
+  assertIssuedSessionId(parsed.data.sessionId, sessionSecret);
+  return parsed.data;
 }
 
 export function assertIssuedSessionId(sessionId: unknown, secret: string): asserts sessionId is string {

@@ -1,17 +1,14 @@
 import { z } from 'zod';
 import type { ChatEvent } from '@/lib/chat/events';
 import type { LiveReplyStore } from '@/lib/chat/live-reply';
-import { assertIssuedSessionId } from '@/lib/chat/request';
+import { readSessionBody, sessionIdField } from '@/lib/chat/request';
 import { encodeEvent, SSE_HEADERS } from '@/lib/chat/sse';
-import { ApiError } from '@/lib/errors';
 
-const resumeSchema = z.strictObject({ sessionId: z.string().max(400), auditId: z.string().uuid() });
+const resumeSchema = z.strictObject({ sessionId: sessionIdField, auditId: z.uuid() });
 
-export function parseResumeQuery(url: URL, sessionSecret: string): { sessionId: string; auditId: string } {
-  const parsed = resumeSchema.safeParse(Object.fromEntries(url.searchParams));
-  if (!parsed.success) throw new ApiError(400, 'invalid_request', 'Expected ?sessionId=…&auditId=<uuid>.');
-  assertIssuedSessionId(parsed.data.sessionId, sessionSecret);
-  return parsed.data;
+/** The reply to follow: the session id travels in the body (a bearer key never goes into a URL). */
+export function parseResumeRequest(request: Request, sessionSecret: string): Promise<{ sessionId: string; auditId: string }> {
+  return readSessionBody(request, resumeSchema, '{"sessionId": string, "auditId": uuid}', sessionSecret);
 }
 
 export interface TailOptions {

@@ -1,11 +1,9 @@
 import 'server-only';
 import { z } from 'zod';
-import type { MessagesResponse } from '@/lib/chat/events';
 import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
 import { enforceLimits } from '@/lib/chat/limits';
 import { assertIssuedSessionId, readJsonBody } from '@/lib/chat/request';
 import { sessionCreateChecks } from '@/lib/rate-limit/rules';
-import { noticeFor } from '@/lib/chat/turn';
 import { ApiError, errorResponse } from '@/lib/errors';
 import type { Runtime } from '@/lib/runtime';
 import { issueSessionId } from '@/lib/session-id';
@@ -23,31 +21,6 @@ export async function handleCreateSession(runtime: Runtime, request: Request, no
   });
   const expiresAt = new Date(now.getTime() + config.memory.ttlSeconds * 1000).toISOString();
   return Response.json({ sessionId, expiresAt }, { status: 201, headers: { 'cache-control': 'no-store' } });
-}
-
-/** GET /api/session/{id}/messages: the remembered turns, from the server, for a page reload. */
-export async function handleListMessages(sessionId: string, runtime: Runtime): Promise<Response> {
-  try {
-    assertIssuedSessionId(sessionId, runtime.config.sessionSecret);
-    const [memory, live] = await Promise.all([
-      runtime.memory.read(sessionId),
-      runtime.liveReplies.read(sessionId).catch(() => null),
-    ]);
-    const body: MessagesResponse = {
-      sessionId,
-      memory: memory.status,
-      notice: noticeFor(memory.status),
-      messages: memory.messages.map(({ role, text, at, auditId, stopped }) => ({ role, text, at, auditId, ...(stopped ? { stopped } : {}) })),
-      // Only a reply still streaming that memory does not hold yet is news to the page.
-      live:
-        live && live.status === 'streaming' && !memory.messages.some((m) => m.auditId === live.auditId)
-          ? { auditId: live.auditId, userText: live.userText, at: live.at, text: live.text }
-          : null,
-    };
-    return Response.json(body, { headers: { 'cache-control': 'no-store' } });
-  } catch (error) {
-    return errorResponse(error);
-  }
 }
 
 const stopRequestSchema = z.strictObject({ sessionId: z.string().max(200), auditId: z.uuid() });

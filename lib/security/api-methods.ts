@@ -22,14 +22,14 @@ export const API_METHODS: Readonly<Record<string, readonly string[]>> = {
   '/api/admin/turns/[auditId]/prompt': ['GET'],
   '/api/auth/[...nextauth]': ['GET', 'POST'],
   '/api/chat': ['POST'],
-  '/api/chat/resume': ['GET'],
+  '/api/chat/resume': ['POST'],
   '/api/chat/stop': ['POST'],
   '/api/cron/audit-drain': ['GET'],
   '/api/cron/retention': ['GET'],
   '/api/feedback': ['POST'],
   '/api/health': ['GET'],
   '/api/session': ['POST'],
-  '/api/session/[id]/messages': ['GET'],
+  '/api/session/messages': ['POST'],
 };
 
 const compiled = Object.entries(API_METHODS).map(([route, methods]) => {

@@ -36,6 +36,12 @@ const chatPost = (body: string | Buffer | Array<string | Buffer>, headers: Recor
   headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
   body,
 });
+const messagesPost = (body: string): Omit<RawRequest, 'port'> => ({
+  path: '/api/session/messages',
+  method: 'POST',
+  headers: { 'content-type': 'application/json', accept: 'application/json' },
+  body,
+});
 
 async function newSession(from: string): Promise<string> {
   const response = await rawRequest({ port: PORT, path: '/api/session', method: 'POST', from });
@@ -114,10 +120,8 @@ test('the hostile-input corpus: ≥ 1,000 requests, 0 × 5xx, every answer 4xx J
     for (const [i, text] of naughty.entries()) {
       // Naughty text, forged ids: the id is checked before anything is loaded or stored.
       rejected.push({ label: `naughty text #${i} forged id`, request: chatPost(json({ sessionId: forged[i % forged.length], text })), expect: 'rejected' });
-      // Naughty ids in the path (an empty one is no id: `//` is a different path, which Next redirects).
-      if (text !== '') {
-        rejected.push({ label: `naughty id #${i} in path`, request: { path: `/api/session/${encodeURIComponent(text)}/messages` }, expect: 'rejected' });
-      }
+      // Naughty ids where the messages route reads one (the body: a bearer id never travels in a URL).
+      rejected.push({ label: `naughty id #${i} for messages`, request: messagesPost(json({ sessionId: text })), expect: 'rejected' });
     }
     const structural: Array<[string, Omit<RawRequest, 'port'>]> = [
       ['prototype key __proto__', chatPost(`{"sessionId":"${valid}","text":"hi","__proto__":{"admin":true}}`)],
@@ -162,10 +166,12 @@ test('the hostile-input corpus: ≥ 1,000 requests, 0 × 5xx, every answer 4xx J
       ['no content type', { ...chatPost(json({ sessionId: valid, text: 'hi' })), headers: {} }],
       ['json lookalike type', { ...chatPost(json({ sessionId: valid, text: 'hi' })), headers: { 'content-type': 'application/jsonp' } }],
       ['utf-16 JSON', { ...chatPost(Buffer.from(json({ sessionId: valid, text: 'hi' }), 'utf16le')), headers: { 'content-type': 'application/json; charset=utf-16' } }],
-      ['messages, bad escape', { path: '/api/session/%zz/messages' }],
-      ['messages, truncated id', { path: `/api/session/${encodeURIComponent(truncated)}/messages` }],
-      ['messages, tampered id', { path: `/api/session/${encodeURIComponent(tampered)}/messages` }],
-      ['messages, traversal', { path: `/api/session/..%2F..%2Fhealth/messages` }],
+      ['messages, truncated id', messagesPost(json({ sessionId: truncated }))],
+      ['messages, tampered id', messagesPost(json({ sessionId: tampered }))],
+      ['messages, extra field', messagesPost(json({ sessionId: valid, text: 'hi' }))],
+      ['messages, id in the old path', { path: `/api/session/${encodeURIComponent(valid)}/messages` }],
+      ['messages, id in a query', { path: `/api/session/messages?sessionId=${encodeURIComponent(valid)}`, method: 'GET' }],
+      ['resume, id in a query', { path: `/api/chat/resume?sessionId=${encodeURIComponent(valid)}&auditId=00000000-0000-4000-8000-000000000000`, method: 'GET' }],
       ['unknown API route', { path: '/api/session/x/y/z' }],
       ['wrong method chat', { path: '/api/chat', method: 'GET' }],
       ['wrong method session', { path: '/api/session', method: 'DELETE' }],
@@ -200,7 +206,7 @@ test('the hostile-input corpus: ≥ 1,000 requests, 0 × 5xx, every answer 4xx J
     hostileTexts.forEach((text, i) =>
       accepted.push({ label: `hostile text #${i}`, request: chatPost(json({ sessionId: sessions[i % sessions.length], text })), expect: 'any' }),
     );
-    accepted.push({ label: 'other session id, read', request: { path: `/api/session/${encodeURIComponent(other)}/messages` }, expect: 'any' });
+    accepted.push({ label: 'other session id, read', request: messagesPost(json({ sessionId: other })), expect: 'any' });
     accepted.push({ label: 'health', request: { path: '/api/health' }, expect: 'any' });
     accepted.push({
       label: 'session with a body (ignored)',

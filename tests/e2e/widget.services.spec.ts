@@ -249,7 +249,11 @@ test('thumbs up on a reply shows in /admin on that turn', async ({ page, browser
   // Another session may not rate this session's replies.
   const other = (await (await page.request.post('/api/session')).json()) as { sessionId: string };
   const auditId = (await page.evaluate(async (id) => {
-    const r = await fetch(`/api/session/${encodeURIComponent(id)}/messages`);
+    const r = await fetch('/api/session/messages', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sessionId: id }),
+    });
     return ((await r.json()) as { messages: { auditId: string }[] }).messages[3]!.auditId;
   }, await storedSessionId(page)));
   const forged = await page.request.post('/api/feedback', { data: { sessionId: other.sessionId, auditId, rating: 'down' } });

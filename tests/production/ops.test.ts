@@ -360,7 +360,11 @@ it('two production servers share one conversation: memory, order and audit stay 
 
     // Either server reads back the same remembered conversation.
     for (const server of servers) {
-      const response = await fetch(`${server.url}/api/session/${encodeURIComponent(sessionId)}/messages`);
+      const response = await fetch(`${server.url}/api/session/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sessionId }),
+      });
       const body = (await response.json()) as { messages: { role: string; text: string }[] };
       expect(body.messages.filter((m) => m.role === 'user').map((m) => m.text)).toEqual(
         auditIds.map((_, i) => `message ${i + 1}`),

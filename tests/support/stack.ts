@@ -6,7 +6,8 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { readChatEvents } from '@/components/chat/sse';
 import type { ChatEvent } from '@/lib/chat/events';
 import { handleChat } from '@/lib/chat/handler';
-import { handleCreateSession, handleListMessages } from '@/lib/chat/session-handlers';
+import { handleListMessages } from '@/lib/chat/messages';
+import { handleCreateSession } from '@/lib/chat/session-handlers';
 import { parseConfig } from '@/lib/config';
 import { createRuntime, type Runtime } from '@/lib/runtime';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -159,7 +160,12 @@ export async function createTestStack(
       };
     },
     messages(sessionId) {
-      return handleListMessages(sessionId, runtime);
+      const request = new Request('http://localhost/api/session/messages', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sessionId }),
+      });
+      return handleListMessages(request, runtime);
     },
     async settle() {
       while (pending.size > 0) await Promise.all([...pending]);

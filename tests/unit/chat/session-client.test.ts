@@ -122,7 +122,11 @@ describe('createSession and loadMessages', () => {
     };
     const fetchMock = stubFetch(Response.json(body));
     expect(await loadMessages('s1')).toEqual(body);
-    expect(fetchMock).toHaveBeenCalledWith('/api/session/s1/messages', expect.anything());
+    // The bearer id goes in the body, never into the URL.
+    expect(fetchMock).toHaveBeenCalledWith(
+      '/api/session/messages',
+      expect.objectContaining({ method: 'POST', body: JSON.stringify({ sessionId: 's1' }) }),
+    );
   });
 
   it('throws invalid_session for a forged id', async () => {

@@ -76,13 +76,14 @@ describe('API methods table', () => {
   });
 
   it('matches dynamic segments and adds HEAD and OPTIONS', () => {
-    expect(allowedMethods('/api/session/abc/messages')).toEqual(['GET', 'HEAD', 'OPTIONS']);
+    expect(allowedMethods('/api/admin/sessions/c_abcdefghijklmnop/export')).toEqual(['GET', 'HEAD', 'OPTIONS']);
+    expect(allowedMethods('/api/session/messages')).toEqual(['POST', 'OPTIONS']);
     expect(allowedMethods('/api/auth/callback/credentials')).toEqual(['GET', 'POST', 'HEAD', 'OPTIONS']);
     expect(allowedMethods('/api/chat')).toEqual(['POST', 'OPTIONS']);
     // A static segment wins over a dynamic one at the same place.
     expect(allowedMethods('/api/admin/sessions/live')).toEqual(['GET', 'HEAD', 'OPTIONS']);
     expect(allowedMethods('/api/admin/sessions/c_abcdefghijklmnop')).toEqual(['DELETE', 'OPTIONS']);
     expect(allowedMethods('/api/nothing')).toBeNull();
-    expect(allowedMethods('/api/session/a/b/messages')).toBeNull();
+    expect(allowedMethods('/api/session/abc/messages')).toBeNull();
   });
 });

@@ -1,0 +1,48 @@
+import 'server-only';
+import { z } from 'zod';
+import type { MessagesResponse } from '@/lib/chat/events';
+import { readSessionBody, sessionIdField } from '@/lib/chat/request';
+import { noticeFor } from '@/lib/chat/turn';
+import { errorResponse } from '@/lib/errors';
+import type { Runtime } from '@/lib/runtime';
+
+const messagesRequestSchema = z.strictObject({ sessionId: sessionIdField });
+
+/**
+ * POST /api/session/messages {sessionId}: the remembered turns, from the server, for a page reload.
+ * A POST body rather than a path or query, so the bearer id never lands in an access log or a CDN's.
+ */
+export async function handleListMessages(request: Request, runtime: Runtime): Promise<Response> {
+  try {
+    const { sessionId } = await readSessionBody(
+      request,
+      messagesRequestSchema,
+      '{"sessionId": string}',
+      runtime.config.sessionSecret,
+    );
+    const [memory, live] = await Promise.all([
+      runtime.memory.read(sessionId),
+      runtime.liveReplies.read(sessionId).catch(() => null),
+    ]);
+    const body: MessagesResponse = {
+      sessionId,
+      memory: memory.status,
+      notice: noticeFor(memory.status),
+      messages: memory.messages.map(({ role, text, at, auditId, stopped }) => ({
+        role,
+        text,
+        at,
+        auditId,
+        ...(stopped ? { stopped } : {}),
+      })),
+      // Only a reply still streaming that memory does not hold yet is news to the page.
+      live:
+        live && live.status === 'streaming' && !memory.messages.some((m) => m.auditId === live.auditId)
+          ? { auditId: live.auditId, userText: live.userText, at: live.at, text: live.text }
+          : null,
+    };
+    return Response.json(body, { headers: { 'cache-control': 'no-store' } });
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
