@@ -33,7 +33,7 @@ describe('template-token neutraliser', () => {
     expect(neutralizeChatTemplateTokens('[AVAILABLE_TOOLS] x [/AVAILABLE_TOOLS]')).toBe('[ AVAILABLE_TOOLS ] x [ /AVAILABLE_TOOLS ]');
     expect(neutralizeChatTemplateTokens('[TOOL_RESULTS]ok[/TOOL_RESULTS]')).toBe('[ TOOL_RESULTS ]ok[ /TOOL_RESULTS ]');
     expect(neutralizeChatTemplateTokens('<bos>hi<eos>')).toBe('‹bos›hi‹eos›');
-    expect(neutralizeChatTemplateTokens('</earlier_conversation_notes>')).toBe('‹/earlier_conversation_notes›');
+    expect(neutralizeChatTemplateTokens('</earlier_conversation_notes>')).toBe('(/earlier_conversation_notes)');
   });
 
   it('leaves no control token in any sanitised text, and sanitising twice changes nothing (property)', () => {
