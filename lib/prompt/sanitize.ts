@@ -24,15 +24,24 @@ const LINE_BREAKS = /\r\n|[\r\u000B\u000C\u0085\u2028\u2029]/g;
  * hide text but are not in the property. Excluded here and handled below: the joiners U+200C/U+200D
  * and the variation selectors, which emoji and some scripts need.
  */
-const INVISIBLE_CHARS =
-  /(?![\u200C\u200D\p{Variation_Selector}])\p{Default_Ignorable_Code_Point}|[\u2800\uFFF9-\uFFFB]/gu;
+const INVISIBLE_CHARS = /[\p{Default_Ignorable_Code_Point}\u2800\uFFF9-\uFFFB]/gu;
+const KEPT_FOR_NOW = /^[\u200C\u200D\p{Variation_Selector}]$/u;
 
 // The three subdivision flags of the emoji standard (England, Scotland, Wales): 🏴 + tag letters +
 // CANCEL TAG. Only these fixed spellings keep their tags; any other tag character is removed.
+const BLACK_FLAG = '\u{1F3F4}';
 const RGI_TAG_FLAG = /\u{1F3F4}(?:\u{E0067}\u{E0062}(?:\u{E0065}\u{E006E}\u{E0067}|\u{E0073}\u{E0063}\u{E0074}|\u{E0077}\u{E006C}\u{E0073}))\u{E007F}/u;
 const INVISIBLE_OR_FLAG = new RegExp(`(${RGI_TAG_FLAG.source})|${INVISIBLE_CHARS.source}`, 'gu');
 
-const VARIATION_RUN = /(\P{Variation_Selector})?(\p{Variation_Selector}+)/gu;
+/** Removes the invisible characters above; joiners and variation selectors are judged later. */
+function removeInvisible(text: string): string {
+  const pattern = text.includes(BLACK_FLAG) ? INVISIBLE_OR_FLAG : INVISIBLE_CHARS;
+  return text.replace(pattern, (match: string, flag?: string) =>
+    typeof flag === 'string' || KEPT_FOR_NOW.test(match) ? match : '',
+  );
+}
+
+const VARIATION_RUN = /\p{Variation_Selector}+/gu;
 const EMOJI = /^\p{Emoji}$/u;
 const EMOJI_PRESENTATION = /^\p{Emoji_Presentation}$/u;
 const KEYCAP_BASE = /^[0-9#*]$/;
@@ -50,10 +59,15 @@ const MONGOLIAN_FVS = /^[\u180B-\u180D\u180F]$/;
  * ideographic variation selectors U+E0100–E01EF (the ideograph stays, in its default glyph).
  */
 function filterVariationSelectors(text: string): string {
-  return text.replace(VARIATION_RUN, (_match, base: string | undefined, run: string, offset: number) => {
-    const keep = base !== undefined && isVisibleVariation(base, run, text.charAt(offset + _match.length));
-    return (base ?? '') + (keep ? run : '');
+  return text.replace(VARIATION_RUN, (run: string, offset: number) => {
+    const base = lastCodePoint(text.slice(Math.max(0, offset - 2), offset));
+    return isVisibleVariation(base, run, text.charAt(offset + run.length)) ? run : '';
   });
+}
+
+/** The last code point of `text` ('' when empty); `text` may start in the middle of a surrogate pair. */
+function lastCodePoint(text: string): string {
+  return Array.from(text).at(-1) ?? '';
 }
 
 function isVisibleVariation(base: string, run: string, next: string): boolean {
@@ -76,7 +90,7 @@ const JOINER_NEIGHBOUR = /^(?![\x00-\x7F])[\p{L}\p{M}\p{Extended_Pictographic}\p
 function filterJoiners(text: string): string {
   return text.replace(JOINER_RUN, (run: string, offset: number) => {
     if (run.length !== 1) return '';
-    const before = Array.from(text.slice(Math.max(0, offset - 2), offset)).at(-1) ?? '';
+    const before = lastCodePoint(text.slice(Math.max(0, offset - 2), offset));
     const after = Array.from(text.slice(offset + 1, offset + 3))[0] ?? '';
     return JOINER_NEIGHBOUR.test(before) && JOINER_NEIGHBOUR.test(after) ? run : '';
   });
@@ -84,7 +98,8 @@ function filterJoiners(text: string): string {
 
 // Every space character (NBSP, ideographic space, en/em spaces, …) is a plain space to the model:
 // which space was typed carries no meaning, and choosing among them could carry hidden bits.
-const SPACE_CHARS = /\p{Zs}/gu;
+// (\p{Zs} minus U+0020, spelled out: a `u`-mode class is several times slower on long text.)
+const SPACE_CHARS = /[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/g;
 
 // More than 8 horizontal blanks in a row is padding, not formatting (code indentation stays up to 8).
 const LONG_BLANK_RUN = /[\t ]{9,}/g;
@@ -100,12 +115,8 @@ const EXCESS_BLANK_LINES = /\n(?:[\t ]*\n){3,}/g;
  * trailing whitespace. What the customer typed is stored and shown as `storedText` gives it.
  */
 export function normalizeText(raw: string): string {
-  const visible = raw
-    .toWellFormed()
-    .replace(LINE_BREAKS, '\n')
-    .replace(CONTROL_CHARS, '')
-    .replace(INVISIBLE_OR_FLAG, (_match, flag: string | undefined) => flag ?? '');
-  return filterJoiners(filterVariationSelectors(visible))
+  const visible = raw.toWellFormed().replace(LINE_BREAKS, '\n').replace(CONTROL_CHARS, '');
+  return filterJoiners(filterVariationSelectors(removeInvisible(visible)))
     // After stripping, so a base letter and a combining mark separated by an invisible char compose.
     .normalize('NFC')
     .replace(SPACE_CHARS, ' ')
@@ -129,8 +140,8 @@ export function storedText(raw: string): string {
 /*
  * Chat-template control tokens (the table in control-tokens.ts, plus any `<|word|>` / `<｜word｜>`)
  * and Tether's own summary fence are searched for in a SKELETON of the text: invisible characters
- * skipped, and every character that NFKC folds to a single ASCII character (fullwidth `＜｜［／`,
- * small forms `﹤﹥`, fullwidth and mathematical letters, …) read as that ASCII character. A match is
+ * skipped, and every character that NFKC folds to ASCII (fullwidth `＜｜［／`, small forms `﹤﹥`,
+ * fullwidth and mathematical letters, ligatures like `ﬆ`, …) read as that ASCII text. A match is
  * rewritten in the original text, so what is not a token is left exactly as it was:
  *  - angle-bracket tokens: each `<` / `>` becomes a single guillemet, `<|im_start|>` → `‹|im_start|›`,
  *    `<tool_call>` → `‹tool_call›`, `<<SYS>>` → `‹‹SYS››`, DeepSeek `<｜User｜>` → `‹｜User｜›`;
@@ -150,14 +161,17 @@ export function storedText(raw: string): string {
 
 let asciiFolds: Map<number, string> | null = null;
 
-/** Non-ASCII code points whose NFKC form is one printable ASCII character (≈1,100; built once, ≈20 ms). */
+/**
+ * Non-ASCII code points whose NFKC form is printable ASCII: fullwidth and small forms, mathematical
+ * letters, and ligatures such as `ﬆ` → `st` (≈1,300; built on first use, ≈20 ms).
+ */
 function asciiFold(): Map<number, string> {
   if (asciiFolds) return asciiFolds;
   const folds = new Map<number, string>();
   for (let cp = 0xa0; cp < 0x20000; cp += 1) {
     if (cp >= 0xd800 && cp < 0xe000) continue;
     const folded = String.fromCodePoint(cp).normalize('NFKC');
-    if (folded.length === 1 && folded >= ' ' && folded <= '~') folds.set(cp, folded);
+    if (/^[ -~]{1,4}$/.test(folded)) folds.set(cp, folded);
   }
   asciiFolds = folds;
   return folds;
@@ -228,8 +242,23 @@ function inertForm(match: RegExpExecArray, span: readonly string[]): string {
   return span.map((point) => (read(point) === '<' ? '‹' : read(point) === '>' ? '›' : point)).join('');
 }
 
+let openerPattern: RegExp | null = null;
+
+/** Any character that can start a token or a fence tag (most messages have none: no skeleton needed). */
+function mayHoldToken(text: string): boolean {
+  if (!openerPattern) {
+    const folded = [...asciiFold()].filter(([, ascii]) => ascii.startsWith('<') || ascii.startsWith('['));
+    // Today all of them are in the BMP, where a plain (non-`u`) class is several times faster.
+    const bmp = folded.every(([cp]) => cp <= 0xffff);
+    const escaped = folded.map(([cp]) => (bmp ? `\\u${cp.toString(16).padStart(4, '0')}` : `\\u{${cp.toString(16)}}`));
+    openerPattern = new RegExp(`[<\\[${FENCE_OPEN}${escaped.join('')}]`, bmp ? '' : 'u');
+  }
+  return openerPattern.test(text);
+}
+
 /** Makes chat-template control tokens and summary-fence tags inert but readable; leaves all other text untouched. */
 export function neutralizeChatTemplateTokens(text: string): string {
+  if (!mayHoldToken(text)) return text;
   const skeleton = skeletonOf(text);
   const pattern = controlTokenPattern();
   pattern.lastIndex = 0;
