@@ -13,6 +13,7 @@ import {
   NEVER_SENT,
   RED_TEAM_TOKENS,
   tokenizerView,
+  withInside,
 } from './hostile-inputs';
 
 /**
@@ -69,6 +70,8 @@ const widePiece = fc.constantFrom(
   ...TABLE,
   ...TABLE.map(fullwidthBrackets),
   ...TABLE.map(fullwidthLetters),
+  ...TABLE.map((token) => withInside(token, '\u200D')),
+  ...TABLE.map((token) => withInside(token, '\u200B')),
   ...FENCE_VARIANTS,
   ...RED_TEAM_TOKENS,
   ...INVISIBLE_CHARACTERS.map(([, ch]) => ch),

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { summarizeEvicted } from '@/lib/chat/summary';
 import type { MemoryMessage, MemoryStore } from '@/lib/memory/types';
@@ -76,6 +77,23 @@ describe('invisible characters', () => {
     for (const word of ['می\u200Cخواهم', 'क्\u200Dष', 'ශ්\u200Dරී']) expect(sanitizeText(word)).toBe(word.normalize('NFC'));
     expect(sanitizeText('ᠠ\u180B')).toBe('ᠠ\u180B'); // a Mongolian variant form
   });
+
+  it('is stable on any mix of emoji, selectors, joiners, tags, combining marks and scripts, and keeps only visible selectors (property)', () => {
+    const piece = fc.constantFrom(
+      '❤', '😀', '🏴', '1', '#', 'a', 'é', 'e', '\u0301', 'ε', 'ب', 'क', '\u094D', 'ᠠ', ' ', '\n', '<', '|',
+      '\u200D', '\u200C', '\uFE0F', '\uFE0E', '\uFE00', '\u{E0100}', '\u20E3', '\u180B', '\u{E0067}', '\u{E0062}',
+      '\u{E0073}', '\u{E0063}', '\u{E0074}', '\u{E007F}', '\u3164', '\u2028', '\u{1F3FD}',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 25 }), (parts) => {
+        const clean = sanitizeText(parts.join(''));
+        expect(sanitizeText(clean)).toBe(clean);
+        expect(clean).not.toMatch(/[\uFE00-\uFE0E\u{E0100}-\u{E01EF}]|\p{Variation_Selector}{2}/u);
+        expect(clean).not.toMatch(/(?<![0-9#*\p{Emoji}])\uFE0F/u);
+      }),
+      { numRuns: 3000 },
+    );
+  }, 60_000);
 
   it('reads every space character as a plain space', () => {
     expect(sanitizeText('a\u00A0b\u3000c\u2003d')).toBe('a b c d');
