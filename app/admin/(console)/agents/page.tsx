@@ -6,6 +6,7 @@ import { listAgents } from '@/lib/auth/agents';
 import { requirePageAgent } from '@/lib/auth/page-guard';
 import { PASSWORD_MIN_LENGTH } from '@/lib/auth/password';
 import { getRuntime } from '@/lib/runtime';
+import { plural } from '@/components/admin/format';
 
 export const metadata: Metadata = { title: 'Agents' };
 export const dynamic = 'force-dynamic';
@@ -48,7 +49,7 @@ export default async function AgentsPage() {
           </p>
         ) : (
           <div className="mt-2 space-y-2">
-            <p className="text-sm text-slate-600 dark:text-slate-400">Sessions idle for more than {retentionDays} days are deleted.</p>
+            <p className="text-sm text-slate-600 dark:text-slate-400">Sessions idle for more than {plural(retentionDays, 'day')} are deleted.</p>
             <RetentionButton days={retentionDays} />
           </div>
         )}
