@@ -124,7 +124,7 @@ export const REF_PREFIX_PATTERN = /^c_[a-z2-7]{4,15}$/;
  * prefix lies between the prefix and the prefix padded with 'z' in any collation that orders
  * letters and digits as usual; the left() check keeps the answer exact regardless.
  */
-function refPrefix(prefix: string): SQL {
+export function refPrefixCondition(prefix: string): SQL {
   const upper = prefix.padEnd(18, 'z');
   return sql`(${sessions.ref} >= ${prefix} and ${sessions.ref} <= ${upper} and left(${sessions.ref}, ${prefix.length}) = ${prefix})`;
 }
@@ -177,7 +177,7 @@ async function filterConditions(db: Database, filters: ListFilters): Promise<SQL
     // A reference pasted into the search box finds that conversation.
     where.push(sql`${sessions.ref} = ${refQuery}`);
   } else if (refQuery) {
-    where.push(refPrefix(refQuery));
+    where.push(refPrefixCondition(refQuery));
   } else if (filters.q) {
     const few = await fewMatchingSessions(db, filters.q);
     where.push(
