@@ -2,6 +2,7 @@ import 'server-only';
 import type { z } from 'zod';
 import { logAccess } from '@/lib/admin/access-log';
 import { checkSameOrigin } from '@/lib/auth/csrf';
+import { loggablePath } from '@/lib/auth/log-path';
 import { agentFromHeaders } from '@/lib/auth/session';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import { readJsonBody } from '@/lib/chat/request';
@@ -85,7 +86,7 @@ async function logRefusal(
   params: unknown,
   refused: 'forbidden' | 'cross_site',
 ): Promise<void> {
-  const path = new URL(request.url).pathname;
+  const path = loggablePath(new URL(request.url).pathname);
   const ref = params instanceof Object && 'ref' in params && typeof params.ref === 'string' && SESSION_REF_PATTERN.test(params.ref) ? params.ref : null;
   log.warn('admin request refused', { agentId: agent.id, action: action ?? null, method: request.method, path, refused });
   if (!action) return;

@@ -1,3 +1,4 @@
+import { loggablePath } from '@/lib/auth/log-path';
 import { log } from '@/lib/observability/log';
 
 /**
@@ -29,7 +30,7 @@ export function checkSameOrigin(request: Request): boolean {
   if (isSameOriginRequest(request)) return true;
   log.warn('cross-site request refused', {
     method: request.method,
-    path: new URL(request.url).pathname,
+    path: loggablePath(new URL(request.url).pathname),
     secFetchSite: request.headers.get('sec-fetch-site'),
     origin: request.headers.get('origin'),
   });

@@ -10,6 +10,7 @@ import { getTranscript } from '@/lib/admin/transcript';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import type { Database } from '@/lib/db/client';
 import { accessLog, sessions } from '@/lib/db/schema';
+import { setLogSink } from '@/lib/observability/log';
 import { sessionRef } from '@/lib/session-ref';
 import type { TestStack } from '../../support/stack';
 import { adminRequest, cookieFor, createAdminStack, database, makeAgent, routeContext } from './helpers';
@@ -183,6 +184,29 @@ describe('refused attempts are in the access log', () => {
     expect((await entries('retention_run', agent.id)).map((e) => e.detail.refused)).toEqual(['forbidden']);
     // The session is still there.
     expect(await stack.query('select 1 from sessions where id = $1', [fine])).toHaveLength(1);
+  });
+
+  it('a refused request naming a session by its id (a bearer key) logs no id, in the access log or the JSON log', async () => {
+    const lines: string[] = [];
+    setLogSink((line) => lines.push(line));
+    try {
+      const cookie = await cookieFor(stack, agent);
+      const one = await import('@/app/api/admin/sessions/[ref]/route');
+      const path = `/api/admin/sessions/${encodeURIComponent(fine)}`;
+      expect((await one.DELETE(adminRequest(path, { method: 'DELETE', cookie, body: { confirm: fine } }), routeContext({ ref: fine }))).status).toBe(403);
+      const crossSite = await one.DELETE(
+        adminRequest(path, { method: 'DELETE', cookie: await cookieFor(stack, admin), fetchSite: 'cross-site', body: { confirm: fine } }),
+        routeContext({ ref: fine }),
+      );
+      expect(crossSite.status).toBe(403);
+    } finally {
+      setLogSink(null);
+    }
+    const logged = await stack.query<{ row: string }>(`select row_to_json(a)::text as row from access_log a where detail ? 'refused'`);
+    expect(logged.length).toBeGreaterThan(0);
+    for (const { row } of logged) expect(row).not.toContain(fine);
+    expect(lines.filter((line) => line.includes('refused')).length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) expect(line).not.toContain(fine);
   });
 
   it('a cross-site request with a valid cookie is refused and logged', async () => {
