@@ -6,7 +6,7 @@ import { LocalTime } from '@/components/admin/LocalTime';
 import { listAccessLog, loggedSession } from '@/lib/admin/access-log';
 import { sessionIdForRef } from '@/lib/admin/session-lookup';
 import { firstValues } from '@/lib/admin/filters';
-import { pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
+import { logRefusedPage, pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
 import { ACCESS_ACTIONS, type AccessAction, type AccessLogRow } from '@/lib/db/schema';
 import { SESSION_REF_PATTERN } from '@/lib/session-ref';
 import { InputProblems } from '@/components/admin/InputProblems';
@@ -48,7 +48,10 @@ const FIELD = 'rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm
 export default async function AccessLogPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const raw = await searchParams;
   const agent = await requirePageAgent(pathWithQuery('/admin/access-log', raw));
-  if (agent.role !== 'admin') return <AdminOnly />;
+  if (agent.role !== 'admin') {
+    logRefusedPage(agent, '/admin/access-log');
+    return <AdminOnly />;
+  }
   const { query, problems } = readQuery(firstValues(raw));
   const db = (await getRuntime().database()).db;
   // Entries name sessions by reference; ones written before references hold the id, found through it.
