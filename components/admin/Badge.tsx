@@ -21,6 +21,8 @@ export function Badge({ tone = 'neutral', children, title }: { tone?: Tone; chil
 export function statusTone(status: string): Tone {
   if (status === 'ok') return 'good';
   if (status === 'pending') return 'warn';
+  // The customer pressed Stop: not an error (the list and the overview do not count it as one).
+  if (status === 'aborted') return 'neutral';
   return 'bad';
 }
 

@@ -2,6 +2,7 @@
 
 import { useEffect, useState } from 'react';
 import { TimeChart } from './TimeChart';
+import { plural } from './format';
 
 /**
  * Turns by hour of the day, in the agent's own time zone: the server counts by UTC hour, the
@@ -20,7 +21,7 @@ export function BusiestHours({ utcHours, href }: { utcHours: number[]; href: str
       <p className="text-sm text-slate-700 dark:text-slate-300">
         {total > 0 ? (
           <>
-            Busiest hour: <strong data-figure="busiest-hour">{String(busiest).padStart(2, '0')}:00</strong> ({zone}), {local[busiest]} turns.
+            Busiest hour: <strong data-figure="busiest-hour">{String(busiest).padStart(2, '0')}:00</strong> ({zone}), {plural(local[busiest] ?? 0, 'turn')}.
           </>
         ) : (
           'No turns in this period.'

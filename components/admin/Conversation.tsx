@@ -84,7 +84,9 @@ export function Conversation({ sessionRef, turns, flags, notes, terms, interacti
     <ol className="space-y-5">
       {turns.map((turn) => {
         const notice = noticeFor(turn.memoryStatus);
-        const failed = turn.status === 'model_error' || turn.status === 'aborted';
+        // A customer's Stop is their choice, not a failure: no error message, no red.
+        const failed = turn.status === 'model_error';
+        const stopped = turn.status === 'aborted';
         const unfinished = turn.status === 'pending' || turn.status === 'abandoned';
         const turnFlags = flags.filter((flag) => flag.auditId === turn.auditId);
         const turnNotes = notes.filter((note) => note.auditId === turn.auditId);
@@ -114,6 +116,9 @@ export function Conversation({ sessionRef, turns, flags, notes, terms, interacti
                 )}
                 {failed && (
                   <p className={`text-red-700 dark:text-red-300 ${turn.assistantText ? 'mt-2' : ''}`}>{customerErrorText(turn.errorCode)}</p>
+                )}
+                {stopped && (
+                  <p className={`text-slate-600 italic dark:text-slate-400 ${turn.assistantText ? 'mt-2' : ''}`}>Stopped by the customer.</p>
                 )}
                 {unfinished && (
                   <p className="text-slate-600 italic dark:text-slate-400">

@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useRef, useState } from 'react';
 import { adminFetch } from './api-client';
+import { plural } from './format';
 
 /** Admin-only delete, behind a confirmation dialog that says exactly what goes. */
 export function DeleteSessionButton({ sessionRef, turns }: { sessionRef: string; turns: number }) {
@@ -44,7 +45,7 @@ export function DeleteSessionButton({ sessionRef, turns }: { sessionRef: string;
           Delete this session?
         </h2>
         <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">
-          Its {turns} audited turns, their flags and notes, and the customer&apos;s conversation memory are removed for good. The access
+          Its {plural(turns, 'audited turn')}, their flags and notes, and the customer&apos;s conversation memory are removed for good. The access
           log keeps a record that you deleted it.
         </p>
         {error && (

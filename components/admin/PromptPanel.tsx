@@ -4,6 +4,7 @@ import { useState } from 'react';
 import type { TurnPrompt } from '@/lib/admin/prompt';
 import { Badge } from './Badge';
 import { adminFetch } from './api-client';
+import { plural } from './format';
 
 type State = { kind: 'idle' } | { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'ready'; prompt: TurnPrompt };
 
@@ -49,7 +50,7 @@ export function PromptPanel({ auditId }: { auditId: string }) {
           <div className="space-y-2">
             <div className="flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-400">
               <span>
-                {state.prompt.messages.length} messages, {state.prompt.contextAuditIds.length} remembered turns
+                {plural(state.prompt.messages.length, 'message')}, {plural(state.prompt.contextAuditIds.length, 'remembered turn')}
               </span>
               {state.prompt.verified ? (
                 <Badge tone="good" title="The stored SHA-256 matches these messages">

@@ -7,6 +7,7 @@ import { Badge } from './Badge';
 import { LocalTime } from './LocalTime';
 import { Thumb } from './Thumb';
 import { Highlighted } from './Highlighted';
+import { plural } from './format';
 
 export interface SessionRowView {
   /** The conversation's reference (never its id). */
@@ -55,7 +56,7 @@ function Preview({ row }: { row: SessionRowView }) {
   return row.snippet ? (
     <span className="line-clamp-2 text-slate-700 dark:text-slate-300">
       <Highlighted parts={splitMarked(row.snippet)} />
-      {row.matches > 1 && <span className="ml-1 text-xs text-slate-600 dark:text-slate-400">({row.matches} turns match)</span>}
+      {row.matches > 1 && <span className="ml-1 text-xs text-slate-600 dark:text-slate-400">({plural(row.matches, 'turn')} match)</span>}
     </span>
   ) : (
     <span className="line-clamp-2 text-slate-700 md:line-clamp-1 dark:text-slate-300">{row.preview ?? '—'}</span>
@@ -141,7 +142,7 @@ export function SessionTable({ rows }: { rows: SessionRowView[] }) {
               <Preview row={row} />
             </p>
             <div className="mt-2 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-400">
-              <span>{row.turnCount} turns</span>
+              <span>{plural(row.turnCount, 'turn')}</span>
               {row.errorCount > 0 && <Badge tone="bad">errors {row.errorCount}</Badge>}
               {row.unfinished > 0 && <Badge tone="warn">unfinished {row.unfinished}</Badge>}
               {row.memoryFallbacks > 0 && <Badge tone="warn">fallbacks {row.memoryFallbacks}</Badge>}
@@ -160,7 +161,10 @@ export function SessionTable({ rows }: { rows: SessionRowView[] }) {
               <th scope="col" className="hidden px-3 py-2 font-semibold xl:table-cell">Started</th>
               <th scope="col" className="px-3 py-2 font-semibold">Last activity</th>
               <th scope="col" className="px-3 py-2 text-right font-semibold">Turns</th>
-              <th scope="col" className="px-3 py-2 font-semibold">Last message</th>
+              <th scope="col" className="px-3 py-2 font-semibold">
+                {/* A search shows the matched excerpt there, not the last message. */}
+                {rows.some((row) => row.snippet) ? 'Match' : 'Last message'}
+              </th>
               <th scope="col" className="hidden px-3 py-2 text-right font-semibold lg:table-cell">Fallbacks</th>
               <th scope="col" className="px-3 py-2 text-right font-semibold">Errors</th>
               <th scope="col" className="px-3 py-2 text-right font-semibold">Unfinished</th>

@@ -36,14 +36,22 @@ export function SetupForm({ minPasswordLength }: { minPasswordLength: number }) 
   }
 
   if (done) {
+    // The introduction ("nobody can sign in yet") is no longer true: only the outcome remains.
     return (
-      <p role="status" className="text-sm">
-        Admin account <strong>{done}</strong> created. <a className="font-medium text-blue-700 underline dark:text-blue-400" href="/admin/sign-in">Sign in</a>.
+      <p role="status" className="mt-3 text-sm">
+        Admin account <strong>{done}</strong> created: you can sign in with it now.{' '}
+        <a className="font-medium text-blue-700 underline dark:text-blue-400" href="/admin/sign-in">
+          Sign in
+        </a>
       </p>
     );
   }
   return (
     <form onSubmit={submit} className="space-y-4">
+      <p className="mt-1 mb-5 text-sm text-slate-600 dark:text-slate-400">
+        Nobody can sign in yet. Enter the one-time setup token from the server log to create an admin account. The token stops
+        working once the account exists.
+      </p>
       <label className="block text-sm font-medium">
         Setup token <span className="font-normal text-slate-600 dark:text-slate-400">(printed in the server log)</span>
         <input name="token" required autoComplete="off" spellCheck={false} className={`${INPUT} font-mono`} />

@@ -22,3 +22,8 @@ export function formatMs(ms: number | null | undefined): string {
 export function shortId(id: string): string {
   return id.length > 18 ? `${id.slice(0, 8)}…${id.slice(-6)}` : id;
 }
+
+/** "1 turn", "2 turns": the count with its noun, for every count the console prints in a sentence. */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}

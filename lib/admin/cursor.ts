@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_DAY } from '@/lib/admin/days';
 
 /**
  * A keyset position in the sessions list: the last row's activity time and id. The time travels as
@@ -11,8 +12,16 @@ export interface SessionCursor {
 }
 
 const cursorSchema = z.object({
-  at: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
-  id: z.string().min(1).max(200),
+  // A real instant in the audit's range: Postgres refuses year 0 or month 13 (that was a 500).
+  at: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/)
+    .refine((value) => {
+      const time = Date.parse(`${value.slice(0, 23)}Z`);
+      return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 19) === value.slice(0, 19) && value.slice(0, 10) >= MIN_DAY;
+    }),
+  // Session ids are printable ASCII; anything else did not come from this code.
+  id: z.string().regex(/^[\x21-\x7e]{1,200}$/),
 });
 
 export function encodeCursor(cursor: SessionCursor): string {

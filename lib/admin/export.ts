@@ -6,7 +6,7 @@ import { sessionRef } from '@/lib/session-ref';
 import { csvCell, csvLine } from '@/lib/admin/csv';
 import { decodeCursor, type SessionCursor } from '@/lib/admin/cursor';
 import type { ListFilters } from '@/lib/admin/filters';
-import { listSessions } from '@/lib/admin/sessions';
+import { listSessions, sessionErrorCount } from '@/lib/admin/sessions';
 import { errorFields, log } from '@/lib/observability/log';
 
 /**
@@ -54,11 +54,11 @@ async function* sessionBatches(db: Database, source: ExportSource): AsyncGenerat
         lastActivityAt: sessions.lastActivityAt,
         turnCount: sessions.turnCount,
         memoryFallbacks: sessions.memoryFallbacks,
-        errorCount: sessions.errorCount,
+        errorCount: sessionErrorCount,
       })
       .from(sessions)
       .where(eq(sessions.id, source.sessionId));
-    if (rows.length > 0) yield rows;
+    if (rows.length > 0) yield rows.map((row) => ({ ...row, errorCount: Number(row.errorCount) }));
     return;
   }
   let after: SessionCursor | null = null;
@@ -166,9 +166,8 @@ const describeFlags = (list: FlagOut[]) =>
   list.map((f) => `${f.reason} (${f.by}${f.resolvedAt ? ', resolved' : ''})`).join('; ');
 
 async function* records(db: Database, source: ExportSource, options: ExportOptions): AsyncGenerator<string> {
-  if (options.format === 'csv') {
-    yield csvLine([...CSV_COLUMNS, ...(options.includeNotes ? ['notes'] : [])]);
-  }
+  // The CSV header travels with the first batch: a failure before any row is then an error answer, not a cut file.
+  let header = options.format === 'csv' ? csvLine([...CSV_COLUMNS, ...(options.includeNotes ? ['notes'] : [])]) : '';
   for await (const batch of sessionBatches(db, source)) {
     const details = await batchDetails(db, batch.map((s) => s.id), options.includeNotes);
     let chunk = '';
@@ -233,18 +232,27 @@ async function* records(db: Database, source: ExportSource, options: ExportOptio
         ]);
       }
     }
-    if (chunk) yield chunk;
+    if (header + chunk) yield header + chunk;
+    header = '';
   }
+  if (header) yield header;
 }
 
-/** Pull-based: the next batch is read only when the client has taken the previous one. */
-export function exportStream(db: Database, source: ExportSource, options: ExportOptions): ReadableStream<Uint8Array> {
+/**
+ * Pull-based: the next batch is read only when the client has taken the previous one. The first
+ * batch is read before the response exists, so a query that fails at once is an error answer
+ * (JSON, with a status) rather than a 200 whose body stops after its header.
+ */
+export async function exportStream(db: Database, source: ExportSource, options: ExportOptions): Promise<ReadableStream<Uint8Array>> {
   const encoder = new TextEncoder();
   const iterator = records(db, source, options);
+  let first: IteratorResult<string> | null = await iterator.next();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const { value, done } = await iterator.next();
+        const next = first ?? (await iterator.next());
+        first = null;
+        const { value, done } = next;
         if (done) controller.close();
         else controller.enqueue(encoder.encode(value));
       } catch (error) {

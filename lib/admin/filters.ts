@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { daySchema } from '@/lib/admin/days';
 
 /**
  * The sessions list's filters as they travel in a URL (the list page, its export link and the
@@ -10,16 +11,16 @@ const text = (max: number) =>
   z
     .string()
     .trim()
-    .max(max)
+    .max(max, `must be at most ${max} characters`)
     .optional()
     .transform((value) => (value ? value : undefined));
 
-const day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2025-01-31')
-  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), 'is not a real date')
-  .optional()
-  .or(z.literal('').transform(() => undefined));
+/** Built per parse: the accepted range ends tomorrow (lib/admin/days.ts). */
+const dayFor = (now: Date) =>
+  daySchema(now)
+    .optional()
+    .or(z.literal('').transform(() => undefined));
+const day = dayFor(new Date());
 
 const flag = z
   .enum(['1', 'on', 'true'])
@@ -54,7 +55,7 @@ export const listFiltersSchema = z.object({
   code: z
     .string()
     .trim()
-    .regex(/^[a-z_]{1,64}$/)
+    .regex(/^[a-z_]{1,64}$/, 'must be an error code such as model_timeout')
     .optional()
     .or(z.literal('').transform(() => undefined)),
   /** A turn the customer rated so. */
@@ -74,14 +75,41 @@ export function firstValues(params: URLSearchParams | Record<string, string | st
   return out;
 }
 
-/** Unknown or malformed parameters are dropped rather than failing the page: it is a URL people edit. */
-export function parseListFilters(params: Record<string, string>): ListFilters {
-  const shape = listFiltersSchema.shape;
+export interface ReadFilters {
+  /** The filters that parsed; a malformed one is left out. */
+  filters: ListFilters;
+  /** One sentence per malformed parameter ("to: must be between …"): pages show them, the API refuses with the first. */
+  problems: string[];
+}
+
+const LABELS: Partial<Record<keyof ListFilters, string>> = {
+  from: 'from',
+  to: 'to',
+  memory: 'memory (expired or unavailable)',
+  feedback: 'feedback (up or down)',
+  errors: 'errors (1 or nothing)',
+  unfinished: 'unfinished (1 or nothing)',
+  fallback: 'fallback (1 or nothing)',
+  flagged: 'flagged (1 or nothing)',
+};
+
+/**
+ * Every known parameter, checked. Unknown parameters are ignored (the list's URL also carries its
+ * paging cursors); a malformed one is left out and named in `problems`, so the page can say why
+ * the list is not filtered as asked and the export can refuse before it starts streaming.
+ */
+export function readListFilters(params: Record<string, string>, now: Date = new Date()): ReadFilters {
+  const shape = { ...listFiltersSchema.shape, from: dayFor(now), to: dayFor(now) };
+  const problems: string[] = [];
   const field = <K extends keyof typeof shape>(key: K): z.output<(typeof shape)[K]> | undefined => {
     const parsed = shape[key].safeParse(params[key]);
-    return parsed.success ? (parsed.data as z.output<(typeof shape)[K]>) : undefined;
+    if (parsed.success) return parsed.data as z.output<(typeof shape)[K]>;
+    const issue = parsed.error.issues.find((i) => i.code === 'custom') ?? parsed.error.issues[0];
+    const message = issue?.code === 'invalid_union' || issue?.code === 'invalid_value' || !issue ? 'is not a valid value' : issue.message;
+    problems.push(`${LABELS[key] ?? key}: ${message}.`);
+    return undefined;
   };
-  return {
+  const filters: ListFilters = {
     q: field('q'),
     from: field('from'),
     to: field('to'),
@@ -94,6 +122,17 @@ export function parseListFilters(params: Record<string, string>): ListFilters {
     code: field('code'),
     feedback: field('feedback'),
   };
+  if (filters.from && filters.to && filters.from > filters.to) {
+    problems.push(`from (${filters.from}) is after to (${filters.to}): swap them to see those days.`);
+    filters.from = undefined;
+    filters.to = undefined;
+  }
+  return { filters, problems };
+}
+
+/** Malformed parameters are dropped rather than failing the page: it is a URL people edit. */
+export function parseListFilters(params: Record<string, string>): ListFilters {
+  return readListFilters(params).filters;
 }
 
 /** Filters back to a query string (for export links and paging), without empty values. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dayOf, daySchema } from '@/lib/admin/days';
 
 /**
  * The overview's period: today, the last 7 or 30 days, or custom days. Days are UTC calendar days
@@ -23,16 +24,13 @@ export interface Period {
   bucket: 'hour' | 'day';
   /** The start of every bucket, in order (charts show empty buckets as zero). */
   buckets: Date[];
+  /** Why the custom days asked for were not used (the page shows it); absent when they were. */
+  problem?: string;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
-const day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value));
-
-export const dayOf = (date: Date): string => date.toISOString().slice(0, 10);
+export { dayOf };
 const startOf = (value: string): Date => new Date(`${value}T00:00:00Z`);
 
 function build(kind: PeriodKind, from: string, to: string): Period {
@@ -56,9 +54,14 @@ export function parsePeriod(params: Record<string, string | undefined>, now: Dat
     case '30d':
       return build('30d', daysBack(29), today);
     case 'custom': {
+      const day = daySchema(now);
       const from = day.safeParse(params.from);
       const to = day.safeParse(params.to);
-      if (!from.success || !to.success) return build('7d', daysBack(6), today);
+      if (!from.success || !to.success) {
+        const [name, failed, value] = !from.success ? (['From', from, params.from] as const) : (['To', to, params.to] as const);
+        const reason = value ? (failed.error?.issues[0]?.message ?? 'is not a date') : 'is missing';
+        return { ...build('7d', daysBack(6), today), problem: `${name} ${reason}: showing the last 7 days instead.` };
+      }
       const [first, last] = from.data <= to.data ? [from.data, to.data] : [to.data, from.data];
       const span = Math.round((startOf(last).getTime() - startOf(first).getTime()) / DAY_MS) + 1;
       const clipped = span > MAX_PERIOD_DAYS ? dayOf(new Date(startOf(last).getTime() - (MAX_PERIOD_DAYS - 1) * DAY_MS)) : first;

@@ -72,6 +72,12 @@ export interface ListOptions {
   snippets?: boolean;
 }
 
+/** A whole or partial reference typed into the search box (case-insensitive), else null: a word search. */
+export function asRefQuery(q: string): string | null {
+  const value = q.trim().toLowerCase();
+  return isSessionRef(value) || REF_PREFIX_PATTERN.test(value) ? value : null;
+}
+
 const matchSchema = z.object({ auditId: z.string(), snippet: z.string() });
 
 const dayStart = (day: string) => new Date(`${day}T00:00:00Z`);
@@ -96,8 +102,32 @@ async function fewMatchingSessions(db: Database, q: string): Promise<string[] | 
 
 const UNFINISHED = sql.raw(`(${UNFINISHED_STATUSES.map((status) => `'${status}'`).join(', ')})`);
 
+/**
+ * An error is a turn the model failed (`model_error`), as the overview counts it. A customer's Stop
+ * (`aborted`) is not one, and unfinished turns are their own column; sessions.error_count, kept by
+ * the audit drainer, also counts those, so the console counts from the turns instead.
+ */
+export const sessionErrorCount = sql<number>`(select count(*)::int from turns t where t.session_id = sessions.id and t.status = 'model_error')`;
+
 /** Sessions with an unfinished turn: such turns are few, so the planner hashes them from turns_status_idx. */
 const hasUnfinished = sql`${sessions.id} in (select ${turns.sessionId} from ${turns} where ${turns.status} in ${UNFINISHED})`;
+
+/** Sessions with a problem (a model error or an unfinished turn), from turns_status_idx. */
+const hasProblem = sql`${sessions.id} in (select ${turns.sessionId} from ${turns} where ${turns.status} in ('model_error', ${sql.raw(UNFINISHED_STATUSES.map((status) => `'${status}'`).join(', '))}))`;
+
+/** A partial reference (c_ and at least 4 of its 16 characters) finds the conversations it starts. */
+export const REF_PREFIX_PATTERN = /^c_[a-z2-7]{4,15}$/;
+
+/**
+ * The prefix as a range on sessions_ref_uq (a plain btree: LIKE 'c_…%' could not use it under a
+ * non-C collation). References are lower-case base32 of one length, so every reference with the
+ * prefix lies between the prefix and the prefix padded with 'z' in any collation that orders
+ * letters and digits as usual; the left() check keeps the answer exact regardless.
+ */
+export function refPrefixCondition(prefix: string): SQL {
+  const upper = prefix.padEnd(18, 'z');
+  return sql`(${sessions.ref} >= ${prefix} and ${sessions.ref} <= ${upper} and left(${sessions.ref}, ${prefix.length}) = ${prefix})`;
+}
 
 /** The WHERE conditions of the filters (the export reads the list, so it shares them). */
 async function filterConditions(db: Database, filters: ListFilters): Promise<SQL[]> {
@@ -105,7 +135,7 @@ async function filterConditions(db: Database, filters: ListFilters): Promise<SQL
   if (filters.from) where.push(gte(sessions.lastActivityAt, dayStart(filters.from)));
   if (filters.to) where.push(lt(sessions.lastActivityAt, dayAfter(filters.to)));
   // A turn that never finished failed silently: it is an error for review, whatever error_count says.
-  if (filters.errors) where.push(sql`(${sessions.errorCount} > 0 or ${hasUnfinished})`);
+  if (filters.errors) where.push(hasProblem);
   if (filters.unfinished) where.push(hasUnfinished);
   // The overview's links name turns of a period: the turn itself must fall in it.
   const turnInRange = sql.join(
@@ -142,9 +172,12 @@ async function filterConditions(db: Database, filters: ListFilters): Promise<SQL
       sql`exists (select 1 from ${turns} where ${turns.sessionId} = ${sessions.id} and ${turns.model} = ${filters.model})`,
     );
   }
-  if (filters.q && isSessionRef(filters.q)) {
+  const refQuery = filters.q ? asRefQuery(filters.q) : null;
+  if (refQuery && isSessionRef(refQuery)) {
     // A reference pasted into the search box finds that conversation.
-    where.push(sql`${sessions.ref} = ${filters.q}`);
+    where.push(sql`${sessions.ref} = ${refQuery}`);
+  } else if (refQuery) {
+    where.push(refPrefixCondition(refQuery));
   } else if (filters.q) {
     const few = await fewMatchingSessions(db, filters.q);
     where.push(
@@ -169,7 +202,7 @@ export async function listSessions(db: Database, filters: ListFilters, options: 
     where.push(backwards ? sql`${key} > ${at}` : sql`${key} < ${at}`);
   }
 
-  const query = filters.q && !isSessionRef(filters.q) ? tsQuery(filters.q) : null;
+  const query = filters.q && !asRefQuery(filters.q) ? tsQuery(filters.q) : null;
   const withSnippets = query !== null && options.snippets !== false;
   const rows = await db
     .select({
@@ -180,7 +213,7 @@ export async function listSessions(db: Database, filters: ListFilters, options: 
       turnCount: sessions.turnCount,
       lastUserText: sql<string | null>`left(${sessions.lastUserText}, 200)`,
       memoryFallbacks: sessions.memoryFallbacks,
-      errorCount: sessions.errorCount,
+      errorCount: sessionErrorCount,
       unfinished: sql<number>`(select count(*)::int from turns t where t.session_id = sessions.id and t.status in ${UNFINISHED})`,
       feedback: sql<string>`(select count(*) filter (where f.rating = 'up') || ',' || count(*) filter (where f.rating = 'down')
           from turns t join turn_feedback f on f.audit_id = t.audit_id where t.session_id = sessions.id)`,
@@ -224,7 +257,7 @@ export async function listSessions(db: Database, filters: ListFilters, options: 
       turnCount: row.turnCount,
       lastUserText: row.lastUserText,
       memoryFallbacks: row.memoryFallbacks,
-      errorCount: row.errorCount,
+      errorCount: Number(row.errorCount),
       unfinished: Number(row.unfinished),
       feedbackUp: Number(row.feedback.split(',')[0]),
       feedbackDown: Number(row.feedback.split(',')[1]),

@@ -5,6 +5,7 @@ import { accessLog, agents, flags, notes, sessions, turnFeedback, turns, type Fe
 import { sessionRef } from '@/lib/session-ref';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import { logAccess } from '@/lib/admin/access-log';
+import { sessionErrorCount } from '@/lib/admin/sessions';
 
 /** A transcript longer than this shows its first turns and says so; no real support chat gets near it. */
 export const TRANSCRIPT_MAX_TURNS = 2000;
@@ -64,8 +65,10 @@ export interface Transcript {
 }
 
 export async function getTranscript(db: Database, sessionId: string, q?: string): Promise<Transcript | null> {
-  const [session] = await db.select().from(sessions).where(eq(sessions.id, sessionId));
-  if (!session) return null;
+  const [stored] = await db.select({ row: sessions, errors: sessionErrorCount }).from(sessions).where(eq(sessions.id, sessionId));
+  if (!stored) return null;
+  // Errors as the list and the overview count them (lib/admin/sessions.ts): a customer's Stop is not one.
+  const session: SessionRow = { ...stored.row, errorCount: Number(stored.errors) };
   const matched = q ? sql<boolean>`${turns.search} @@ websearch_to_tsquery('english', ${q})` : sql<boolean>`false`;
   const [turnRows, flagRows, noteRows] = await Promise.all([
     db

@@ -1,3 +1,6 @@
+import { loggablePath } from '@/lib/auth/log-path';
+import { log } from '@/lib/observability/log';
+
 /**
  * CSRF defence for the admin API's state-changing requests (Auth.js guards its own endpoints with a
  * token, and Next guards server actions by Origin). The session cookie is SameSite=Lax; on top of
@@ -20,4 +23,16 @@ export function isSameOriginRequest(request: Request): boolean {
   // Behind a proxy the public host arrives as x-forwarded-host; Next sets it when it is the edge.
   const host = request.headers.get('x-forwarded-host')?.split(',')[0]?.trim() || request.headers.get('host');
   return host !== null && originHost.toLowerCase() === host.toLowerCase();
+}
+
+/** The check with a log line when it refuses: a refused cross-site request is worth knowing about. */
+export function checkSameOrigin(request: Request): boolean {
+  if (isSameOriginRequest(request)) return true;
+  log.warn('cross-site request refused', {
+    method: request.method,
+    path: loggablePath(new URL(request.url).pathname),
+    secFetchSite: request.headers.get('sec-fetch-site'),
+    origin: request.headers.get('origin'),
+  });
+  return false;
 }

@@ -1,5 +1,5 @@
 import 'server-only';
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess, type Actor } from '@/lib/admin/access-log';
 import { createAgent, findAgentByEmail, recordSignIn, toIdentity, type AgentIdentity } from '@/lib/auth/agents';
 import { isAllowedEmail } from '@/lib/auth/allow-list';
 import type { Runtime } from '@/lib/runtime';
@@ -18,15 +18,24 @@ export interface ProviderProfile {
  */
 export async function resolveProviderAgent(runtime: Runtime, profile: ProviderProfile): Promise<AgentIdentity | null> {
   const email = profile.email?.trim().toLowerCase();
-  if (!email || profile.emailVerified === false) return null;
   const db = (await runtime.database()).db;
+  // A refused provider sign-in is in the access log like a refused password (who, which provider, why).
+  const refuse = async (reason: string, agentId: string | null = null) => {
+    const who = email || '(no e-mail from the provider)';
+    const actor: Actor = agentId ? { id: agentId, email: who } : { id: null, email: who };
+    await logAccess(db, actor, 'sign_in_failed', { detail: { provider: profile.provider, reason } });
+    return null;
+  };
+  if (!email) return refuse('no_email');
+  if (profile.emailVerified === false) return refuse('email_unverified');
   let agent = await findAgentByEmail(db, email);
   if (!agent) {
-    if (!isAllowedEmail(email, runtime.config.admin)) return null;
+    if (!isAllowedEmail(email, runtime.config.admin)) return refuse('not_allowed');
     agent = (await createAgent(db, { email, name: profile.name?.slice(0, 120) ?? null, role: 'agent' })) ?? (await findAgentByEmail(db, email));
     if (agent) await logAccess(db, agent, 'agent_create', { detail: { via: profile.provider, email } });
   }
-  if (!agent || agent.disabledAt) return null;
+  if (!agent) return null;
+  if (agent.disabledAt) return refuse('disabled', agent.id);
   await recordSignIn(db, agent.id);
   await logAccess(db, agent, 'sign_in', { detail: { provider: profile.provider } });
   return toIdentity(agent);

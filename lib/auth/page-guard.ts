@@ -4,6 +4,7 @@ import { redirect } from 'next/navigation';
 import { cache } from 'react';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import { signInUrl } from '@/lib/auth/redirect';
+import { log } from '@/lib/observability/log';
 import { agentFromHeaders } from '@/lib/auth/session';
 import { getRuntime } from '@/lib/runtime';
 
@@ -40,4 +41,12 @@ export function decodeParam(value: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * An agent opened an admin-only page: the page answers "admins only", and the refusal is logged.
+ * (The access log's actions have no entry for viewing a console page; see the report of issue 18.)
+ */
+export function logRefusedPage(agent: AgentIdentity, page: string): void {
+  log.warn('admin page refused', { agentId: agent.id, role: agent.role, page });
 }

@@ -94,7 +94,7 @@ test('an agent signs in, finds a session by a word from its transcript, reviews,
   const second = page.getByRole('listitem', { name: 'Turn 2' });
   await second.getByText('What the model saw').click();
   await expect(second.getByText('hash verified')).toBeVisible();
-  await expect(second.getByText('4 messages, 1 remembered turns')).toBeVisible();
+  await expect(second.getByText('4 messages, 1 remembered turn')).toBeVisible();
   await expect(second.locator('pre').getByText(`Hello, my ${word} order never arrived.`, { exact: true })).toBeVisible();
 
   // Flag turn 2.

@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { BusiestHours } from '@/components/admin/BusiestHours';
 import { ChartSection } from '@/components/admin/ChartSection';
 import { formatValue } from '@/components/admin/chart-format';
+import { InputProblems } from '@/components/admin/InputProblems';
 import { KeyNav } from '@/components/admin/KeyNav';
 import { LocalTime } from '@/components/admin/LocalTime';
 import { Thumb } from '@/components/admin/Thumb';
@@ -12,6 +13,7 @@ import { loadOverview, type BucketFigures } from '@/lib/admin/overview';
 import { bucketDays, dayOf, parsePeriod, type Period } from '@/lib/admin/period';
 import { pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
 import { getRuntime } from '@/lib/runtime';
+import { plural } from '@/components/admin/format';
 
 export const metadata: Metadata = { title: 'Overview' };
 export const dynamic = 'force-dynamic';
@@ -145,6 +147,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
         </div>
         <PeriodPicker period={period} />
       </div>
+      {period.problem && <InputProblems problems={[period.problem]} note="" />}
 
       <section aria-label="Key figures" className="grid grid-cols-2 gap-2 sm:grid-cols-4 xl:grid-cols-8">
         <Figure name="conversations" label="Conversations started" value={String(totals.conversations)} href={sessionsHref(range)} />
@@ -153,7 +156,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           name="error-rate"
           label="Model errors"
           value={formatValue(rate(totals.errors, totals.turns), 'percent')}
-          detail={`${totals.errors} turns`}
+          detail={plural(totals.errors, 'turn')}
           href={sessionsHref({ ...range, errors: '1' })}
         />
         <Figure
@@ -167,14 +170,14 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           name="expired-rate"
           label="Memory expired"
           value={formatValue(rate(totals.expired, totals.turns), 'percent')}
-          detail={`${totals.expired} turns`}
+          detail={plural(totals.expired, 'turn')}
           href={sessionsHref({ ...range, memory: 'expired' })}
         />
         <Figure
           name="unavailable-rate"
           label="Memory unavailable"
           value={formatValue(rate(totals.unavailable, totals.turns), 'percent')}
-          detail={`${totals.unavailable} turns`}
+          detail={plural(totals.unavailable, 'turn')}
           href={sessionsHref({ ...range, memory: 'unavailable' })}
         />
         <Figure
@@ -197,7 +200,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
         <ChartSection
           id="chart-volume"
           title="Conversations and turns"
-          summary={`${totals.conversations} conversations started, ${totals.turns} turns.`}
+          summary={`${plural(totals.conversations, 'conversation')} started, ${plural(totals.turns, 'turn')}.`}
           openHref={sessionsHref(range)}
           chart={{
             x,
@@ -245,7 +248,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           summary={
             overview.codes.length === 0
               ? 'No model errors.'
-              : `${totals.errors} failed turns (${formatValue(rate(totals.errors, totals.turns), 'percent')}): ${overview.codes
+              : `${plural(totals.errors, 'failed turn')} (${formatValue(rate(totals.errors, totals.turns), 'percent')}): ${overview.codes
                   .map((code) => `${code} ${buckets.reduce((sum, b) => sum + (b.byCode[code] ?? 0), 0)}`)
                   .join(', ')}.`
           }
@@ -346,7 +349,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           <p className="text-sm text-slate-700 dark:text-slate-300">
             {rated === 0
               ? 'No replies rated in this period.'
-              : `${formatValue(rate(overview.feedback.up, rated), 'percent')} of ${rated} rated replies were helpful; ${formatValue(rate(rated, totals.turns), 'percent')} of turns were rated.`}
+              : `${formatValue(rate(overview.feedback.up, rated), 'percent')} of ${plural(rated, 'rated reply', 'rated replies')} ${rated === 1 ? 'was' : 'were'} helpful; ${formatValue(rate(rated, totals.turns), 'percent')} of turns were rated.`}
           </p>
           <FeedbackBar up={overview.feedback.up} down={overview.feedback.down} />
           <ul className="flex flex-wrap gap-3 text-sm">

@@ -17,10 +17,6 @@ export default async function SetupPage() {
     <main className="flex min-h-dvh items-center justify-center p-4">
       <div className="w-full max-w-md rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
         <h1 className="text-lg font-semibold">Create the first admin</h1>
-        <p className="mt-1 mb-5 text-sm text-slate-600 dark:text-slate-400">
-          Nobody can sign in yet. Enter the one-time setup token from the server log to create an admin account. The token stops
-          working once the account exists.
-        </p>
         <SetupForm minPasswordLength={PASSWORD_MIN_LENGTH} />
       </div>
     </main>

@@ -72,7 +72,7 @@ function parseCsv(text: string): string[][] {
 
 describe('export', () => {
   it('JSONL: a session line, then one line per turn, with flags; notes only when asked', async () => {
-    const { text } = await read(exportStream(db, { kind: 'session', sessionId }, { format: 'jsonl', includeNotes: false }));
+    const { text } = await read(await exportStream(db, { kind: 'session', sessionId }, { format: 'jsonl', includeNotes: false }));
     const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.map((l) => l.type)).toEqual(['session', 'turn', 'turn']);
     expect(lines[0]).toMatchObject({ ref: sessionRef(sessionId), turnCount: 2, flags: [{ reason: 'Whole session', by: agent.email }] });
@@ -83,12 +83,12 @@ describe('export', () => {
     // The customer's key never leaves in an export.
     expect(text).not.toContain(sessionId);
 
-    const withNotes = await read(exportStream(db, { kind: 'session', sessionId }, { format: 'jsonl', includeNotes: true }));
+    const withNotes = await read(await exportStream(db, { kind: 'session', sessionId }, { format: 'jsonl', includeNotes: true }));
     expect(JSON.parse(withNotes.text.split('\n')[0] ?? '{}')).toMatchObject({ notes: [{ body: 'Internal only', by: agent.email }] });
   });
 
   it('CSV: one row per turn, quoted where needed, formulas defused', async () => {
-    const { text } = await read(exportStream(db, { kind: 'session', sessionId }, { format: 'csv', includeNotes: true }));
+    const { text } = await read(await exportStream(db, { kind: 'session', sessionId }, { format: 'csv', includeNotes: true }));
     const rows = parseCsv(text);
     const header = rows[0] ?? [];
     const col = (row: string[] | undefined, name: string) => row?.[header.indexOf(name)];
@@ -120,7 +120,7 @@ describe('export', () => {
        from generate_series(1, 450) g`,
     );
     const filters = parseListFilters({ errors: '1', from: '2022-01-01', to: '2022-12-31' });
-    const { text, chunks } = await read(exportStream(db, { kind: 'list', filters }, { format: 'jsonl', includeNotes: false }));
+    const { text, chunks } = await read(await exportStream(db, { kind: 'list', filters }, { format: 'jsonl', includeNotes: false }));
     const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as { type: string; ref?: string });
     const sessionsOut = lines.filter((l) => l.type === 'session');
     expect(sessionsOut).toHaveLength(450);

@@ -6,8 +6,10 @@ import { LocalTime } from '@/components/admin/LocalTime';
 import { listAccessLog, loggedSession } from '@/lib/admin/access-log';
 import { sessionIdForRef } from '@/lib/admin/session-lookup';
 import { firstValues } from '@/lib/admin/filters';
-import { pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
-import { ACCESS_ACTIONS } from '@/lib/db/schema';
+import { logRefusedPage, pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
+import { ACCESS_ACTIONS, type AccessAction, type AccessLogRow } from '@/lib/db/schema';
+import { SESSION_REF_PATTERN } from '@/lib/session-ref';
+import { InputProblems } from '@/components/admin/InputProblems';
 import { getRuntime } from '@/lib/runtime';
 
 export const metadata: Metadata = { title: 'Access log' };
@@ -15,12 +17,28 @@ export const dynamic = 'force-dynamic';
 
 const PAGE = 100;
 
-const querySchema = z.object({
-  before: z.coerce.number().int().positive().optional().catch(undefined),
-  action: z.enum(ACCESS_ACTIONS).optional().catch(undefined),
-  session: z.string().trim().min(1).max(200).optional().catch(undefined),
-  agent: z.uuid().optional().catch(undefined),
-});
+/** Each filter checked on its own: a malformed one is left out and named on the page (never a 500). */
+const FILTERS = {
+  before: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  action: z.enum(ACCESS_ACTIONS, { error: 'is not an action of the log' }),
+  session: z.string().trim().regex(SESSION_REF_PATTERN, 'must be a conversation reference such as c_abcdefghijklmnop'),
+  agent: z.uuid({ error: 'is not an agent id' }),
+} as const;
+
+type Query = { before?: number; action?: AccessAction; session?: string; agent?: string };
+
+function readQuery(params: Record<string, string>): { query: Query; problems: string[] } {
+  const query: Query = {};
+  const problems: string[] = [];
+  for (const key of Object.keys(FILTERS) as (keyof typeof FILTERS)[]) {
+    const value = params[key];
+    if (value === undefined || value.trim() === '') continue;
+    const parsed = FILTERS[key].safeParse(value);
+    if (parsed.success) Object.assign(query, { [key]: parsed.data });
+    else problems.push(`${key}: ${parsed.error.issues[0]?.message ?? 'is not valid'}.`);
+  }
+  return { query, problems };
+}
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
@@ -30,8 +48,11 @@ const FIELD = 'rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm
 export default async function AccessLogPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const raw = await searchParams;
   const agent = await requirePageAgent(pathWithQuery('/admin/access-log', raw));
-  if (agent.role !== 'admin') return <AdminOnly />;
-  const query = querySchema.parse(firstValues(raw));
+  if (agent.role !== 'admin') {
+    logRefusedPage(agent, '/admin/access-log');
+    return <AdminOnly />;
+  }
+  const { query, problems } = readQuery(firstValues(raw));
   const db = (await getRuntime().database()).db;
   // Entries name sessions by reference; ones written before references hold the id, found through it.
   const legacyId = query.session ? await sessionIdForRef(db, query.session) : null;
@@ -78,55 +99,79 @@ export default async function AccessLogPage({ searchParams }: { searchParams: Pr
           Clear
         </a>
       </form>
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-        <table className="w-full text-left text-sm">
-          <thead className="border-b border-slate-200 bg-slate-50 text-xs text-slate-600 uppercase dark:border-slate-800 dark:bg-slate-900/60 dark:text-slate-400">
-            <tr>
-              <th scope="col" className="px-3 py-2">When</th>
-              <th scope="col" className="px-3 py-2">Who</th>
-              <th scope="col" className="px-3 py-2">Action</th>
-              <th scope="col" className="px-3 py-2">Session</th>
-              <th scope="col" className="px-3 py-2">Details</th>
-            </tr>
-          </thead>
-          <tbody>
+      <InputProblems problems={problems} />
+      {page.entries.length === 0 ? (
+        <p className="rounded-lg border border-slate-200 bg-white p-6 text-center text-sm text-slate-600 dark:border-slate-800 dark:bg-slate-900 dark:text-slate-400">
+          Nothing logged yet.
+        </p>
+      ) : (
+        <>
+          {/* Phones: one stacked entry each, the action first; nothing scrolls sideways. */}
+          <ul aria-label="Access log entries" className="space-y-2 md:hidden">
             {page.entries.map((entry) => (
-              <tr key={entry.id} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
-                <td className="px-3 py-2 whitespace-nowrap">
-                  <LocalTime value={entry.at} />
-                </td>
-                <td className="px-3 py-2">
-                  {entry.agentId ? (
-                    <a href={`/admin/access-log?agent=${entry.agentId}`} className="hover:underline">
-                      {entry.agentEmail}
-                    </a>
-                  ) : (
-                    entry.agentEmail
+              <li key={entry.id} data-entry={entry.id} className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-800 dark:bg-slate-900">
+                <div className="flex flex-wrap items-center justify-between gap-2">
+                  <ActionBadge entry={entry} />
+                  <span className="text-xs text-slate-600 dark:text-slate-400">
+                    <LocalTime value={entry.at} />
+                  </span>
+                </div>
+                <dl className="mt-2 grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 gap-y-1 text-xs">
+                  <dt className="text-slate-600 dark:text-slate-400">Who</dt>
+                  <dd className="break-all">
+                    <Who entry={entry} />
+                  </dd>
+                  <dt className="text-slate-600 dark:text-slate-400">Session</dt>
+                  <dd className="font-mono break-all">
+                    <SessionLink entry={entry} />
+                  </dd>
+                  {Object.keys(entry.detail).length > 0 && (
+                    <>
+                      <dt className="text-slate-600 dark:text-slate-400">Details</dt>
+                      <dd className="font-mono break-all text-slate-600 dark:text-slate-400">{JSON.stringify(entry.detail)}</dd>
+                    </>
                   )}
-                </td>
-                <td className="px-3 py-2 whitespace-nowrap">
-                  <Badge tone={entry.action === 'delete_session' || entry.action === 'sign_in_failed' ? 'bad' : 'neutral'}>
-                    {entry.action.replace(/_/g, ' ')}
-                  </Badge>
-                </td>
-                <td className="px-3 py-2 font-mono text-xs">
-                  {entry.sessionId ? (
-                    <a href={`/admin/sessions/${loggedSession(entry.sessionId)}`} className="text-blue-700 hover:underline dark:text-blue-400">
-                      {loggedSession(entry.sessionId)}
-                    </a>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-                <td className="max-w-md truncate px-3 py-2 font-mono text-xs text-slate-600 dark:text-slate-400" title={JSON.stringify(entry.detail)}>
-                  {Object.keys(entry.detail).length > 0 ? JSON.stringify(entry.detail) : ''}
-                </td>
-              </tr>
+                </dl>
+              </li>
             ))}
-          </tbody>
-        </table>
-        {page.entries.length === 0 && <p className="p-6 text-center text-sm text-slate-600 dark:text-slate-400">Nothing logged yet.</p>}
-      </div>
+          </ul>
+          <div className="hidden overflow-x-auto rounded-lg border border-slate-200 bg-white md:block dark:border-slate-800 dark:bg-slate-900">
+            <table className="w-full text-left text-sm">
+              <caption className="sr-only">Access log, newest first</caption>
+              <thead className="border-b border-slate-200 bg-slate-50 text-xs text-slate-600 uppercase dark:border-slate-800 dark:bg-slate-900/60 dark:text-slate-400">
+                <tr>
+                  <th scope="col" className="px-3 py-2">When</th>
+                  <th scope="col" className="px-3 py-2">Who</th>
+                  <th scope="col" className="px-3 py-2">Action</th>
+                  <th scope="col" className="px-3 py-2">Session</th>
+                  <th scope="col" className="px-3 py-2">Details</th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.entries.map((entry) => (
+                  <tr key={entry.id} className="border-b border-slate-100 last:border-0 dark:border-slate-800">
+                    <td className="px-3 py-2 whitespace-nowrap">
+                      <LocalTime value={entry.at} />
+                    </td>
+                    <td className="px-3 py-2">
+                      <Who entry={entry} />
+                    </td>
+                    <td className="px-3 py-2 whitespace-nowrap">
+                      <ActionBadge entry={entry} />
+                    </td>
+                    <td className="px-3 py-2 font-mono text-xs">
+                      <SessionLink entry={entry} />
+                    </td>
+                    <td className="max-w-md truncate px-3 py-2 font-mono text-xs text-slate-600 dark:text-slate-400" title={JSON.stringify(entry.detail)}>
+                      {Object.keys(entry.detail).length > 0 ? JSON.stringify(entry.detail) : ''}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
       {page.nextBefore && (
         <div className="text-right text-sm">
           <a rel="next" href={`/admin/access-log?${older}`} className="rounded-md px-3 py-1.5 font-medium text-blue-700 hover:bg-blue-50 dark:text-blue-400 dark:hover:bg-blue-950/40">
@@ -135,5 +180,37 @@ export default async function AccessLogPage({ searchParams }: { searchParams: Pr
         </div>
       )}
     </div>
+  );
+}
+
+/** Refused attempts are logged under the action that was attempted, with detail.refused. */
+function ActionBadge({ entry }: { entry: AccessLogRow }) {
+  const refused = typeof entry.detail.refused === 'string';
+  const bad = refused || entry.action === 'delete_session' || entry.action === 'sign_in_failed';
+  return (
+    <Badge tone={bad ? 'bad' : 'neutral'}>
+      {entry.action.replace(/_/g, ' ')}
+      {refused ? ' · refused' : ''}
+    </Badge>
+  );
+}
+
+function Who({ entry }: { entry: AccessLogRow }) {
+  return entry.agentId ? (
+    <a href={`/admin/access-log?agent=${entry.agentId}`} className="hover:underline">
+      {entry.agentEmail}
+    </a>
+  ) : (
+    <>{entry.agentEmail}</>
+  );
+}
+
+function SessionLink({ entry }: { entry: AccessLogRow }) {
+  if (!entry.sessionId) return <>—</>;
+  const ref = loggedSession(entry.sessionId);
+  return (
+    <a href={`/admin/sessions/${ref}`} className="text-blue-700 hover:underline dark:text-blue-400">
+      {ref}
+    </a>
   );
 }

@@ -3,9 +3,10 @@ import { AdminOnly } from '@/components/admin/AdminShell';
 import { AgentsManager } from '@/components/admin/AgentsManager';
 import { RetentionButton } from '@/components/admin/RetentionButton';
 import { listAgents } from '@/lib/auth/agents';
-import { requirePageAgent } from '@/lib/auth/page-guard';
+import { logRefusedPage, requirePageAgent } from '@/lib/auth/page-guard';
 import { PASSWORD_MIN_LENGTH } from '@/lib/auth/password';
 import { getRuntime } from '@/lib/runtime';
+import { plural } from '@/components/admin/format';
 
 export const metadata: Metadata = { title: 'Agents' };
 export const dynamic = 'force-dynamic';
@@ -13,7 +14,10 @@ export const dynamic = 'force-dynamic';
 /** Admins only: who may sign in, with which role, and the audit retention policy. */
 export default async function AgentsPage() {
   const agent = await requirePageAgent('/admin/agents');
-  if (agent.role !== 'admin') return <AdminOnly />;
+  if (agent.role !== 'admin') {
+    logRefusedPage(agent, '/admin/agents');
+    return <AdminOnly />;
+  }
   const runtime = getRuntime();
   const agents = await listAgents((await runtime.database()).db);
   const retentionDays = runtime.config.audit.retentionDays;
@@ -48,7 +52,7 @@ export default async function AgentsPage() {
           </p>
         ) : (
           <div className="mt-2 space-y-2">
-            <p className="text-sm text-slate-600 dark:text-slate-400">Sessions idle for more than {retentionDays} days are deleted.</p>
+            <p className="text-sm text-slate-600 dark:text-slate-400">Sessions idle for more than {plural(retentionDays, 'day')} are deleted.</p>
             <RetentionButton days={retentionDays} />
           </div>
         )}

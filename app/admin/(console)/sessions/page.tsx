@@ -4,9 +4,10 @@ import { ExportMenu } from '@/components/admin/ExportMenu';
 import { FilterBar } from '@/components/admin/FilterBar';
 import { LiveUpdates } from '@/components/admin/LiveUpdates';
 import { SessionTable, type SessionRowView } from '@/components/admin/SessionTable';
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess, logAccessThrottled } from '@/lib/admin/access-log';
 import { decodeCursor } from '@/lib/admin/cursor';
-import { filtersToParams, firstValues, parseListFilters } from '@/lib/admin/filters';
+import { filtersToParams, firstValues, readListFilters } from '@/lib/admin/filters';
+import { InputProblems } from '@/components/admin/InputProblems';
 import { listModels, listSessions } from '@/lib/admin/sessions';
 import { pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
 import { getRuntime } from '@/lib/runtime';
@@ -20,7 +21,7 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
   const raw = await searchParams;
   const agent = await requirePageAgent(pathWithQuery('/admin/sessions', raw));
   const params = firstValues(raw);
-  const filters = parseListFilters(params);
+  const { filters, problems } = readListFilters(params);
   const db = (await getRuntime().database()).db;
   const [page, models] = await Promise.all([
     listSessions(db, filters, { after: decodeCursor(params.after), before: decodeCursor(params.before) }),
@@ -37,6 +38,18 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
         results: page.rows.length,
       },
     });
+  } else if (page.rows.length > 0) {
+    // The plain list shows customers' last messages: who saw which conversations' previews is part
+    // of the record too (as a search without words; at most once a minute per filter set and page).
+    const filterParams = Object.fromEntries(filtersToParams(filters));
+    const position = params.after ? 'next' : params.before ? 'previous' : 'first';
+    await logAccessThrottled(
+      db,
+      agent,
+      'search',
+      { detail: { q: null, view: 'list', filters: filterParams, page: position, results: page.rows.length, sessions: page.rows.map((row) => row.ref) } },
+      JSON.stringify([filterParams, params.after ?? null, params.before ?? null]),
+    );
   }
 
   const query = filtersToParams(filters);
@@ -85,6 +98,7 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
           <ExportMenu basePath="/api/admin/export" query={query.toString()} label="Export this list" />
         </div>
       </div>
+      <InputProblems problems={problems} />
       <Collapsible label={`Search and filters${query.size > 0 ? ` (${query.size} on)` : ''}`}>
         <FilterBar filters={filters} models={models} />
       </Collapsible>

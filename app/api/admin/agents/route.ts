@@ -16,7 +16,7 @@ const bodySchema = z.strictObject({
 });
 
 /** POST /api/admin/agents: admins create agents and admins. */
-export const POST = adminRoute({ role: 'admin', mutation: true }, async ({ request, db, agent }) => {
+export const POST = adminRoute({ role: 'admin', mutation: true, action: 'agent_create' }, async ({ request, db, agent }) => {
   const input = await readBody(request, bodySchema);
   const created = await createAgent(db, { ...input, name: input.name ?? null });
   if (!created) throw new ApiError(400, 'invalid_request', 'email: an agent with this e-mail already exists.');

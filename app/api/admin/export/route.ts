@@ -1,7 +1,8 @@
 import { logAccess } from '@/lib/admin/access-log';
 import { adminRoute, parseInput } from '@/lib/admin/api';
 import { exportQuerySchema, exportResponse, exportStream } from '@/lib/admin/export';
-import { filtersToParams, firstValues, parseListFilters } from '@/lib/admin/filters';
+import { filtersToParams, firstValues, readListFilters } from '@/lib/admin/filters';
+import { ApiError } from '@/lib/errors';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -13,11 +14,13 @@ export const dynamic = 'force-dynamic';
 export const GET = adminRoute({ role: 'agent', mutation: false }, async ({ request, db, agent }) => {
   const params = firstValues(new URL(request.url).searchParams);
   const query = parseInput(exportQuerySchema, { format: params.format, notes: params.notes });
-  const filters = parseListFilters(params);
+  // Refused before anything streams: a malformed filter is a 400 with its reason, never a cut file.
+  const { filters, problems } = readListFilters(params);
+  if (problems.length > 0) throw new ApiError(400, 'invalid_request', problems.join(' '));
   const includeNotes = query.notes === '1';
   await logAccess(db, agent, 'export_list', {
     detail: { format: query.format, notes: includeNotes, filters: Object.fromEntries(filtersToParams(filters)) },
   });
-  const stream = exportStream(db, { kind: 'list', filters }, { format: query.format, includeNotes });
+  const stream = await exportStream(db, { kind: 'list', filters }, { format: query.format, includeNotes });
   return exportResponse(stream, query.format, `tether-sessions-${new Date().toISOString().slice(0, 10)}`);
 });

@@ -7,7 +7,7 @@ export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 /** POST /api/admin/flags {session: ref, auditId?, reason}: flags a turn, or the whole session. */
-export const POST = adminRoute({ role: 'agent', mutation: true }, async ({ request, db, agent }) => {
+export const POST = adminRoute({ role: 'agent', mutation: true, action: 'flag' }, async ({ request, db, agent }) => {
   const { session, ...input } = await readBody(request, flagRequestSchema);
   const sessionId = await sessionIdForRef(db, session);
   if (!sessionId) throw new ApiError(404, 'not_found', 'No such session.');

@@ -7,7 +7,7 @@ export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 /** POST /api/admin/notes {session: ref, auditId?, body}: an internal note, never shown to the customer. */
-export const POST = adminRoute({ role: 'agent', mutation: true }, async ({ request, db, agent }) => {
+export const POST = adminRoute({ role: 'agent', mutation: true, action: 'note' }, async ({ request, db, agent }) => {
   const { session, ...input } = await readBody(request, noteRequestSchema);
   const sessionId = await sessionIdForRef(db, session);
   if (!sessionId) throw new ApiError(404, 'not_found', 'No such session.');

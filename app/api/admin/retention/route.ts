@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic';
 const bodySchema = z.strictObject({ confirm: z.literal(true) });
 
 /** POST /api/admin/retention {"confirm": true}: deletes audit data older than AUDIT_RETENTION_DAYS now. */
-export const POST = adminRoute({ role: 'admin', mutation: true }, async ({ request, db, agent, runtime }) => {
+export const POST = adminRoute({ role: 'admin', mutation: true, action: 'retention_run' }, async ({ request, db, agent, runtime }) => {
   await readBody(request, bodySchema);
   const days = runtime.config.audit.retentionDays;
   if (days === undefined) throw new ApiError(400, 'invalid_request', 'AUDIT_RETENTION_DAYS is not set: audit data is kept forever.');

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { logAccess } from '@/lib/admin/access-log';
 import { parseInput } from '@/lib/admin/api';
 import { agentNameSchema, createFirstAdmin, emailSchema, passwordSchema } from '@/lib/auth/agents';
-import { isSameOriginRequest } from '@/lib/auth/csrf';
+import { checkSameOrigin } from '@/lib/auth/csrf';
 import { rateLimiterFor } from '@/lib/auth/limiter';
 import { SETUP_PER_IP } from '@/lib/auth/rate-limit';
 import { closeSetup, setupTokenMatches } from '@/lib/auth/setup';
@@ -38,7 +38,7 @@ export async function POST(request: Request): Promise<Response> {
       });
     }
     if (!setupTokenMatches(runtime, token)) throw new ApiError(401, 'unauthorized', 'The setup token is not valid.');
-    if (!isSameOriginRequest(request)) throw new ApiError(403, 'forbidden', 'Cross-site request refused.');
+    if (!checkSameOrigin(request)) throw new ApiError(403, 'forbidden', 'Cross-site request refused.');
     const body = parseInput(bodySchema, await readJsonBody(request, 16 * 1024));
     const db = (await runtime.database()).db;
     const admin = await createFirstAdmin(db, { email: body.email, name: body.name ?? null, password: body.password });

@@ -13,6 +13,7 @@ import { sessionIdForRef } from '@/lib/admin/session-lookup';
 import { openTranscript, TRANSCRIPT_MAX_TURNS } from '@/lib/admin/transcript';
 import { pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
 import { getRuntime } from '@/lib/runtime';
+import { plural } from '@/components/admin/format';
 
 export const metadata: Metadata = { title: 'Transcript' };
 export const dynamic = 'force-dynamic';
@@ -57,7 +58,7 @@ export default async function TranscriptPage({
         </div>
         {q && (
           <p className="rounded-md bg-yellow-50 px-3 py-2 text-sm text-yellow-900 dark:bg-yellow-950/40 dark:text-yellow-100">
-            {matched} of {turns.length} turns match <q className="font-medium">{q}</q>; matches are marked.
+            {matched} of {plural(turns.length, 'turn')} {matched === 1 ? 'matches' : 'match'} <q className="font-medium">{q}</q>; matches are marked.
           </p>
         )}
         {transcript.truncated && (

@@ -18,7 +18,7 @@ const bodySchema = z
   .refine((body) => Object.keys(body).length > 0, 'nothing to change');
 
 /** PATCH /api/admin/agents/{id}: role, name, disable/enable, new password, sign out everywhere. */
-export const PATCH = adminRoute<{ id: string }>({ role: 'admin', mutation: true }, async ({ request, params, db, agent }) => {
+export const PATCH = adminRoute<{ id: string }>({ role: 'admin', mutation: true, action: 'agent_update' }, async ({ request, params, db, agent }) => {
   const agentId = parseInput(z.uuid(), params.id);
   const changes = await readBody(request, bodySchema);
   const outcome = await updateAgent(db, agentId, changes);

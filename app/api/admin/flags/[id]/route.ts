@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic';
 const bodySchema = z.strictObject({ resolved: z.literal(true) });
 
 /** PATCH /api/admin/flags/{id} {"resolved": true}: closes a flag; it stays in the history. */
-export const PATCH = adminRoute<{ id: string }>({ role: 'agent', mutation: true }, async ({ request, params, db, agent }) => {
+export const PATCH = adminRoute<{ id: string }>({ role: 'agent', mutation: true, action: 'resolve_flag' }, async ({ request, params, db, agent }) => {
   const flagId = parseInput(z.uuid(), params.id);
   await readBody(request, bodySchema);
   const outcome = await resolveFlag(db, agent, flagId);

@@ -11,7 +11,7 @@ export const dynamic = 'force-dynamic';
 const bodySchema = z.strictObject({ confirm: z.string() });
 
 /** DELETE /api/admin/sessions/{ref}: admins only; removes audit rows and Redis memory, logs who did it. */
-export const DELETE = adminRoute<{ ref: string }>({ role: 'admin', mutation: true }, async ({ request, params, db, runtime, agent }) => {
+export const DELETE = adminRoute<{ ref: string }>({ role: 'admin', mutation: true, action: 'delete_session' }, async ({ request, params, db, runtime, agent }) => {
   const ref = parseInput(sessionRefSchema, params.ref);
   const { confirm } = await readBody(request, bodySchema);
   if (confirm !== ref) throw new ApiError(400, 'invalid_request', 'confirm: must repeat the conversation reference.');

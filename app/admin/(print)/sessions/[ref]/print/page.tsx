@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { Conversation } from '@/components/admin/Conversation';
+import { Conversation, NoteList } from '@/components/admin/Conversation';
 import { LocalTime } from '@/components/admin/LocalTime';
 import { PrintButton } from '@/components/admin/PrintButton';
 import { logAccess } from '@/lib/admin/access-log';
@@ -9,6 +9,7 @@ import { sessionIdForRef } from '@/lib/admin/session-lookup';
 import { getTranscript } from '@/lib/admin/transcript';
 import { pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
 import { getRuntime } from '@/lib/runtime';
+import { plural } from '@/components/admin/format';
 
 export const metadata: Metadata = { title: 'Print transcript' };
 export const dynamic = 'force-dynamic';
@@ -35,7 +36,7 @@ export default async function PrintPage({ params, searchParams }: { params: Prom
           <h1 className="text-xl font-semibold">Support conversation</h1>
           <p className="font-mono text-xs break-all">{transcript.ref}</p>
           <p className="mt-1 text-sm">
-            <LocalTime value={session.createdAt} /> – <LocalTime value={session.lastActivityAt} /> · {session.turnCount} turns
+            <LocalTime value={session.createdAt} /> – <LocalTime value={session.lastActivityAt} /> · {plural(session.turnCount, 'turn')}
           </p>
           <p className="mt-1 text-xs text-slate-600 dark:text-slate-400 print:text-slate-600">
             Printed by {agent.email}, <LocalTime value={new Date()} />
@@ -44,6 +45,14 @@ export default async function PrintPage({ params, searchParams }: { params: Prom
         </div>
         <PrintButton />
       </header>
+      {withNotes && notes.some((note) => note.auditId === null) && (
+        <section aria-labelledby="session-notes" className="mb-6 break-inside-avoid space-y-2">
+          <h2 id="session-notes" className="text-sm font-semibold">
+            Notes on the conversation
+          </h2>
+          <NoteList notes={notes.filter((note) => note.auditId === null)} />
+        </section>
+      )}
       <Conversation
         sessionRef={transcript.ref}
         turns={turns}

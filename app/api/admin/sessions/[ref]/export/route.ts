@@ -16,6 +16,6 @@ export const GET = adminRoute<{ ref: string }>({ role: 'agent', mutation: false 
   if (!sessionId) throw new ApiError(404, 'not_found', 'No such session.');
   const includeNotes = query.notes === '1';
   await logAccess(db, agent, 'export_session', { sessionId, detail: { format: query.format, notes: includeNotes } });
-  const stream = exportStream(db, { kind: 'session', sessionId }, { format: query.format, includeNotes });
+  const stream = await exportStream(db, { kind: 'session', sessionId }, { format: query.format, includeNotes });
   return exportResponse(stream, query.format, `tether-session-${ref}`);
 });
