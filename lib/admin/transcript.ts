@@ -5,6 +5,7 @@ import { accessLog, agents, flags, notes, sessions, turnFeedback, turns, type Fe
 import { sessionRef } from '@/lib/session-ref';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import { logAccess } from '@/lib/admin/access-log';
+import { identityOfRef, type CustomerIdentityView } from '@/lib/admin/identity';
 
 /** A transcript longer than this shows its first turns and says so; no real support chat gets near it. */
 export const TRANSCRIPT_MAX_TURNS = 2000;
@@ -61,13 +62,15 @@ export interface Transcript {
   truncated: boolean;
   flags: FlagView[];
   notes: NoteView[];
+  /** The verified customer, as the host site signed them; null: anonymous. */
+  identity: CustomerIdentityView | null;
 }
 
 export async function getTranscript(db: Database, sessionId: string, q?: string): Promise<Transcript | null> {
   const [session] = await db.select().from(sessions).where(eq(sessions.id, sessionId));
   if (!session) return null;
   const matched = q ? sql<boolean>`${turns.search} @@ websearch_to_tsquery('english', ${q})` : sql<boolean>`false`;
-  const [turnRows, flagRows, noteRows] = await Promise.all([
+  const [turnRows, flagRows, noteRows, identity] = await Promise.all([
     db
       .select({
         auditId: turns.auditId,
@@ -96,6 +99,7 @@ export async function getTranscript(db: Database, sessionId: string, q?: string)
       .limit(TRANSCRIPT_MAX_TURNS + 1),
     listFlags(db, sessionId),
     listNotes(db, sessionId),
+    identityOfRef(db, sessionRef(session.id)),
   ]);
   return {
     session,
@@ -104,6 +108,7 @@ export async function getTranscript(db: Database, sessionId: string, q?: string)
     truncated: turnRows.length > TRANSCRIPT_MAX_TURNS,
     flags: flagRows,
     notes: noteRows,
+    identity,
   };
 }
 
