@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseFeedbackRequest } from '@/lib/chat/feedback';
 import { assertIssuedSessionId } from '@/lib/chat/request';
+import { parseResumeQuery } from '@/lib/chat/resume';
 import { isApiError } from '@/lib/errors';
 import { parseCreateSessionRequest, readCreateSessionRequest } from '@/lib/identity/session-request';
 import { issueSessionId, verifiedSessionId } from '@/lib/session-id';
@@ -63,5 +65,20 @@ describe('assertIssuedSessionId with identity required', () => {
     expect(codeOf(() => assertIssuedSessionId(verifiedSessionId(SECRET, 'user-1', 0), optional))).toBe('accepted');
     expect(codeOf(() => assertIssuedSessionId('s2.forged', required))).toBe('400 invalid_session');
     expect(codeOf(() => assertIssuedSessionId(verifiedSessionId('x'.repeat(40), 'user-1', 0), optional))).toBe('400 invalid_session');
+  });
+});
+
+describe('required mode on the endpoints that parse their own ids', () => {
+  const required = { sessionSecret: SECRET, identity: { required: true } };
+  const auditId = '00000000-0000-4000-8000-000000000000';
+
+  it('feedback and resume refuse an anonymous id and accept a verified one', () => {
+    const anonymous = issueSessionId(SECRET);
+    const verified = verifiedSessionId(SECRET, 'user-1', 0);
+    expect(codeOf(() => parseFeedbackRequest({ sessionId: anonymous, auditId, rating: 'up' }, required))).toBe('401 identity_required');
+    expect(codeOf(() => parseFeedbackRequest({ sessionId: verified, auditId, rating: 'up' }, required))).toBe('accepted');
+    const resume = (sessionId: string) => new URL(`http://t/api/chat/resume?${new URLSearchParams({ sessionId, auditId })}`);
+    expect(codeOf(() => parseResumeQuery(resume(anonymous), required))).toBe('401 identity_required');
+    expect(codeOf(() => parseResumeQuery(resume(verified), required))).toBe('accepted');
   });
 });
