@@ -24,7 +24,7 @@ export function CustomerIdentityCard({ customer, linkAll = true }: { customer: C
         </Badge>
         <span className="font-semibold text-slate-900 dark:text-slate-100">{customer.name ?? customer.email ?? customer.sub}</span>
       </div>
-      <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5">
+      <dl className="mt-2 grid grid-cols-[auto_1fr] items-baseline gap-x-3 gap-y-0.5">
         <dt className="text-slate-600 dark:text-slate-400">Name</dt>
         <dd className="break-words">{customer.name ?? '—'}</dd>
         <dt className="text-slate-600 dark:text-slate-400">E-mail</dt>
