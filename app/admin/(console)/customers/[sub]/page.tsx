@@ -1,5 +1,4 @@
 import type { Metadata } from 'next';
-import { notFound } from 'next/navigation';
 import { CustomerIdentityCard } from '@/components/admin/CustomerIdentityCard';
 import { ExportMenu } from '@/components/admin/ExportMenu';
 import { LocalTime } from '@/components/admin/LocalTime';
@@ -30,7 +29,8 @@ export default async function CustomerPage({
   const query = firstValues(raw);
   const db = (await getRuntime().database()).db;
   const customer = await openCustomer(db, agent, sub);
-  if (!customer) notFound();
+  // An id no customer signed in with (a typo, a customer not seen yet) is an answer, not an error page.
+  if (!customer) return <UnknownCustomer sub={sub} />;
   const filters = parseListFilters({ sub });
   const page = await listSessions(db, filters, { after: decodeCursor(query.after), before: decodeCursor(query.before) });
   const rows: SessionRowView[] = page.rows.map((row) => ({
@@ -96,4 +96,18 @@ function safeDecode(segment: string): string {
   } catch {
     return segment;
   }
+}
+
+function UnknownCustomer({ sub }: { sub: string }) {
+  return (
+    <div className="space-y-2">
+      <a href="/admin/sessions?identity=verified" className="text-sm text-blue-700 hover:underline dark:text-blue-400">
+        ← Verified customers' sessions
+      </a>
+      <h1 className="text-xl font-semibold">Customer</h1>
+      <p className="rounded-lg border border-dashed border-slate-300 p-6 text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400">
+        No verified customer has signed in with the id <span className="font-mono break-all">{sub}</span>.
+      </p>
+    </div>
+  );
 }
