@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseFeedbackRequest } from '@/lib/chat/feedback';
 import { assertIssuedSessionId } from '@/lib/chat/request';
-import { parseResumeQuery } from '@/lib/chat/resume';
+import { parseResumeRequest } from '@/lib/chat/resume';
 import { isApiError } from '@/lib/errors';
 import { parseCreateSessionRequest, readCreateSessionRequest } from '@/lib/identity/session-request';
 import { issueSessionId, verifiedSessionId } from '@/lib/session-id';
@@ -72,13 +72,14 @@ describe('required mode on the endpoints that parse their own ids', () => {
   const required = { sessionSecret: SECRET, identity: { required: true } };
   const auditId = '00000000-0000-4000-8000-000000000000';
 
-  it('feedback and resume refuse an anonymous id and accept a verified one', () => {
+  it('feedback and resume refuse an anonymous id and accept a verified one', async () => {
     const anonymous = issueSessionId(SECRET);
     const verified = verifiedSessionId(SECRET, 'user-1', 0);
     expect(codeOf(() => parseFeedbackRequest({ sessionId: anonymous, auditId, rating: 'up' }, required))).toBe('401 identity_required');
     expect(codeOf(() => parseFeedbackRequest({ sessionId: verified, auditId, rating: 'up' }, required))).toBe('accepted');
-    const resume = (sessionId: string) => new URL(`http://t/api/chat/resume?${new URLSearchParams({ sessionId, auditId })}`);
-    expect(codeOf(() => parseResumeQuery(resume(anonymous), required))).toBe('401 identity_required');
-    expect(codeOf(() => parseResumeQuery(resume(verified), required))).toBe('accepted');
+    const resume = (sessionId: string) =>
+      new Request('http://t/api/chat/resume', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sessionId, auditId }) });
+    await expect(parseResumeRequest(resume(anonymous), required)).rejects.toMatchObject({ status: 401, code: 'identity_required' });
+    await expect(parseResumeRequest(resume(verified), required)).resolves.toEqual({ sessionId: verified, auditId });
   });
 });
