@@ -101,6 +101,10 @@ const envSchema = z.object({
       )
       .optional(),
   ),
+  /** Shared with the host site's server: it signs its signed-in customers (HS256 JWT), Tether verifies (docs/identity.md). */
+  WIDGET_IDENTITY_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+  /** on: every conversation must come from a verified customer; anonymous sessions and ids are refused. */
+  WIDGET_IDENTITY_REQUIRED: onOff('off'),
   SERVER_HEADERS_TIMEOUT_MS: int(1_000, 600_000, 10_000),
   SERVER_REQUEST_TIMEOUT_MS: int(1_000, 3_600_000, 30_000),
   ADMIN_IDLE_TIMEOUT_MINUTES: int(5, 24 * 60, 60),
@@ -205,6 +209,13 @@ export interface Config {
   };
   /** Abuse limits per minute; 0 turns one off. */
   limits: { sessionCreatePerIp: number; chatPerIp: number; modelCallsGlobal: number };
+  /** Identity verification of the host site's customers (lib/identity, docs/identity.md). */
+  identity: {
+    /** HS256 key shared with the host site; undefined: tokens are refused with identity_not_configured. */
+    secret: string | undefined;
+    /** Anonymous conversations are refused (creation and every use of an anonymous id). */
+    required: boolean;
+  };
   admin: {
     /** Signed-in agents who do nothing for this long must sign in again. */
     idleTimeoutSeconds: number;
@@ -318,6 +329,11 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
   const env = parsed.data;
   const dataDir = path.resolve(env.TETHER_DATA_DIR);
 
+  if (env.WIDGET_IDENTITY_REQUIRED === 'on' && !env.WIDGET_IDENTITY_SECRET) {
+    throw new ConfigError(
+      'Invalid Tether configuration:\n  WIDGET_IDENTITY_REQUIRED=on needs WIDGET_IDENTITY_SECRET (at least 32 characters).',
+    );
+  }
   if (Boolean(env.UPSTASH_REDIS_REST_URL) !== Boolean(env.UPSTASH_REDIS_REST_TOKEN)) {
     throw new ConfigError(
       'Invalid Tether configuration:\n  UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together.',
@@ -400,6 +416,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       chatPerIp: env.CHAT_PER_IP_PER_MINUTE,
       modelCallsGlobal: env.MODEL_CALLS_PER_MINUTE,
     },
+    identity: { secret: env.WIDGET_IDENTITY_SECRET, required: env.WIDGET_IDENTITY_REQUIRED === 'on' },
     admin: {
       idleTimeoutSeconds: env.ADMIN_IDLE_TIMEOUT_MINUTES * 60,
       oauth: oauthProviders(env),

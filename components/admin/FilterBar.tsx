@@ -1,4 +1,5 @@
 import type { ListFilters } from '@/lib/admin/filters';
+import { CustomerFilterFields } from './CustomerFilterFields';
 
 const FIELD =
   'rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm shadow-sm dark:border-slate-700 dark:bg-slate-950';
@@ -55,6 +56,7 @@ export function FilterBar({ filters, models }: { filters: ListFilters; models: s
           <option value="unavailable">A turn with memory unavailable</option>
         </select>
       </label>
+      <CustomerFilterFields filters={filters} />
       {filters.code && (
         <label className={LABEL}>
           Error code

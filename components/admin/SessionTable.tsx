@@ -4,6 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import { splitMarked } from '@/lib/admin/highlight';
 import { Badge } from './Badge';
+import { CustomerBadge, type CustomerView } from './CustomerBadge';
 import { LocalTime } from './LocalTime';
 import { Thumb } from './Thumb';
 import { Highlighted } from './Highlighted';
@@ -26,6 +27,8 @@ export interface SessionRowView {
   feedbackUp: number;
   feedbackDown: number;
   openFlags: number;
+  /** The verified customer; null or absent: anonymous. */
+  customer?: CustomerView | null;
 }
 
 function Count({ value, tone, label }: { value: number; tone: 'warn' | 'bad'; label?: string }) {
@@ -138,6 +141,9 @@ export function SessionTable({ rows }: { rows: SessionRowView[] }) {
                 <LocalTime value={row.lastActivityAt} />
               </span>
             </div>
+            <p className="mt-1 text-xs">
+              <CustomerBadge customer={row.customer} compact />
+            </p>
             <p className="mt-1">
               <Preview row={row} />
             </p>
@@ -158,6 +164,7 @@ export function SessionTable({ rows }: { rows: SessionRowView[] }) {
           <thead className="border-b border-slate-200 bg-slate-50 text-xs text-slate-600 uppercase dark:border-slate-800 dark:bg-slate-900/60 dark:text-slate-400">
             <tr>
               <th scope="col" className="px-3 py-2 font-semibold">Session</th>
+              <th scope="col" className="px-3 py-2 font-semibold">Customer</th>
               <th scope="col" className="hidden px-3 py-2 font-semibold xl:table-cell">Started</th>
               <th scope="col" className="px-3 py-2 font-semibold">Last activity</th>
               <th scope="col" className="px-3 py-2 text-right font-semibold">Turns</th>
@@ -188,6 +195,9 @@ export function SessionTable({ rows }: { rows: SessionRowView[] }) {
                   <a href={row.href} className="text-blue-700 hover:underline dark:text-blue-400">
                     {row.ref}
                   </a>
+                </td>
+                <td className="px-3 py-2 whitespace-nowrap">
+                  <CustomerBadge customer={row.customer} compact />
                 </td>
                 <td className="hidden px-3 py-2 whitespace-nowrap text-slate-600 xl:table-cell dark:text-slate-400">
                   <LocalTime value={row.createdAt} />

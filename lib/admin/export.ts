@@ -6,6 +6,7 @@ import { sessionRef } from '@/lib/session-ref';
 import { csvCell, csvLine } from '@/lib/admin/csv';
 import { decodeCursor, type SessionCursor } from '@/lib/admin/cursor';
 import type { ListFilters } from '@/lib/admin/filters';
+import { identitiesByRef } from '@/lib/admin/identity';
 import { listSessions, sessionErrorCount } from '@/lib/admin/sessions';
 import { errorFields, log } from '@/lib/observability/log';
 
@@ -160,6 +161,9 @@ const CSV_COLUMNS = [
   'assistant_text',
   'feedback',
   'flags',
+  'customer_sub',
+  'customer_name',
+  'customer_email',
 ] as const;
 
 const describeFlags = (list: FlagOut[]) =>
@@ -169,10 +173,14 @@ async function* records(db: Database, source: ExportSource, options: ExportOptio
   // The CSV header travels with the first batch: a failure before any row is then an error answer, not a cut file.
   let header = options.format === 'csv' ? csvLine([...CSV_COLUMNS, ...(options.includeNotes ? ['notes'] : [])]) : '';
   for await (const batch of sessionBatches(db, source)) {
-    const details = await batchDetails(db, batch.map((s) => s.id), options.includeNotes);
+    const [details, identities] = await Promise.all([
+      batchDetails(db, batch.map((s) => s.id), options.includeNotes),
+      identitiesByRef(db, batch.map((s) => sessionRef(s.id))),
+    ]);
     let chunk = '';
     for (const session of batch) {
       const ref = sessionRef(session.id);
+      const identity = identities.get(ref) ?? null;
       const sessionFlags: FlagOut[] = details.flags.get(session.id) ?? [];
       const sessionNotes: NoteOut[] = details.notes.get(session.id) ?? [];
       const onTurn = <T extends { auditId: string | null }>(list: T[], auditId: string | null) =>
@@ -186,6 +194,8 @@ async function* records(db: Database, source: ExportSource, options: ExportOptio
           turnCount: session.turnCount,
           memoryFallbacks: session.memoryFallbacks,
           errorCount: session.errorCount,
+          // The verified customer as the host site signed them; null: anonymous.
+          identity,
           flags: onTurn(sessionFlags, null),
           ...(options.includeNotes ? { notes: onTurn(sessionNotes, null) } : {}),
         })}\n`;
@@ -226,6 +236,10 @@ async function* records(db: Database, source: ExportSource, options: ExportOptio
           csvCell(turn.feedback),
           // A session-level flag is repeated on each of its turns' rows: CSV has no other place for it.
           csvCell(describeFlags([...onTurn(sessionFlags, null), ...turnFlags]), true),
+          // Signed by the host site, still outside text: neutralised like the customer's words.
+          csvCell(identity?.sub, true),
+          csvCell(identity?.name, true),
+          csvCell(identity?.email, true),
           ...(options.includeNotes
             ? [csvCell([...onTurn(sessionNotes, null), ...turnNotes].map((n) => `${n.body} (${n.by})`).join('; '), true)]
             : []),

@@ -36,6 +36,7 @@ const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
 
 export const FEEDBACK_FILTERS = ['up', 'down'] as const;
 export const MEMORY_FILTERS = ['expired', 'unavailable'] as const;
+export const IDENTITY_FILTERS = ['verified', 'anonymous'] as const;
 
 export const listFiltersSchema = z.object({
   /** Words to search for in transcripts, or a conversation reference (c_…) to find it. */
@@ -60,6 +61,12 @@ export const listFiltersSchema = z.object({
     .or(z.literal('').transform(() => undefined)),
   /** A turn the customer rated so. */
   feedback: oneOf(FEEDBACK_FILTERS),
+  /** Verified customers (the host site signed who they are) or anonymous ones (lib/admin/identity.ts). */
+  identity: oneOf(IDENTITY_FILTERS),
+  /** A verified customer's sub (exactly), name or e-mail. */
+  customer: text(320),
+  /** Every conversation of one verified customer. */
+  sub: text(255),
 });
 
 export type ListFilters = z.infer<typeof listFiltersSchema>;
@@ -121,6 +128,9 @@ export function readListFilters(params: Record<string, string>, now: Date = new 
     memory: field('memory'),
     code: field('code'),
     feedback: field('feedback'),
+    identity: field('identity'),
+    customer: field('customer'),
+    sub: field('sub'),
   };
   if (filters.from && filters.to && filters.from > filters.to) {
     problems.push(`from (${filters.from}) is after to (${filters.to}): swap them to see those days.`);
@@ -149,5 +159,8 @@ export function filtersToParams(filters: ListFilters): URLSearchParams {
   if (filters.memory) params.set('memory', filters.memory);
   if (filters.code) params.set('code', filters.code);
   if (filters.feedback) params.set('feedback', filters.feedback);
+  if (filters.identity) params.set('identity', filters.identity);
+  if (filters.customer) params.set('customer', filters.customer);
+  if (filters.sub) params.set('sub', filters.sub);
   return params;
 }

@@ -6,6 +6,7 @@ import { encodeCursor, type SessionCursor } from '@/lib/admin/cursor';
 import type { ListFilters } from '@/lib/admin/filters';
 import { SNIPPET_OPTIONS } from '@/lib/admin/highlight';
 import { queryRows } from '@/lib/admin/rows';
+import { identitiesByRef, identityConditions, type CustomerIdentityView } from '@/lib/admin/identity';
 import { isSessionRef } from '@/lib/admin/session-lookup';
 import { sessionRef } from '@/lib/session-ref';
 
@@ -52,6 +53,8 @@ export interface SessionListRow {
   feedbackDown: number;
   openFlags: number;
   match: SearchMatch | null;
+  /** The verified customer, as the host site signed them; null: anonymous. */
+  identity: CustomerIdentityView | null;
 }
 
 export interface SessionListPage {
@@ -172,6 +175,7 @@ async function filterConditions(db: Database, filters: ListFilters): Promise<SQL
       sql`exists (select 1 from ${turns} where ${turns.sessionId} = ${sessions.id} and ${turns.model} = ${filters.model})`,
     );
   }
+  where.push(...identityConditions(filters));
   const refQuery = filters.q ? asRefQuery(filters.q) : null;
   if (refQuery && isSessionRef(refQuery)) {
     // A reference pasted into the search box finds that conversation.
@@ -247,6 +251,7 @@ export async function listSessions(db: Database, filters: ListFilters, options: 
   const first = page[0];
   const last = page.at(-1);
   const cursorOf = (row: (typeof page)[number] | undefined) => (row ? encodeCursor({ at: row.cursorAt, id: row.id }) : null);
+  const identities = await identitiesByRef(db, page.map((row) => sessionRef(row.id)));
 
   return {
     rows: page.map((row) => ({
@@ -263,6 +268,7 @@ export async function listSessions(db: Database, filters: ListFilters, options: 
       feedbackDown: Number(row.feedback.split(',')[1]),
       openFlags: Number(row.openFlags),
       match: parseMatch(row.match, Number(row.matchCount)),
+      identity: identities.get(sessionRef(row.id)) ?? null,
     })),
     older: backwards ? cursorOf(last) : more ? cursorOf(last) : null,
     newer: backwards ? (more ? cursorOf(first) : null) : options.after ? cursorOf(first) : null,

@@ -6,6 +6,7 @@ import { sessionRef } from '@/lib/session-ref';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import { logAccess } from '@/lib/admin/access-log';
 import { sessionErrorCount } from '@/lib/admin/sessions';
+import { identityOfRef, type CustomerIdentityView } from '@/lib/admin/identity';
 
 /** A transcript longer than this shows its first turns and says so; no real support chat gets near it. */
 export const TRANSCRIPT_MAX_TURNS = 2000;
@@ -62,6 +63,8 @@ export interface Transcript {
   truncated: boolean;
   flags: FlagView[];
   notes: NoteView[];
+  /** The verified customer, as the host site signed them; null: anonymous. */
+  identity: CustomerIdentityView | null;
 }
 
 export async function getTranscript(db: Database, sessionId: string, q?: string): Promise<Transcript | null> {
@@ -70,7 +73,7 @@ export async function getTranscript(db: Database, sessionId: string, q?: string)
   // Errors as the list and the overview count them (lib/admin/sessions.ts): a customer's Stop is not one.
   const session: SessionRow = { ...stored.row, errorCount: Number(stored.errors) };
   const matched = q ? sql<boolean>`${turns.search} @@ websearch_to_tsquery('english', ${q})` : sql<boolean>`false`;
-  const [turnRows, flagRows, noteRows] = await Promise.all([
+  const [turnRows, flagRows, noteRows, identity] = await Promise.all([
     db
       .select({
         auditId: turns.auditId,
@@ -99,6 +102,7 @@ export async function getTranscript(db: Database, sessionId: string, q?: string)
       .limit(TRANSCRIPT_MAX_TURNS + 1),
     listFlags(db, sessionId),
     listNotes(db, sessionId),
+    identityOfRef(db, sessionRef(session.id)),
   ]);
   return {
     session,
@@ -107,6 +111,7 @@ export async function getTranscript(db: Database, sessionId: string, q?: string)
     truncated: turnRows.length > TRANSCRIPT_MAX_TURNS,
     flags: flagRows,
     notes: noteRows,
+    identity,
   };
 }
 

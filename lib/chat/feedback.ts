@@ -1,7 +1,7 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { turnInSession } from '@/lib/admin/transcript';
-import { assertIssuedSessionId } from '@/lib/chat/request';
+import { assertIssuedSessionId, type SessionPolicy } from '@/lib/chat/request';
 import type { Database } from '@/lib/db/client';
 import { turnFeedback, type FeedbackRating } from '@/lib/db/schema';
 import { ApiError } from '@/lib/errors';
@@ -20,7 +20,7 @@ export interface FeedbackInput {
   rating: FeedbackRating | null;
 }
 
-export function parseFeedbackRequest(body: unknown, sessionSecret: string): FeedbackInput {
+export function parseFeedbackRequest(body: unknown, sessions: SessionPolicy): FeedbackInput {
   const parsed = feedbackSchema.safeParse(body);
   if (!parsed.success) {
     const unknown = parsed.error.issues.some((issue) => issue.code === 'unrecognized_keys');
@@ -30,7 +30,7 @@ export function parseFeedbackRequest(body: unknown, sessionSecret: string): Feed
       'Expected {"sessionId": string, "auditId": uuid, "rating": "up" | "down" | null}.',
     );
   }
-  assertIssuedSessionId(parsed.data.sessionId, sessionSecret);
+  assertIssuedSessionId(parsed.data.sessionId, sessions);
   return parsed.data;
 }
 

@@ -22,6 +22,7 @@ export async function handleChat(request: Request, runtime: Runtime, defer: Turn
     const body = await readJsonBody(request, maxBodyBytes(config.prompt.messageMaxChars));
     const input = parseChatRequest(body, {
       sessionSecret: config.sessionSecret,
+      identity: config.identity,
       messageMaxChars: config.prompt.messageMaxChars,
     });
     // Per client address across sessions, and the deployment's model-call budget; only valid

@@ -18,7 +18,7 @@ export async function handleListMessages(request: Request, runtime: Runtime): Pr
       request,
       messagesRequestSchema,
       '{"sessionId": string}',
-      runtime.config.sessionSecret,
+      runtime.config,
     );
     const [memory, live] = await Promise.all([
       runtime.memory.read(sessionId),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApiError } from '@/lib/errors';
 import { normalizeText, storedText } from '@/lib/prompt/sanitize';
-import { SESSION_ID_MAX_LENGTH, verifySessionId } from '@/lib/session-id';
+import { SESSION_ID_MAX_LENGTH, sessionIdKind } from '@/lib/session-id';
 
 /**
  * The browser may send a session id, its latest text and, optionally, its own id for that message
@@ -26,8 +26,17 @@ export interface ChatRequest {
   messageId: string | null;
 }
 
-export interface ChatRequestLimits {
+/**
+ * What decides whether a session id may be used: the secret that signs ids, and whether only
+ * verified customers may chat. The app's Config is one; every customer endpoint passes it to
+ * assertIssuedSessionId.
+ */
+export interface SessionPolicy {
   sessionSecret: string;
+  identity: { required: boolean };
+}
+
+export interface ChatRequestLimits extends SessionPolicy {
   messageMaxChars: number;
 }
 
@@ -93,7 +102,7 @@ export function parseChatRequest(body: unknown, limits: ChatRequestLimits): Chat
     );
   }
   const { sessionId, text, messageId } = parsed.data;
-  assertIssuedSessionId(sessionId, limits.sessionSecret);
+  assertIssuedSessionId(sessionId, limits);
   const stored = storedText(text);
   // Empty is judged on what the model would see: a message of only invisible characters says nothing.
   if (isBlank(normalizeText(stored))) throw new ApiError(400, 'empty_text', 'The message is empty.');
@@ -121,23 +130,32 @@ export async function readSessionBody<T extends { sessionId: string }>(
   request: Request,
   schema: z.ZodType<T>,
   expected: string,
-  sessionSecret: string,
+  sessions: SessionPolicy,
 ): Promise<T> {
   const parsed = schema.safeParse(await readJsonBody(request, 2048));
   if (!parsed.success) {
     const unknown = parsed.error.issues.some((issue) => issue.code === 'unrecognized_keys');
     throw new ApiError(400, unknown ? 'unknown_field' : 'invalid_request', `Expected ${expected} and nothing else.`);
   }
-  assertIssuedSessionId(parsed.data.sessionId, sessionSecret);
+  assertIssuedSessionId(parsed.data.sessionId, sessions);
   return parsed.data;
 }
 
-export function assertIssuedSessionId(sessionId: unknown, secret: string): asserts sessionId is string {
-  if (!verifySessionId(secret, sessionId)) {
+/**
+ * The one gate every customer endpoint (chat, stop, feedback, messages, resume) passes a session id
+ * through: it must be one this server issued and, when WIDGET_IDENTITY_REQUIRED is on, one issued to
+ * a verified customer (told by its version, no lookup), before anything is read or stored.
+ */
+export function assertIssuedSessionId(sessionId: unknown, policy: SessionPolicy): asserts sessionId is string {
+  const kind = sessionIdKind(policy.sessionSecret, sessionId);
+  if (kind === null) {
     throw new ApiError(
       400,
       'invalid_session',
       'This conversation id was not issued by this server. Start a new conversation.',
     );
+  }
+  if (kind === 'anonymous' && policy.identity.required) {
+    throw new ApiError(401, 'identity_required', 'Sign in on the site to chat: only verified customers may use this chat.');
   }
 }

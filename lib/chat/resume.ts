@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import type { ChatEvent } from '@/lib/chat/events';
 import type { LiveReplyStore } from '@/lib/chat/live-reply';
-import { readSessionBody, sessionIdField } from '@/lib/chat/request';
+import { readSessionBody, sessionIdField, type SessionPolicy } from '@/lib/chat/request';
 import { encodeEvent, SSE_HEADERS } from '@/lib/chat/sse';
 
 const resumeSchema = z.strictObject({ sessionId: sessionIdField, auditId: z.uuid() });
 
 /** The reply to follow: the session id travels in the body (a bearer key never goes into a URL). */
-export function parseResumeRequest(request: Request, sessionSecret: string): Promise<{ sessionId: string; auditId: string }> {
-  return readSessionBody(request, resumeSchema, '{"sessionId": string, "auditId": uuid}', sessionSecret);
+export function parseResumeRequest(request: Request, sessions: SessionPolicy): Promise<{ sessionId: string; auditId: string }> {
+  return readSessionBody(request, resumeSchema, '{"sessionId": string, "auditId": uuid}', sessions);
 }
 
 export interface TailOptions {

@@ -257,6 +257,7 @@ export const ACCESS_ACTIONS = [
   'agent_update',
   'agent_sessions_revoked',
   'retention_run',
+  'view_customer',
 ] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 
@@ -336,3 +337,41 @@ export const turnFeedback = pgTable(
 export type TurnFeedbackRow = typeof turnFeedback.$inferSelect;
 
 export type AdminSessionRow = typeof adminSessions.$inferSelect;
+
+/* ---------------------------------------------------------------------------------------------
+ * Verified customers (lib/identity): who the host site said its signed-in customer is.
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * One row per `sub` (the host site's own user id): identities are never matched on e-mail. Name and
+ * e-mail are the latest the site signed. `generation` names the customer's current conversation
+ * (lib/session-id.ts derives its id from sub and generation); "new conversation" raises it.
+ */
+export const customerIdentities = pgTable('customer_identities', {
+  sub: text('sub').primaryKey(),
+  name: text('name'),
+  email: text('email'),
+  generation: integer('generation').notNull().default(0),
+  firstSeenAt: timestamp('first_seen_at', { withTimezone: true, mode: 'date' }).notNull(),
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
+/**
+ * Which verified customer a conversation belongs to, by the conversation's reference (sessionRef),
+ * never its id: the id is the customer's bearer key. Written when a verified session is issued, so it
+ * exists before (and without) any turn; joins sessions.ref for the admin.
+ */
+export const identitySessions = pgTable(
+  'identity_sessions',
+  {
+    sessionRef: text('session_ref').primaryKey(),
+    sub: text('sub')
+      .notNull()
+      .references(() => customerIdentities.sub, { onDelete: 'cascade' }),
+    generation: integer('generation').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [uniqueIndex('identity_sessions_sub_generation_uq').on(t.sub, t.generation)],
+);
+
+export type CustomerIdentityRow = typeof customerIdentities.$inferSelect;

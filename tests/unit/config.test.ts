@@ -307,3 +307,19 @@ describe('a production server', () => {
     ]);
   });
 });
+
+describe('parseConfig: identity verification', () => {
+  it('is off by default: no secret, not required', () => {
+    expect(parse().identity).toEqual({ secret: undefined, required: false });
+  });
+
+  it('takes a secret of at least 32 characters and the required switch', () => {
+    const secret = 'i'.repeat(32);
+    expect(parse({ WIDGET_IDENTITY_SECRET: secret, WIDGET_IDENTITY_REQUIRED: 'on' }).identity).toEqual({ secret, required: true });
+    expect(configError({ WIDGET_IDENTITY_SECRET: 'short' }).message).toContain('WIDGET_IDENTITY_SECRET');
+  });
+
+  it('refuses "required" without a secret: nobody could ever chat', () => {
+    expect(configError({ WIDGET_IDENTITY_REQUIRED: 'on' }).message).toContain('WIDGET_IDENTITY_SECRET');
+  });
+});

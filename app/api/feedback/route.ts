@@ -10,7 +10,7 @@ export const dynamic = 'force-dynamic';
 export async function POST(request: Request): Promise<Response> {
   try {
     const rt = getRuntime();
-    const input = parseFeedbackRequest(await readJsonBody(request, 2048), rt.config.sessionSecret);
+    const input = parseFeedbackRequest(await readJsonBody(request, 2048), rt.config);
     await recordFeedback({ memory: rt.memory, db: async () => (await rt.database()).db }, input);
     return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
   } catch (error) {

@@ -4,7 +4,7 @@ import { ApiError } from '@/lib/errors';
 import { issueSessionId } from '@/lib/session-id';
 
 const SECRET = 'request-test-session-secret-0123456789abcdef';
-const LIMITS: ChatRequestLimits = { sessionSecret: SECRET, messageMaxChars: 100 };
+const LIMITS: ChatRequestLimits = { sessionSecret: SECRET, identity: { required: false }, messageMaxChars: 100 };
 const SESSION = issueSessionId(SECRET);
 
 function apiError(run: () => unknown): ApiError {
@@ -294,6 +294,6 @@ describe('readJsonBody', () => {
     );
     const request = jsonRequest(escaped, { 'content-type': 'application/json' });
     const body = await readJsonBody(request, maxBodyBytes(maxChars));
-    expect(parseChatRequest(body, { sessionSecret: SECRET, messageMaxChars: maxChars }).text).toBe(text);
+    expect(parseChatRequest(body, { sessionSecret: SECRET, identity: { required: false }, messageMaxChars: maxChars }).text).toBe(text);
   });
 });

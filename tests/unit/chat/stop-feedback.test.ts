@@ -4,6 +4,7 @@ import { StopRegistry } from '@/lib/chat/stops';
 import { issueSessionId } from '@/lib/session-id';
 
 const SECRET = 'unit-test-secret-0123456789abcdef0123456789';
+const SESSIONS = { sessionSecret: SECRET, identity: { required: false } };
 const SESSION = issueSessionId(SECRET);
 const AUDIT = '0190a000-0000-7000-8000-000000000002';
 
@@ -24,15 +25,15 @@ describe('stopping a running turn (StopRegistry)', () => {
 describe('feedback request', () => {
   it('accepts up, down and null, nothing else', () => {
     for (const rating of ['up', 'down', null] as const) {
-      expect(parseFeedbackRequest({ sessionId: SESSION, auditId: AUDIT, rating }, SECRET).rating).toBe(rating);
+      expect(parseFeedbackRequest({ sessionId: SESSION, auditId: AUDIT, rating }, SESSIONS).rating).toBe(rating);
     }
-    expect(() => parseFeedbackRequest({ sessionId: SESSION, auditId: AUDIT, rating: 'meh' }, SECRET)).toThrow(
+    expect(() => parseFeedbackRequest({ sessionId: SESSION, auditId: AUDIT, rating: 'meh' }, SESSIONS)).toThrow(
       expect.objectContaining({ code: 'invalid_request' }),
     );
-    expect(() => parseFeedbackRequest({ sessionId: SESSION, auditId: AUDIT, rating: 'up', extra: 1 }, SECRET)).toThrow(
+    expect(() => parseFeedbackRequest({ sessionId: SESSION, auditId: AUDIT, rating: 'up', extra: 1 }, SESSIONS)).toThrow(
       expect.objectContaining({ code: 'unknown_field' }),
     );
-    expect(() => parseFeedbackRequest({ sessionId: 'forged', auditId: AUDIT, rating: 'up' }, SECRET)).toThrow(
+    expect(() => parseFeedbackRequest({ sessionId: 'forged', auditId: AUDIT, rating: 'up' }, SESSIONS)).toThrow(
       expect.objectContaining({ code: 'invalid_session' }),
     );
   });

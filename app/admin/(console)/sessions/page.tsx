@@ -29,10 +29,10 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
   ]);
   // Searching reads across transcripts: who searched for what, and how many matches each page of
   // results showed, is part of the access record.
-  if (filters.q) {
+  if (filters.q || filters.customer) {
     await logAccess(db, agent, 'search', {
       detail: {
-        q: filters.q,
+        ...(filters.q ? { q: filters.q } : {}),
         filters: Object.fromEntries(filtersToParams(filters)),
         page: params.after ? 'next' : params.before ? 'previous' : 'first',
         results: page.rows.length,
@@ -76,6 +76,7 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
       feedbackUp: row.feedbackUp,
       feedbackDown: row.feedbackDown,
       openFlags: row.openFlags,
+      customer: row.identity,
     };
   });
   const onlyFlagged = filters.flagged && query.size === 1;

@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic';
 export async function POST(request: Request): Promise<Response> {
   try {
     const runtime = getRuntime();
-    const { sessionId, auditId } = await parseResumeRequest(request, runtime.config.sessionSecret);
+    const { sessionId, auditId } = await parseResumeRequest(request, runtime.config);
     const abort = new AbortController();
     request.signal.addEventListener('abort', () => abort.abort());
     const events = tailLiveReply(runtime.liveReplies, sessionId, auditId, { pollMs: 200, maxMs: 120_000 }, abort.signal);

@@ -3,6 +3,7 @@ import { notFound } from 'next/navigation';
 import { Badge } from '@/components/admin/Badge';
 import { Conversation, FlagList, NoteList } from '@/components/admin/Conversation';
 import { DeleteSessionButton } from '@/components/admin/DeleteSessionButton';
+import { CustomerIdentityCard } from '@/components/admin/CustomerIdentityCard';
 import { ExportMenu } from '@/components/admin/ExportMenu';
 import { LocalTime } from '@/components/admin/LocalTime';
 import { LiveUpdates } from '@/components/admin/LiveUpdates';
@@ -55,6 +56,7 @@ export default async function TranscriptPage({
           </div>
           <h1 className="mt-1 text-xl font-semibold">Transcript</h1>
           <p className="font-mono text-xs break-all text-slate-600 select-all dark:text-slate-400">{transcript.ref}</p>
+          <CustomerIdentityCard customer={transcript.identity} />
         </div>
         {q && (
           <p className="rounded-md bg-yellow-50 px-3 py-2 text-sm text-yellow-900 dark:bg-yellow-950/40 dark:text-yellow-100">
