@@ -1,7 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
-import { enforceLimits } from '@/lib/chat/limits';
+import { enforceEdgeLimit, enforceLimits } from '@/lib/chat/limits';
 import { assertIssuedSessionId, readJsonBody } from '@/lib/chat/request';
 import { sessionCreateChecks } from '@/lib/rate-limit/rules';
 import { ApiError, errorResponse } from '@/lib/errors';
@@ -32,6 +32,7 @@ const stopRequestSchema = z.strictObject({ sessionId: z.string().max(200), audit
  */
 export async function handleStop(request: Request, runtime: Runtime): Promise<Response> {
   try {
+    await enforceEdgeLimit(runtime, request, 'stop');
     const body = await readJsonBody(request, 1024);
     const parsed = stopRequestSchema.safeParse(body);
     if (!parsed.success) {

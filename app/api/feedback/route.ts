@@ -1,4 +1,5 @@
 import { parseFeedbackRequest, recordFeedback } from '@/lib/chat/feedback';
+import { enforceEdgeLimit } from '@/lib/chat/limits';
 import { readJsonBody } from '@/lib/chat/request';
 import { errorResponse } from '@/lib/errors';
 import { getRuntime } from '@/lib/runtime';
@@ -10,6 +11,7 @@ export const dynamic = 'force-dynamic';
 export async function POST(request: Request): Promise<Response> {
   try {
     const rt = getRuntime();
+    await enforceEdgeLimit(rt, request, 'feedback');
     const input = parseFeedbackRequest(await readJsonBody(request, 2048), rt.config.sessionSecret);
     await recordFeedback({ memory: rt.memory, db: async () => (await rt.database()).db }, input);
     return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
