@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
+import { log } from '@/lib/observability/log';
 
 /**
  * What `next start` (and the standalone server) cannot be told from the outside, set on the Node
@@ -68,10 +69,38 @@ function limitHeaderTime(socket: Socket, ms: number): void {
   socket.once('close', () => clearTimeout(timer));
 }
 
+/** How often Node's own header/body deadline check runs once tightened: ~1/10 of the header limit. */
+export function checkingIntervalMs(headersTimeoutMs: number): number {
+  return Math.max(250, Math.min(1000, Math.floor(headersTimeoutMs / 10)));
+}
+
+/**
+ * Node enforces headersTimeout on every request of a connection, kept-alive ones included (counted
+ * from the request's first byte, not while the connection idles), but only when its checker runs:
+ * every `connectionsCheckingInterval` (30 s), fixed when the server was created. So the second request
+ * on a kept-alive connection could trickle its headers for 10 + up to 30 s. The checker is a timer
+ * the server keeps under a symbol; it is restarted here at a short interval. Returns false when this
+ * Node keeps it elsewhere (then only the first request's own timer below applies).
+ */
+export function tightenConnectionChecks(server: http.Server, intervalMs: number): boolean {
+  const symbol = Object.getOwnPropertySymbols(server).find((key) => key.description === 'http.server.connectionsCheckingInterval');
+  if (!symbol) return false;
+  const record = server as unknown as Record<symbol, unknown>;
+  const timer = record[symbol] as (NodeJS.Timeout & { _onTimeout?: unknown }) | undefined;
+  const check = timer?._onTimeout;
+  if (typeof check !== 'function') return false;
+  clearInterval(timer);
+  record[symbol] = setInterval(check as () => void, intervalMs).unref();
+  return true;
+}
+
 function configure(server: http.Server, options: NodeServerOptions): void {
   configured.add(server);
   server.headersTimeout = options.headersTimeoutMs;
   server.requestTimeout = options.requestTimeoutMs;
+  if (!tightenConnectionChecks(server, checkingIntervalMs(options.headersTimeoutMs))) {
+    log.warn('http_server.deadline_check_untouched', { reason: 'header timeouts on kept-alive connections run up to 30 s late' });
+  }
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
