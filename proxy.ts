@@ -71,13 +71,14 @@ export function proxy(request: NextRequest): NextResponse {
   // next.config.js): the same 308, here.
   const canonical = withoutTrailingSlash(pathname);
   if (canonical !== null) {
-    const target = request.nextUrl.clone();
-    target.pathname = canonical;
-    const response = NextResponse.redirect(target, 308);
-    for (const [name, value] of Object.entries(redirectHeaders({ production, https: request.nextUrl.protocol === 'https:' }))) {
-      response.headers.set(name, value);
-    }
-    return response;
+    // A relative Location, like Next's: behind a proxy the URL this server sees is not the public one.
+    return new NextResponse(null, {
+      status: 308,
+      headers: {
+        location: `${canonical}${request.nextUrl.search}`,
+        ...redirectHeaders({ production, https: request.nextUrl.protocol === 'https:' }),
+      },
+    });
   }
 
   if (!isDecodable(pathname)) {

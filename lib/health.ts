@@ -91,6 +91,15 @@ export function cachedHealthChecks(
   return fresh.report;
 }
 
+/**
+ * A fresh report (a HEALTH_TOKEN caller's or an admin's) replaces the shared one, so anonymous
+ * callers never see an older state than the last probe this instance made.
+ */
+export function rememberHealth(key: object, report: HealthReport, now: () => number = () => Date.now()): void {
+  const cache = (healthCache.__tetherHealthCache ??= new WeakMap());
+  cache.set(key, { report: Promise.resolve(report), settledAt: now() });
+}
+
 const healthCache = globalThis as typeof globalThis & {
   __tetherHealthCache?: WeakMap<object, { report: Promise<HealthReport>; settledAt: number | null }>;
 };

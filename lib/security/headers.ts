@@ -140,9 +140,13 @@ export function redirectHeaders(options: Pick<HeaderOptions, 'production' | 'htt
   return headers;
 }
 
-/** `/a/b/` → `/a/b` (Next's own trailing-slash redirect is off so that this one carries the headers); null when none is due. */
+/**
+ * `/a/b/` → `/a/b` (Next's own trailing-slash redirect is off so that this one carries the headers);
+ * null when none is due. Leading slashes and backslashes collapse to one, so the target can never be
+ * a protocol-relative address (`//evil.example/` → `/evil.example`, not a redirect off-site).
+ */
 export function withoutTrailingSlash(pathname: string): string | null {
   if (pathname.length <= 1 || !pathname.endsWith('/')) return null;
-  const stripped = pathname.replace(/\/+$/, '');
+  const stripped = pathname.replace(/\/+$/, '').replace(/^[/\\]+/, '/');
   return stripped === '' ? '/' : stripped;
 }

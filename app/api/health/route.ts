@@ -1,7 +1,15 @@
 import { agentFromHeaders } from '@/lib/auth/session';
 import { enforceInstanceLimit } from '@/lib/chat/limits';
 import { errorResponse } from '@/lib/errors';
-import { auditHealth, cachedHealthChecks, hasHealthToken, publicHealth, runHealthChecks, runtimeHealthChecks } from '@/lib/health';
+import {
+  auditHealth,
+  cachedHealthChecks,
+  hasHealthToken,
+  publicHealth,
+  rememberHealth,
+  runHealthChecks,
+  runtimeHealthChecks,
+} from '@/lib/health';
 import { getRuntime } from '@/lib/runtime';
 
 export const runtime = 'nodejs';
@@ -24,6 +32,7 @@ export async function GET(request: Request): Promise<Response> {
   const shared = token ? null : await cachedHealthChecks(app, () => runtimeHealthChecks(app), app.config.limits.healthCacheMs);
   const detailed = token || (shared !== null && (await isAdmin(request, shared.checks.database?.ok === true)));
   const report = detailed ? await runHealthChecks(runtimeHealthChecks(app)) : shared!;
+  if (detailed) rememberHealth(app, report);
   const body = detailed
     ? { ...report, model: { kind: app.config.model.kind, name: app.model.modelName }, audit: await auditHealth(app) }
     : publicHealth(report);

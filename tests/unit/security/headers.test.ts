@@ -70,6 +70,10 @@ describe('security headers', () => {
     expect(withoutTrailingSlash('/admin//')).toBe('/admin');
     expect(withoutTrailingSlash('/')).toBeNull();
     expect(withoutTrailingSlash('/widget')).toBeNull();
+    // Never a protocol-relative target: an open redirect to another site.
+    expect(withoutTrailingSlash('//evil.example/')).toBe('/evil.example');
+    expect(withoutTrailingSlash('/\\evil.example/')).toBe('/evil.example');
+    expect(withoutTrailingSlash('//')).toBe('/');
     const headers = redirectHeaders({ production: true, https: true });
     expect(headers).toMatchObject({ ...CONSTANT_HEADERS, 'content-security-policy': NON_DOCUMENT_CSP, 'x-frame-options': 'DENY' });
     expect(headers['strict-transport-security']).toBe('max-age=31536000');

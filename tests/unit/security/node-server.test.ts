@@ -1,7 +1,8 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkingIntervalMs, tightenConnectionChecks } from '@/lib/security/node-server';
+import { CONSTANT_HEADERS, NON_DOCUMENT_CSP } from '@/lib/security/headers';
+import { checkingIntervalMs, ensureSecurityHeaders, tightenConnectionChecks } from '@/lib/security/node-server';
 
 let server: http.Server | undefined;
 afterEach(async () => {
@@ -50,5 +51,50 @@ describe('header timeouts on kept-alive connections', () => {
     expect(checkingIntervalMs(10_000)).toBe(1000);
     expect(checkingIntervalMs(5000)).toBe(500);
     expect(checkingIntervalMs(1000)).toBe(250);
+  });
+});
+
+describe('a floor of security headers under answers Next sends before the proxy', () => {
+  async function answer(handler: http.RequestListener): Promise<http.IncomingHttpHeaders> {
+    server = http.createServer((request, response) => {
+      ensureSecurityHeaders(response);
+      handler(request, response);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const response = await fetch(`http://127.0.0.1:${port}/x//y`, { redirect: 'manual' });
+    await response.arrayBuffer();
+    return Object.fromEntries(response.headers);
+  }
+
+  it('an answer without them (a bare 308) gets nosniff, a CSP that allows nothing, and DENY', async () => {
+    const headers = await answer((_request, response) => {
+      response.statusCode = 308;
+      response.setHeader('location', '/x/y');
+      response.end();
+    });
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    expect(headers['content-security-policy']).toBe(NON_DOCUMENT_CSP);
+    expect(headers['x-frame-options']).toBe('DENY');
+    expect(headers['referrer-policy']).toBe(CONSTANT_HEADERS['referrer-policy']);
+  });
+
+  it('an answer that carries them (the proxy decided) is left exactly as it is', async () => {
+    const headers = await answer((_request, response) => {
+      response.setHeader('x-content-type-options', 'nosniff');
+      response.setHeader('content-security-policy', "frame-ancestors 'self' https://shop.example");
+      response.end('ok');
+    });
+    expect(headers['content-security-policy']).toBe("frame-ancestors 'self' https://shop.example");
+    expect(headers['x-frame-options']).toBeUndefined();
+    const viaWriteHead = await (async () => {
+      await new Promise((resolve) => server!.close(resolve));
+      return answer((_request, response) => {
+        response.writeHead(200, { 'X-Content-Type-Options': 'nosniff', 'content-security-policy': 'x' });
+        response.end();
+      });
+    })();
+    expect(viaWriteHead['content-security-policy']).toBe('x');
+    expect(viaWriteHead['x-frame-options']).toBeUndefined();
   });
 });

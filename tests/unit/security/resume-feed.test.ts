@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatEvent } from '@/lib/chat/events';
 import { createLiveReplyTee, LiveReplyHub, liveReplyHub, LocalLiveReplyStore, type LiveReplyStore } from '@/lib/chat/live-reply';
 import { StreamSlots, tailLiveReply } from '@/lib/chat/resume';
-import { cachedHealthChecks, type HealthCheck } from '@/lib/health';
+import { cachedHealthChecks, rememberHealth, type HealthCheck } from '@/lib/health';
 
 const AUDIT = '0190a000-0000-7000-8000-0000000000aa';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -123,6 +123,11 @@ describe('anonymous readiness is shared', () => {
     expect(probes).toBe(1);
     now += 600;
     await cachedHealthChecks(key, checks, 1500, () => now);
+    expect(probes).toBe(2);
+    // A fresh probe (a token holder's) replaces the shared answer at once: a backend that just went
+    // down is not reported up for another 1.5 s.
+    rememberHealth(key, { status: 'unavailable', checks: {} }, () => now);
+    expect((await cachedHealthChecks(key, checks, 1500, () => now)).status).toBe('unavailable');
     expect(probes).toBe(2);
   });
 });
