@@ -32,7 +32,6 @@ const stopRequestSchema = z.strictObject({ sessionId: z.string().max(200), audit
  */
 export async function handleStop(request: Request, runtime: Runtime): Promise<Response> {
   try {
-    await enforceEdgeLimit(runtime, request, 'stop');
     const body = await readJsonBody(request, 1024);
     const parsed = stopRequestSchema.safeParse(body);
     if (!parsed.success) {
@@ -45,6 +44,8 @@ export async function handleStop(request: Request, runtime: Runtime): Promise<Re
     }
     const { sessionId, auditId } = parsed.data;
     assertIssuedSessionId(sessionId, runtime.config.sessionSecret);
+    // Per address; only valid requests count, like the chat's limits.
+    await enforceEdgeLimit(runtime, request, 'stop');
     if (!runtime.stops.stop(auditId, sessionId)) await runtime.memory.requestStop(sessionId, auditId);
     return Response.json({ stopped: true }, { status: 202, headers: { 'cache-control': 'no-store' } });
   } catch (error) {

@@ -11,8 +11,9 @@ export const dynamic = 'force-dynamic';
 export async function POST(request: Request): Promise<Response> {
   try {
     const rt = getRuntime();
-    await enforceEdgeLimit(rt, request, 'feedback');
     const input = parseFeedbackRequest(await readJsonBody(request, 2048), rt.config.sessionSecret);
+    // Per address; only valid requests count, like the chat's limits.
+    await enforceEdgeLimit(rt, request, 'feedback');
     await recordFeedback({ memory: rt.memory, db: async () => (await rt.database()).db }, input);
     return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
   } catch (error) {

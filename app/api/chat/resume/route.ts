@@ -16,9 +16,10 @@ export async function POST(request: Request): Promise<Response> {
   try {
     const runtime = getRuntime();
     const { config } = runtime;
+    const { sessionId, auditId } = await parseResumeRequest(request, config.sessionSecret);
+    // Only valid requests count, like the chat's limits; then the streams open at once.
     const address = clientKey(request, clientOptionsOf(config));
     await enforceLimits(runtime, edgeChecks(config.limits, 'resume', address));
-    const { sessionId, auditId } = await parseResumeRequest(request, config.sessionSecret);
     const release = resumeSlots().tryAcquire([
       [`session:${sessionId}`, config.limits.resumeStreamsPerSession],
       [`address:${address}`, config.limits.resumeStreamsPerIp],
