@@ -71,14 +71,14 @@ export function proxy(request: NextRequest): NextResponse {
   // next.config.js): the same 308, here.
   const canonical = withoutTrailingSlash(pathname);
   if (canonical !== null) {
-    // A relative Location, like Next's: behind a proxy the URL this server sees is not the public one.
-    return new NextResponse(null, {
-      status: 308,
-      headers: {
-        location: `${canonical}${request.nextUrl.search}`,
-        ...redirectHeaders({ production, https: request.nextUrl.protocol === 'https:' }),
-      },
-    });
+    // Built on request.url (NextURL's own formatting would put the slash back); Next turns a
+    // same-host Location into a relative one, as its own redirect sends, so the host this server
+    // sees behind a proxy never reaches the browser.
+    const response = NextResponse.redirect(new URL(`${canonical}${request.nextUrl.search}`, request.url), 308);
+    for (const [name, value] of Object.entries(redirectHeaders({ production, https: request.nextUrl.protocol === 'https:' }))) {
+      response.headers.set(name, value);
+    }
+    return response;
   }
 
   if (!isDecodable(pathname)) {

@@ -60,8 +60,9 @@ export function isStaticHtmlPath(pathname: string): boolean {
 /**
  * For static HTML pages (public/*.html): same-origin scripts only (widget.js), no inline script, no
  * eval; same-origin stylesheets plus inline styles, because widget.js writes its launcher's style as
- * a <style> element built from the page's data-accent / data-position (no hash can name that);
- * a style cannot run script. The widget's frame is same-origin; nothing may frame these pages.
+ * a <style> element built from the page's data-accent / data-position (no hash can name that), and
+ * demo.html keeps its own <style> (the e2e specs copy it to other origins, where a /demo.css would
+ * not exist); a style cannot run script. The widget's frame is same-origin; nothing may frame these pages.
  */
 export const STATIC_HTML_CSP = [
   "default-src 'none'",
