@@ -34,6 +34,9 @@ const nextConfig = {
   // into its own build; every other build keeps Next's default extensions and never serves them.
   pageExtensions: process.env.TETHER_BENCH_ROUTES === '1' ? ['tsx', 'ts', 'jsx', 'js', 'bench.ts'] : ['tsx', 'ts', 'jsx', 'js'],
   poweredByHeader: false,
+  // proxy.ts answers the trailing-slash 308 itself, with the security headers; Next's own runs before
+  // the proxy and carries none.
+  skipTrailingSlashRedirect: true,
   // Lets two builds coexist (e.g. the test run's and a developer's); defaults to .next.
   distDir: process.env.NEXT_DIST_DIR || '.next',
   // A self-contained server for Docker and other self-hosting (<distDir>/standalone/server.js).

@@ -2,10 +2,11 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { getConfig } from '@/lib/config';
 import { errorBody } from '@/lib/errors';
 import { allowedMethods } from '@/lib/security/api-methods';
-import { isApiPath, newNonce, securityHeaders } from '@/lib/security/headers';
+import { isApiPath, isStaticHtmlPath, newNonce, redirectHeaders, securityHeaders, withoutTrailingSlash } from '@/lib/security/headers';
 
 /**
- * Runs before every request except Next's static files (next.config.js gives those their headers):
+ * Runs before every request except Next's build assets under /_next/static/ (next.config.js gives
+ * those their headers), so 404s, the image optimiser, favicon.ico and redirects carry them too:
  * security headers on every answer, a fresh CSP nonce for pages, and JSON answers for the edges
  * Next would answer with an empty or text body (a bad percent-escape, a wrong method).
  */
@@ -66,6 +67,20 @@ export function proxy(request: NextRequest): NextResponse {
     https: request.nextUrl.protocol === 'https:',
   });
 
+  // Next's own trailing-slash redirect runs before this proxy and carries no headers (it is off in
+  // next.config.js): the same 308, here.
+  const canonical = withoutTrailingSlash(pathname);
+  if (canonical !== null) {
+    // Built on request.url (NextURL's own formatting would put the slash back); Next turns a
+    // same-host Location into a relative one, as its own redirect sends, so the host this server
+    // sees behind a proxy never reaches the browser.
+    const response = NextResponse.redirect(new URL(`${canonical}${request.nextUrl.search}`, request.url), 308);
+    for (const [name, value] of Object.entries(redirectHeaders({ production, https: request.nextUrl.protocol === 'https:' }))) {
+      response.headers.set(name, value);
+    }
+    return response;
+  }
+
   if (!isDecodable(pathname)) {
     return jsonError(400, 'invalid_request', 'The address is not valid (a bad percent-escape).', headers);
   }
@@ -83,6 +98,12 @@ export function proxy(request: NextRequest): NextResponse {
     return response;
   }
 
+  if (isStaticHtmlPath(pathname)) {
+    const response = NextResponse.next();
+    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+    return response;
+  }
+
   // Next takes the nonce from the request's CSP header and adds it to the scripts it renders.
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set('content-security-policy', headers['content-security-policy']!);
@@ -92,6 +113,7 @@ export function proxy(request: NextRequest): NextResponse {
 }
 
 export const config = {
-  // Everything but Next's own build assets, which carry content hashes and no markup.
-  matcher: ['/((?!_next/static|_next/image|favicon.ico).*)'],
+  // Everything but Next's own build assets (content-hashed, no markup; next.config.js gives them the
+  // headers). The trailing slash matters: `/_next/staticx` is not a build asset and goes through here.
+  matcher: ['/((?!_next/static/).*)'],
 };

@@ -76,6 +76,19 @@ const envSchema = z.object({
   SESSION_CREATE_PER_IP_PER_MINUTE: int(0, 100_000, 60),
   CHAT_PER_IP_PER_MINUTE: int(0, 100_000, 120),
   MODEL_CALLS_PER_MINUTE: int(0, 10_000_000, 0),
+  /** Per-address limits of the endpoints around a turn (docs/security.md, "Limits"). */
+  STOP_PER_IP_PER_MINUTE: int(0, 100_000, 60),
+  FEEDBACK_PER_IP_PER_MINUTE: int(0, 100_000, 60),
+  MESSAGES_PER_IP_PER_MINUTE: int(0, 100_000, 120),
+  HEALTH_PER_IP_PER_MINUTE: int(0, 100_000, 120),
+  RESUME_PER_IP_PER_MINUTE: int(0, 100_000, 60),
+  /** Resume streams open at once on one instance: per conversation and per address. */
+  RESUME_STREAMS_PER_SESSION: int(0, 1000, 3),
+  RESUME_STREAMS_PER_IP: int(0, 100_000, 20),
+  /** How long an anonymous readiness answer is reused (0: probe every call). */
+  HEALTH_CACHE_MS: int(0, 60_000, 1500),
+  /** IPv6 clients are limited per network of this prefix length (a /64 is one ordinary allocation). */
+  RATE_LIMIT_IPV6_PREFIX: int(16, 128, 64),
   /** off (default): the socket address; a hop count N: the Nth X-Forwarded-For entry from the right; vercel. */
   TRUST_PROXY: z.preprocess(
     emptyAsUndefined,
@@ -208,7 +221,21 @@ export interface Config {
     serverRequestTimeoutMs: number;
   };
   /** Abuse limits per minute; 0 turns one off. */
-  limits: { sessionCreatePerIp: number; chatPerIp: number; modelCallsGlobal: number };
+  limits: {
+    sessionCreatePerIp: number;
+    chatPerIp: number;
+    modelCallsGlobal: number;
+    stopPerIp: number;
+    feedbackPerIp: number;
+    messagesPerIp: number;
+    healthPerIp: number;
+    resumePerIp: number;
+    /** Concurrent resume streams on one instance (not per minute). */
+    resumeStreamsPerSession: number;
+    resumeStreamsPerIp: number;
+    healthCacheMs: number;
+    ipv6Prefix: number;
+  };
   /** Identity verification of the host site's customers (lib/identity, docs/identity.md). */
   identity: {
     /** HS256 key shared with the host site; undefined: tokens are refused with identity_not_configured. */
@@ -415,6 +442,15 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       sessionCreatePerIp: env.SESSION_CREATE_PER_IP_PER_MINUTE,
       chatPerIp: env.CHAT_PER_IP_PER_MINUTE,
       modelCallsGlobal: env.MODEL_CALLS_PER_MINUTE,
+      stopPerIp: env.STOP_PER_IP_PER_MINUTE,
+      feedbackPerIp: env.FEEDBACK_PER_IP_PER_MINUTE,
+      messagesPerIp: env.MESSAGES_PER_IP_PER_MINUTE,
+      healthPerIp: env.HEALTH_PER_IP_PER_MINUTE,
+      resumePerIp: env.RESUME_PER_IP_PER_MINUTE,
+      resumeStreamsPerSession: env.RESUME_STREAMS_PER_SESSION,
+      resumeStreamsPerIp: env.RESUME_STREAMS_PER_IP,
+      healthCacheMs: env.HEALTH_CACHE_MS,
+      ipv6Prefix: env.RATE_LIMIT_IPV6_PREFIX,
     },
     identity: { secret: env.WIDGET_IDENTITY_SECRET, required: env.WIDGET_IDENTITY_REQUIRED === 'on' },
     admin: {

@@ -68,6 +68,42 @@ export async function runHealthChecks(
   };
 }
 
+/**
+ * Readiness reused for `ttlMs` (HEALTH_CACHE_MS) and shared while in flight: N anonymous calls within
+ * that time cost one probe of each backend. Keyed on the runtime, so each process probes its own.
+ */
+export function cachedHealthChecks(
+  key: object,
+  checks: () => readonly HealthCheck[],
+  ttlMs: number,
+  now: () => number = () => Date.now(),
+): Promise<HealthReport> {
+  if (ttlMs <= 0) return runHealthChecks(checks());
+  const cache = (healthCache.__tetherHealthCache ??= new WeakMap());
+  const entry = cache.get(key);
+  if (entry && (entry.settledAt === null || now() - entry.settledAt < ttlMs)) return entry.report;
+  const fresh: { report: Promise<HealthReport>; settledAt: number | null } = { report: runHealthChecks(checks()), settledAt: null };
+  fresh.report.then(
+    () => (fresh.settledAt = now()),
+    () => cache.delete(key),
+  );
+  cache.set(key, fresh);
+  return fresh.report;
+}
+
+/**
+ * A fresh report (a HEALTH_TOKEN caller's or an admin's) replaces the shared one, so anonymous
+ * callers never see an older state than the last probe this instance made.
+ */
+export function rememberHealth(key: object, report: HealthReport, now: () => number = () => Date.now()): void {
+  const cache = (healthCache.__tetherHealthCache ??= new WeakMap());
+  cache.set(key, { report: Promise.resolve(report), settledAt: now() });
+}
+
+const healthCache = globalThis as typeof globalThis & {
+  __tetherHealthCache?: WeakMap<object, { report: Promise<HealthReport>; settledAt: number | null }>;
+};
+
 /** The checks of this deployment's backends. */
 export function runtimeHealthChecks(runtime: Runtime): HealthCheck[] {
   return [

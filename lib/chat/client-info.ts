@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { TurnRecord } from '@/lib/audit/types';
 import type { TrustProxy } from '@/lib/config';
+import { addressBucket, canonicalAddress } from '@/lib/security/address';
 import { PEER_HEADER, peerHeaderIsTrusted } from '@/lib/security/node-server';
 
 /**
@@ -22,15 +22,9 @@ export interface ClientAddressOptions {
   peerTrusted?: boolean;
 }
 
+/** The canonical address (lib/security/address.ts), or null when the header holds none. */
 function valid(candidate: string | undefined | null): string | null {
-  if (!candidate) return null;
-  let value = candidate.trim();
-  // "[::1]:port" and "1.2.3.4:port" from some proxies; the IPv4-mapped IPv6 form of a v4 address.
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(value);
-  if (bracketed?.[1]) value = bracketed[1];
-  else if (/^\d{1,3}(\.\d{1,3}){3}:\d+$/.test(value)) value = value.slice(0, value.lastIndexOf(':'));
-  if (value.toLowerCase().startsWith('::ffff:') && isIP(value.slice(7)) === 4) value = value.slice(7);
-  return isIP(value) ? value.toLowerCase() : null;
+  return canonicalAddress(candidate);
 }
 
 /** The client's IP address, or null when it cannot be known. Pure over the headers given. */
@@ -59,7 +53,11 @@ export function hashAddress(ip: string, salt: string): string {
 export interface ClientInfoOptions {
   ipSalt: string;
   trustProxy: TrustProxy;
+  /** Per-address limits count an IPv6 client by this network prefix (RATE_LIMIT_IPV6_PREFIX, default 64). */
+  ipv6Prefix?: number;
 }
+
+export const DEFAULT_IPV6_PREFIX = 64;
 
 /** What the audit may keep about the caller: the user agent, a salted IP hash and the page it chatted from. */
 export function clientInfo(request: Request, options: ClientInfoOptions): TurnRecord['client'] {
@@ -72,10 +70,17 @@ export function clientInfo(request: Request, options: ClientInfoOptions): TurnRe
   };
 }
 
-/** The key per-IP limits count under: the salted hash, or one shared bucket when the address is unknown. */
+/**
+ * The key per-IP limits count under: the salted hash of the address's bucket (an IPv4 address, an
+ * IPv6 /64 by default), or one shared bucket when the address is unknown.
+ */
 export function clientKey(request: Request, options: ClientInfoOptions): string {
-  const ip = clientAddress(request.headers, { trustProxy: options.trustProxy });
-  return ip ? hashAddress(ip, options.ipSalt) : 'unknown';
+  return clientKeyOf(request.headers, options);
+}
+
+export function clientKeyOf(headers: Headers, options: ClientInfoOptions): string {
+  const ip = clientAddress(headers, { trustProxy: options.trustProxy });
+  return ip ? hashAddress(addressBucket(ip, options.ipv6Prefix ?? DEFAULT_IPV6_PREFIX), options.ipSalt) : 'unknown';
 }
 
 /** Origin and path only: query strings and fragments may carry personal data. */
@@ -90,6 +95,14 @@ function pageOf(value: string | null): string | null {
 }
 
 /** The options above, from the process's config. */
-export function clientOptionsOf(config: { audit: { ipSalt: string }; security: { trustProxy: TrustProxy } }): ClientInfoOptions {
-  return { ipSalt: config.audit.ipSalt, trustProxy: config.security.trustProxy };
+export function clientOptionsOf(config: {
+  audit: { ipSalt: string };
+  security: { trustProxy: TrustProxy };
+  limits?: { ipv6Prefix: number };
+}): ClientInfoOptions {
+  return {
+    ipSalt: config.audit.ipSalt,
+    trustProxy: config.security.trustProxy,
+    ipv6Prefix: config.limits?.ipv6Prefix ?? DEFAULT_IPV6_PREFIX,
+  };
 }

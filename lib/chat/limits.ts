@@ -1,15 +1,43 @@
 import 'server-only';
+import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
 import { ApiError } from '@/lib/errors';
 import { rateLimiterFor } from '@/lib/rate-limit';
-import { limitAll, type RateRule } from '@/lib/rate-limit/window';
+import { LocalRateLimiter } from '@/lib/rate-limit/local';
+import { edgeChecks, type EdgeEndpoint } from '@/lib/rate-limit/rules';
+import { limitAll, type RateLimiter, type RateRule } from '@/lib/rate-limit/window';
 import type { Runtime } from '@/lib/runtime';
+
+function refuse(retryAfterSeconds: number): never {
+  throw new ApiError(429, 'rate_limited', 'Too many requests. Please wait a moment and try again.', {
+    'retry-after': String(retryAfterSeconds),
+  });
+}
+
+async function enforceWith(limiter: RateLimiter, checks: Array<[RateRule, string]>): Promise<void> {
+  const verdict = await limitAll(limiter, checks);
+  if (!verdict.success) refuse(verdict.retryAfterSeconds);
+}
 
 /** Counts the request against each (rule, key); over any of them → 429 with Retry-After. */
 export async function enforceLimits(runtime: Runtime, checks: Array<[RateRule, string]>): Promise<void> {
-  const verdict = await limitAll(rateLimiterFor(runtime), checks);
-  if (!verdict.success) {
-    throw new ApiError(429, 'rate_limited', 'Too many requests. Please wait a moment and try again.', {
-      'retry-after': String(verdict.retryAfterSeconds),
-    });
-  }
+  await enforceWith(rateLimiterFor(runtime), checks);
+}
+
+/** The per-address limit of one endpoint around a turn (stop, feedback, messages, resume), shared through Redis. */
+export async function enforceEdgeLimit(runtime: Runtime, request: Request, endpoint: EdgeEndpoint): Promise<void> {
+  const { config } = runtime;
+  await enforceLimits(runtime, edgeChecks(config.limits, endpoint, clientKey(request, clientOptionsOf(config))));
+}
+
+const local = globalThis as typeof globalThis & { __tetherInstanceLimiter?: LocalRateLimiter };
+
+/**
+ * The same per-address limit counted in this process only, for /api/health: readiness is a question
+ * about this instance, and a check that cost a Redis round trip would make every refused call as
+ * expensive as the probe it protects.
+ */
+export async function enforceInstanceLimit(runtime: Runtime, request: Request, endpoint: EdgeEndpoint): Promise<void> {
+  local.__tetherInstanceLimiter ??= new LocalRateLimiter();
+  const { config } = runtime;
+  await enforceWith(local.__tetherInstanceLimiter, edgeChecks(config.limits, endpoint, clientKey(request, clientOptionsOf(config))));
 }

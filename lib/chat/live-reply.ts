@@ -151,6 +151,10 @@ export function createLiveReplyTee(
   let timer: unknown = null;
   let chain: Promise<void> = Promise.resolve();
 
+  // Watchers on this instance read the reply from memory, not from the store (LiveReplyHub).
+  const hub = liveReplyHub(store);
+  const publish = (reply: LiveReply) => hub.publishLocal(sessionId, reply);
+
   const enqueue = (work: () => Promise<void>) => {
     chain = chain.then(work).catch((error: unknown) => {
       console.warn('[tether] live reply buffer write failed:', error instanceof Error ? error.message : error);
@@ -174,6 +178,10 @@ export function createLiveReplyTee(
   const finish = (status: LiveStatus, final: string, error?: LiveHeader['error']) => {
     if (timer !== null) timers.clearTimeout(timer);
     timer = null;
+    if (header) {
+      publish({ ...header, status, text: final, ...(error ? { error } : {}) });
+      hub.forgetLocalLater(sessionId, header.auditId, FINISHED_TTL_SECONDS * 1000);
+    }
     // Nothing was ever written: nobody can be tailing this reply, so there is nothing to close.
     if (!header || !written) return;
     const snapshot: LiveReply = { ...header, status, text: final, ...(error ? { error } : {}) };
@@ -185,12 +193,14 @@ export function createLiveReplyTee(
       case 'meta':
         if (!event.data.replay) {
           header = { auditId: event.data.auditId, userText, at: (options.now?.() ?? new Date()).toISOString(), status: 'streaming' };
+          publish({ ...header, text: '' });
         }
         break;
       case 'delta':
         if (!header) break;
         text += event.data.text;
         pending += event.data.text;
+        publish({ ...header, text });
         timer ??= timers.setTimeout(flush, interval);
         break;
       case 'done':
@@ -204,3 +214,161 @@ export function createLiveReplyTee(
 }
 
 
+
+/**
+ * One reader per live reply per instance, however many pages follow it (POST /api/chat/resume):
+ * every watcher of (session, auditId) on this instance waits on one shared entry, fed
+ * - from memory when the turn runs in this process (the tee publishes each delta here: no store
+ *   request at all), or
+ * - by one poll loop that reads the store every `pollMs` while anyone watches (a turn running on
+ *   another instance), so N watchers cost one GET per interval, not N.
+ */
+export interface WatchOptions {
+  pollMs: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface LiveSubscription {
+  /** The newest snapshot not yet seen (null: no such reply); undefined when `until` passed or `signal` aborted first. */
+  next(until: number, signal?: AbortSignal): Promise<LiveReply | null | undefined>;
+  close(): void;
+}
+
+interface Watch {
+  sessionId: string;
+  auditId: string;
+  watchers: number;
+  version: number;
+  latest: LiveReply | null | undefined;
+  waiters: Set<() => void>;
+}
+
+const changed = (before: LiveReply | null | undefined, after: LiveReply | null): boolean =>
+  before === undefined ||
+  (before === null) !== (after === null) ||
+  (before !== null && after !== null && (before.status !== after.status || before.text.length !== after.text.length || before.auditId !== after.auditId));
+
+export class LiveReplyHub {
+  private readonly watches = new Map<string, Watch>();
+  /** Replies of turns running in this process, by session (the latest turn of each). */
+  private readonly local = new Map<string, LiveReply>();
+  private readonly forgetTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Store reads made by poll loops (for tests and docs/security.md's figures). */
+  storeReads = 0;
+
+  constructor(private readonly store: LiveReplyStore) {}
+
+  private static key(sessionId: string, auditId: string): string {
+    return `${sessionId}\n${auditId}`;
+  }
+
+  /** Open watches (distinct replies followed on this instance). */
+  get size(): number {
+    return this.watches.size;
+  }
+
+  publishLocal(sessionId: string, reply: LiveReply): void {
+    const pending = this.forgetTimers.get(sessionId);
+    if (pending) {
+      clearTimeout(pending);
+      this.forgetTimers.delete(sessionId);
+    }
+    this.local.set(sessionId, reply);
+    const watch = this.watches.get(LiveReplyHub.key(sessionId, reply.auditId));
+    if (watch) this.set(watch, reply);
+  }
+
+  /** A finished reply stays readable from memory as long as the store keeps it, then goes. */
+  forgetLocalLater(sessionId: string, auditId: string, ms: number): void {
+    const timer = setTimeout(() => {
+      this.forgetTimers.delete(sessionId);
+      if (this.local.get(sessionId)?.auditId === auditId) this.local.delete(sessionId);
+    }, ms);
+    timer.unref?.();
+    this.forgetTimers.set(sessionId, timer);
+  }
+
+  watch(sessionId: string, auditId: string, options: WatchOptions): LiveSubscription {
+    const key = LiveReplyHub.key(sessionId, auditId);
+    let watch = this.watches.get(key);
+    if (!watch) {
+      watch = { sessionId, auditId, watchers: 0, version: 0, latest: undefined, waiters: new Set() };
+      this.watches.set(key, watch);
+      void this.feed(key, watch, options);
+    }
+    const own = watch;
+    own.watchers += 1;
+    let seen = 0;
+    let closed = false;
+    return {
+      next: async (until, signal) => {
+        if (own.version === seen && !signal?.aborted) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(done, Math.max(0, until - Date.now()));
+            function done() {
+              clearTimeout(timer);
+              own.waiters.delete(done);
+              signal?.removeEventListener('abort', done);
+              resolve();
+            }
+            own.waiters.add(done);
+            signal?.addEventListener('abort', done, { once: true });
+          });
+        }
+        if (own.version === seen) return undefined;
+        seen = own.version;
+        return own.latest ?? null;
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
+        own.watchers -= 1;
+        if (own.watchers === 0 && this.watches.get(key) === own) this.watches.delete(key);
+      },
+    };
+  }
+
+  private set(watch: Watch, reply: LiveReply | null): void {
+    if (!changed(watch.latest, reply)) return;
+    watch.latest = reply;
+    watch.version += 1;
+    const waiters = [...watch.waiters];
+    watch.waiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  private localFor(watch: Watch): LiveReply | undefined {
+    const local = this.local.get(watch.sessionId);
+    return local && local.auditId === watch.auditId ? local : undefined;
+  }
+
+  /** The one loop per watched reply: memory when the turn is ours, else one store read per interval. */
+  private async feed(key: string, watch: Watch, options: WatchOptions): Promise<void> {
+    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    while (this.watches.get(key) === watch) {
+      let reply: LiveReply | null | undefined = this.localFor(watch);
+      if (!reply) {
+        this.storeReads += 1;
+        const read = await this.store.read(watch.sessionId).catch(() => null);
+        // A delta published while the read was on its way is newer than what the store said.
+        reply = this.localFor(watch) ?? (read && read.auditId === watch.auditId ? read : null);
+      }
+      this.set(watch, reply);
+      if (reply === null || reply.status !== 'streaming') return;
+      await sleep(options.pollMs);
+    }
+  }
+}
+
+const hubs = globalThis as typeof globalThis & { __tetherLiveHubs?: WeakMap<LiveReplyStore, LiveReplyHub> };
+
+/** The hub of one store (one per runtime); on globalThis so every copy of this module shares it. */
+export function liveReplyHub(store: LiveReplyStore): LiveReplyHub {
+  hubs.__tetherLiveHubs ??= new WeakMap();
+  let hub = hubs.__tetherLiveHubs.get(store);
+  if (!hub) {
+    hub = new LiveReplyHub(store);
+    hubs.__tetherLiveHubs.set(store, hub);
+  }
+  return hub;
+}

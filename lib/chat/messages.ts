@@ -1,6 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import type { MessagesResponse } from '@/lib/chat/events';
+import { enforceEdgeLimit } from '@/lib/chat/limits';
 import { readSessionBody, sessionIdField } from '@/lib/chat/request';
 import { noticeFor } from '@/lib/chat/turn';
 import { errorResponse } from '@/lib/errors';
@@ -20,6 +21,9 @@ export async function handleListMessages(request: Request, runtime: Runtime): Pr
       '{"sessionId": string}',
       runtime.config,
     );
+    // Per address before the work (a memory and a live-reply read); only valid requests count, like
+    // the chat's limits: an invalid one has had its own 4xx above.
+    await enforceEdgeLimit(runtime, request, 'messages');
     const [memory, live] = await Promise.all([
       runtime.memory.read(sessionId),
       runtime.liveReplies.read(sessionId).catch(() => null),

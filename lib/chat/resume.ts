@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ChatEvent } from '@/lib/chat/events';
-import type { LiveReplyStore } from '@/lib/chat/live-reply';
+import { liveReplyHub, type LiveReplyStore } from '@/lib/chat/live-reply';
 import { readSessionBody, sessionIdField, type SessionPolicy } from '@/lib/chat/request';
 import { encodeEvent, SSE_HEADERS } from '@/lib/chat/sse';
 
@@ -21,8 +21,9 @@ export interface TailOptions {
 
 /**
  * The events of a reply being resumed: `meta`, the text so far as one `delta`, then each new piece
- * as it lands in the buffer, until it ends (`done`/`error`) or disappears (`error` `resume_lost`,
- * after which the client reads the conversation from memory).
+ * as it lands, until it ends (`done`/`error`) or disappears (`error` `resume_lost`, after which the
+ * client reads the conversation from memory). Every watcher of one reply on this instance shares one
+ * feed (LiveReplyHub): memory when the turn runs here, else one store read per `pollMs`.
  */
 export async function* tailLiveReply(
   store: LiveReplyStore,
@@ -31,42 +32,87 @@ export async function* tailLiveReply(
   options: TailOptions,
   signal?: AbortSignal,
 ): AsyncGenerator<ChatEvent> {
-  const sleep = options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
   const deadline = now() + options.maxMs;
+  const subscription = liveReplyHub(store).watch(sessionId, auditId, { pollMs: options.pollMs, sleep: options.sleep });
   let sent = 0;
   let started = false;
-  while (!signal?.aborted) {
-    const live = await store.read(sessionId).catch(() => null);
-    if (!live || live.auditId !== auditId) {
-      yield { event: 'error', data: { code: 'resume_lost', message: 'The reply could not be resumed.' } };
-      return;
+  try {
+    while (!signal?.aborted) {
+      const live = await subscription.next(Date.now() + Math.max(0, deadline - now()), signal);
+      if (live === undefined) {
+        if (signal?.aborted) return;
+        if (now() >= deadline) {
+          yield { event: 'error', data: { code: 'resume_lost', message: 'The reply could not be resumed.' } };
+          return;
+        }
+        continue;
+      }
+      if (!live || live.auditId !== auditId) {
+        yield { event: 'error', data: { code: 'resume_lost', message: 'The reply could not be resumed.' } };
+        return;
+      }
+      if (!started) {
+        started = true;
+        yield { event: 'meta', data: { auditId, memory: 'ok', notice: null, replay: false } };
+      }
+      if (live.text.length > sent) {
+        yield { event: 'delta', data: { text: live.text.slice(sent) } };
+        sent = live.text.length;
+      }
+      if (live.status === 'done') {
+        yield { event: 'done', data: { auditId, reply: live.text, remembered: true } };
+        return;
+      }
+      if (live.status === 'failed') {
+        yield { event: 'error', data: live.error ?? { code: 'model_unavailable', message: 'The answer was interrupted.' } };
+        return;
+      }
     }
-    if (!started) {
-      started = true;
-      yield { event: 'meta', data: { auditId, memory: 'ok', notice: null, replay: false } };
-    }
-    if (live.text.length > sent) {
-      yield { event: 'delta', data: { text: live.text.slice(sent) } };
-      sent = live.text.length;
-    }
-    if (live.status === 'done') {
-      yield { event: 'done', data: { auditId, reply: live.text, remembered: true } };
-      return;
-    }
-    if (live.status === 'failed') {
-      yield { event: 'error', data: live.error ?? { code: 'model_unavailable', message: 'The answer was interrupted.' } };
-      return;
-    }
-    if (now() >= deadline) {
-      yield { event: 'error', data: { code: 'resume_lost', message: 'The reply could not be resumed.' } };
-      return;
-    }
-    await sleep(options.pollMs);
+  } finally {
+    subscription.close();
   }
 }
 
-export function resumeResponse(events: AsyncGenerator<ChatEvent>, abort: AbortController): Response {
+/**
+ * Resume streams open at once on this instance, per conversation and per client address: each one
+ * holds a connection and a slot in the reply's feed for up to two minutes, so a flood is refused at
+ * the door (429) rather than held. Per instance on purpose: what a stream costs is this instance's
+ * (its socket and memory); the per-minute rate (RESUME_PER_IP_PER_MINUTE) is shared through Redis.
+ */
+export class StreamSlots {
+  private readonly open = new Map<string, number>();
+
+  /** Takes one slot under every [key, limit] (limit 0: no limit), or none; returns its release. */
+  tryAcquire(claims: ReadonlyArray<readonly [string, number]>): (() => void) | null {
+    const active = claims.filter(([, limit]) => limit > 0);
+    if (active.some(([key, limit]) => (this.open.get(key) ?? 0) >= limit)) return null;
+    for (const [key] of active) this.open.set(key, (this.open.get(key) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const [key] of active) {
+        const left = (this.open.get(key) ?? 1) - 1;
+        if (left <= 0) this.open.delete(key);
+        else this.open.set(key, left);
+      }
+    };
+  }
+
+  count(key: string): number {
+    return this.open.get(key) ?? 0;
+  }
+}
+
+const slotHolder = globalThis as typeof globalThis & { __tetherResumeSlots?: StreamSlots };
+
+export function resumeSlots(): StreamSlots {
+  slotHolder.__tetherResumeSlots ??= new StreamSlots();
+  return slotHolder.__tetherResumeSlots;
+}
+
+export function resumeResponse(events: AsyncGenerator<ChatEvent>, abort: AbortController, release: () => void = () => {}): Response {
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
       try {
@@ -74,6 +120,7 @@ export function resumeResponse(events: AsyncGenerator<ChatEvent>, abort: AbortCo
       } catch {
         // The listener left; nothing to clean up beyond the poll loop, which the abort ends.
       } finally {
+        release();
         try {
           controller.close();
         } catch {
@@ -82,6 +129,7 @@ export function resumeResponse(events: AsyncGenerator<ChatEvent>, abort: AbortCo
       }
     },
     cancel() {
+      release();
       abort.abort();
     },
   });

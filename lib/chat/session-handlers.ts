@@ -1,7 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
-import { enforceLimits } from '@/lib/chat/limits';
+import { enforceEdgeLimit, enforceLimits } from '@/lib/chat/limits';
 import { assertIssuedSessionId, readJsonBody } from '@/lib/chat/request';
 import { sessionCreateChecks } from '@/lib/rate-limit/rules';
 import { ApiError, errorResponse } from '@/lib/errors';
@@ -65,6 +65,8 @@ export async function handleStop(request: Request, runtime: Runtime): Promise<Re
     }
     const { sessionId, auditId } = parsed.data;
     assertIssuedSessionId(sessionId, runtime.config);
+    // Per address; only valid requests count, like the chat's limits.
+    await enforceEdgeLimit(runtime, request, 'stop');
     if (!runtime.stops.stop(auditId, sessionId)) await runtime.memory.requestStop(sessionId, auditId);
     return Response.json({ stopped: true }, { status: 202, headers: { 'cache-control': 'no-store' } });
   } catch (error) {

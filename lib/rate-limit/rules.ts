@@ -10,11 +10,16 @@ import type { RateRule } from '@/lib/rate-limit/window';
 export const SESSION_CREATE_RULE = 'session-ip';
 export const CHAT_IP_RULE = 'chat-ip';
 export const MODEL_CALLS_RULE = 'model-calls';
+export const STOP_IP_RULE = 'stop-ip';
+export const FEEDBACK_IP_RULE = 'feedback-ip';
+export const MESSAGES_IP_RULE = 'messages-ip';
+export const RESUME_IP_RULE = 'resume-ip';
+export const HEALTH_IP_RULE = 'health-ip';
 
 const perMinute = (name: string, limit: number): RateRule => ({ name, limit, windowSeconds: 60 });
 
 /** POST /api/session: per client address. */
-export function sessionCreateChecks(limits: Config['limits'], clientKey: string): Array<[RateRule, string]> {
+export function sessionCreateChecks(limits: Pick<Config['limits'], 'sessionCreatePerIp'>, clientKey: string): Array<[RateRule, string]> {
   return [[perMinute(SESSION_CREATE_RULE, limits.sessionCreatePerIp), clientKey]];
 }
 
@@ -23,9 +28,27 @@ export function sessionCreateChecks(limits: Config['limits'], clientKey: string)
  * does not reset it), and the optional budget of model calls per minute for the whole deployment.
  * The per-conversation limit is counted inside the memory load script (CHAT_RATE_LIMIT_PER_MINUTE).
  */
-export function chatChecks(limits: Config['limits'], clientKey: string): Array<[RateRule, string]> {
+export function chatChecks(limits: Pick<Config['limits'], 'chatPerIp' | 'modelCallsGlobal'>, clientKey: string): Array<[RateRule, string]> {
   return [
     [perMinute(CHAT_IP_RULE, limits.chatPerIp), clientKey],
     [perMinute(MODEL_CALLS_RULE, limits.modelCallsGlobal), 'all'],
   ];
+}
+
+/** The endpoints around a turn, each per client address (a flood of them is work for Redis or Postgres). */
+export type EdgeEndpoint = 'stop' | 'feedback' | 'messages' | 'resume' | 'health';
+
+export function edgeChecks(
+  limits: Pick<Config['limits'], 'stopPerIp' | 'feedbackPerIp' | 'messagesPerIp' | 'resumePerIp' | 'healthPerIp'>,
+  endpoint: EdgeEndpoint,
+  clientKey: string,
+): Array<[RateRule, string]> {
+  const rule = {
+    stop: perMinute(STOP_IP_RULE, limits.stopPerIp),
+    feedback: perMinute(FEEDBACK_IP_RULE, limits.feedbackPerIp),
+    messages: perMinute(MESSAGES_IP_RULE, limits.messagesPerIp),
+    resume: perMinute(RESUME_IP_RULE, limits.resumePerIp),
+    health: perMinute(HEALTH_IP_RULE, limits.healthPerIp),
+  }[endpoint];
+  return [[rule, clientKey]];
 }

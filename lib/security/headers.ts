@@ -44,10 +44,39 @@ export const NON_DOCUMENT_CSP = "default-src 'none'; frame-ancestors 'none'; bas
 
 export const HSTS = 'max-age=31536000';
 
-/** `/widget` and everything below it is the one page other sites may frame. */
+/**
+ * `/widget` and everything below it is the one page other sites may frame, and only the configured
+ * ones (WIDGET_ALLOWED_ORIGINS): a 404 below it renders in no foreign site's frame either.
+ */
 export function isWidgetPath(pathname: string): boolean {
   return pathname === '/widget' || pathname.startsWith('/widget/');
 }
+
+/** Static HTML files served from public/ (demo.html): no Next bootstrap, so no nonce to hand out. */
+export function isStaticHtmlPath(pathname: string): boolean {
+  return !isApiPath(pathname) && /\.html?$/i.test(pathname);
+}
+
+/**
+ * For static HTML pages (public/*.html): same-origin scripts only (widget.js), no inline script, no
+ * eval; same-origin stylesheets plus inline styles, because widget.js writes its launcher's style as
+ * a <style> element built from the page's data-accent / data-position (no hash can name that), and
+ * demo.html keeps its own <style> (the e2e specs copy it to other origins, where a /demo.css would
+ * not exist); a style cannot run script. The widget's frame is same-origin; nothing may frame these pages.
+ */
+export const STATIC_HTML_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "frame-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 export function isApiPath(pathname: string): boolean {
   return pathname === '/api' || pathname.startsWith('/api/');
@@ -85,7 +114,11 @@ export function pageCsp(options: Omit<HeaderOptions, 'https'> & { https?: boolea
 export function securityHeaders(options: HeaderOptions): Record<string, string> {
   const headers: Record<string, string> = {
     ...CONSTANT_HEADERS,
-    'content-security-policy': isApiPath(options.pathname) ? NON_DOCUMENT_CSP : pageCsp(options),
+    'content-security-policy': isApiPath(options.pathname)
+      ? NON_DOCUMENT_CSP
+      : isStaticHtmlPath(options.pathname)
+        ? STATIC_HTML_CSP
+        : pageCsp(options),
   };
   // Old browsers that ignore frame-ancestors; a list of origins cannot be said in X-Frame-Options.
   if (!isWidgetPath(options.pathname)) headers['x-frame-options'] = 'DENY';
@@ -99,4 +132,22 @@ export function newNonce(): string {
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes);
   return btoa(String.fromCharCode(...bytes));
+}
+
+/** For answers that are never rendered (redirects): the constant headers, nothing may load or frame. */
+export function redirectHeaders(options: Pick<HeaderOptions, 'production' | 'https'>): Record<string, string> {
+  const headers: Record<string, string> = { ...CONSTANT_HEADERS, 'content-security-policy': NON_DOCUMENT_CSP, 'x-frame-options': 'DENY' };
+  if (options.production && options.https) headers['strict-transport-security'] = HSTS;
+  return headers;
+}
+
+/**
+ * `/a/b/` → `/a/b` (Next's own trailing-slash redirect is off so that this one carries the headers);
+ * null when none is due. Leading slashes and backslashes collapse to one, so the target can never be
+ * a protocol-relative address (`//evil.example/` → `/evil.example`, not a redirect off-site).
+ */
+export function withoutTrailingSlash(pathname: string): string | null {
+  if (pathname.length <= 1 || !pathname.endsWith('/')) return null;
+  const stripped = pathname.replace(/\/+$/, '').replace(/^[/\\]+/, '/');
+  return stripped === '' ? '/' : stripped;
 }

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
+import { log } from '@/lib/observability/log';
+import { CONSTANT_HEADERS, NON_DOCUMENT_CSP } from '@/lib/security/headers';
 
 /**
  * What `next start` (and the standalone server) cannot be told from the outside, set on the Node
@@ -68,10 +70,38 @@ function limitHeaderTime(socket: Socket, ms: number): void {
   socket.once('close', () => clearTimeout(timer));
 }
 
+/** How often Node's own header/body deadline check runs once tightened: ~1/10 of the header limit. */
+export function checkingIntervalMs(headersTimeoutMs: number): number {
+  return Math.max(250, Math.min(1000, Math.floor(headersTimeoutMs / 10)));
+}
+
+/**
+ * Node enforces headersTimeout on every request of a connection, kept-alive ones included (counted
+ * from the request's first byte, not while the connection idles), but only when its checker runs:
+ * every `connectionsCheckingInterval` (30 s), fixed when the server was created. So the second request
+ * on a kept-alive connection could trickle its headers for 10 + up to 30 s. The checker is a timer
+ * the server keeps under a symbol; it is restarted here at a short interval. Returns false when this
+ * Node keeps it elsewhere (then only the first request's own timer below applies).
+ */
+export function tightenConnectionChecks(server: http.Server, intervalMs: number): boolean {
+  const symbol = Object.getOwnPropertySymbols(server).find((key) => key.description === 'http.server.connectionsCheckingInterval');
+  if (!symbol) return false;
+  const record = server as unknown as Record<symbol, unknown>;
+  const timer = record[symbol] as (NodeJS.Timeout & { _onTimeout?: unknown }) | undefined;
+  const check = timer?._onTimeout;
+  if (typeof check !== 'function') return false;
+  clearInterval(timer);
+  record[symbol] = setInterval(check as () => void, intervalMs).unref();
+  return true;
+}
+
 function configure(server: http.Server, options: NodeServerOptions): void {
   configured.add(server);
   server.headersTimeout = options.headersTimeoutMs;
   server.requestTimeout = options.requestTimeoutMs;
+  if (!tightenConnectionChecks(server, checkingIntervalMs(options.headersTimeoutMs))) {
+    log.warn('http_server.deadline_check_untouched', { reason: 'header timeouts on kept-alive connections run up to 30 s late' });
+  }
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
@@ -102,6 +132,37 @@ function limitBodyTime(request: http.IncomingMessage, response: http.ServerRespo
   response.once('close', clear);
 }
 
+/**
+ * A floor under every answer this server sends: Next answers some requests before proxy.ts can run
+ * (the 308 that collapses `//` or `\\` in a path, its own internal errors), and those carry no
+ * headers. When an answer reaches its status line without the headers the proxy or next.config.js
+ * set, it gets the constant ones and a CSP that allows nothing and no framing. Only added when
+ * missing, so nothing the proxy decided (a page's nonce CSP, /widget's frame-ancestors) is touched.
+ */
+export function ensureSecurityHeaders(response: http.ServerResponse): void {
+  const writeHead = response.writeHead;
+  response.writeHead = function patchedWriteHead(this: http.ServerResponse, ...args: unknown[]) {
+    if (!this.headersSent && !this.hasHeader('x-content-type-options') && !headersArgHas(args, 'x-content-type-options')) {
+      for (const [name, value] of Object.entries(FLOOR_HEADERS)) this.setHeader(name, value);
+    }
+    return writeHead.apply(this, args as Parameters<typeof writeHead>);
+  } as typeof writeHead;
+}
+
+const FLOOR_HEADERS: Readonly<Record<string, string>> = {
+  ...CONSTANT_HEADERS,
+  'content-security-policy': NON_DOCUMENT_CSP,
+  'x-frame-options': 'DENY',
+};
+
+/** Whether writeHead's own headers argument (an object or a flat [name, value, …] array) names `header`. */
+function headersArgHas(args: unknown[], header: string): boolean {
+  const last = args[args.length - 1];
+  if (Array.isArray(last)) return last.some((entry, i) => i % 2 === 0 && String(entry).toLowerCase() === header);
+  if (last && typeof last === 'object') return Object.keys(last).some((key) => key.toLowerCase() === header);
+  return false;
+}
+
 export function installNodeServerHardening(options: NodeServerOptions): void {
   if (holder.__tetherNodeServer) return;
   holder.__tetherNodeServer = { installed: true, options };
@@ -122,6 +183,7 @@ export function installNodeServerHardening(options: NodeServerOptions): void {
       // Overwrite, never trust: a client may send this header itself.
       request.headers[PEER_HEADER] = request.socket.remoteAddress ?? '';
       limitBodyTime(request, response, options.requestTimeoutMs);
+      ensureSecurityHeaders(response);
     }
     return emit.apply(this, [event, ...args] as Parameters<typeof emit>);
   } as typeof emit;

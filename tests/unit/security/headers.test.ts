@@ -2,7 +2,17 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { API_METHODS, allowedMethods } from '@/lib/security/api-methods';
-import { CONSTANT_HEADERS, NON_DOCUMENT_CSP, frameAncestors, newNonce, pageCsp, securityHeaders } from '@/lib/security/headers';
+import {
+  CONSTANT_HEADERS,
+  NON_DOCUMENT_CSP,
+  STATIC_HTML_CSP,
+  frameAncestors,
+  newNonce,
+  pageCsp,
+  redirectHeaders,
+  securityHeaders,
+  withoutTrailingSlash,
+} from '@/lib/security/headers';
 import { appApiRoutes } from '../../support/app-routes';
 
 const base = { nonce: 'bm9uY2U=', widgetOrigins: [], formTargets: [], production: true, https: false };
@@ -25,7 +35,7 @@ describe('security headers', () => {
     expect(frameAncestors('/widget', origins)).toBe("'self' https://shop.example https://www.shop.example");
     expect(frameAncestors('/widget/embed', origins)).toBe("'self' https://shop.example https://www.shop.example");
     expect(frameAncestors('/widget', [])).toBe("'self'");
-    for (const pathname of ['/', '/widgets', '/admin', '/admin/widget', '/api/widget']) {
+    for (const pathname of ['/', '/widgets', '/admin', '/admin/widget', '/api/widget', '/widget.js', '/demo.html']) {
       expect(frameAncestors(pathname, origins), pathname).toBe("'none'");
     }
     const widget = securityHeaders({ ...base, pathname: '/widget', widgetOrigins: origins });
@@ -40,6 +50,33 @@ describe('security headers', () => {
     expect(CONSTANT_HEADERS['x-content-type-options']).toBe('nosniff');
     expect(CONSTANT_HEADERS['referrer-policy']).toBe('strict-origin-when-cross-origin');
     expect(CONSTANT_HEADERS['permissions-policy']).toContain('camera=()');
+  });
+
+  it('give static HTML files (public/demo.html) a CSP of their own: same-origin scripts only, no inline script, no framing', () => {
+    const demo = securityHeaders({ ...base, pathname: '/demo.html' });
+    expect(demo['content-security-policy']).toBe(STATIC_HTML_CSP);
+    expect(STATIC_HTML_CSP).toContain("script-src 'self'");
+    expect(STATIC_HTML_CSP).not.toMatch(/script-src[^;]*(unsafe-inline|unsafe-eval|strict-dynamic|nonce-)/);
+    expect(STATIC_HTML_CSP).toContain("frame-src 'self'");
+    expect(STATIC_HTML_CSP).toContain("frame-ancestors 'none'");
+    expect(demo['x-frame-options']).toBe('DENY');
+    // Pages keep their nonce CSP; API paths ending in .html are still API answers.
+    expect(securityHeaders({ ...base, pathname: '/admin' })['content-security-policy']).toContain("'strict-dynamic'");
+    expect(securityHeaders({ ...base, pathname: '/api/x.html' })['content-security-policy']).toBe(NON_DOCUMENT_CSP);
+  });
+
+  it('answer trailing-slash redirects with every constant header, framing refused', () => {
+    expect(withoutTrailingSlash('/widget/')).toBe('/widget');
+    expect(withoutTrailingSlash('/admin//')).toBe('/admin');
+    expect(withoutTrailingSlash('/')).toBeNull();
+    expect(withoutTrailingSlash('/widget')).toBeNull();
+    // Never a protocol-relative target: an open redirect to another site.
+    expect(withoutTrailingSlash('//evil.example/')).toBe('/evil.example');
+    expect(withoutTrailingSlash('/\\evil.example/')).toBe('/evil.example');
+    expect(withoutTrailingSlash('//')).toBe('/');
+    const headers = redirectHeaders({ production: true, https: true });
+    expect(headers).toMatchObject({ ...CONSTANT_HEADERS, 'content-security-policy': NON_DOCUMENT_CSP, 'x-frame-options': 'DENY' });
+    expect(headers['strict-transport-security']).toBe('max-age=31536000');
   });
 
   it('send HSTS only in production over https', () => {
