@@ -23,6 +23,8 @@ const INIT_TIMEOUT_MS = 3000;
 export class HostChannel {
   readonly init: Promise<HostInit | null>;
   private readonly listeners = new Set<(message: HostMessage) => void>();
+  /** Messages that arrived before anyone listened (the loader answers `ready` at once, before React's effects run). */
+  private readonly early: HostMessage[] = [];
 
   constructor(
     private readonly hostOrigin: string,
@@ -43,6 +45,7 @@ export class HostChannel {
         settle({ sessionId: message.sessionId, storage: message.storage, userToken: message.userToken });
         return;
       }
+      if (this.listeners.size === 0) this.early.push(message);
       for (const listener of this.listeners) listener(message);
     });
     this.post({ type: 'ready' });
@@ -51,6 +54,7 @@ export class HostChannel {
   /** Identify, logout and open, as the host page sends them. */
   subscribe(listener: (message: HostMessage) => void): () => void {
     this.listeners.add(listener);
+    for (const message of this.early.splice(0)) listener(message);
     return () => this.listeners.delete(listener);
   }
 

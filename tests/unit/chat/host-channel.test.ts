@@ -76,6 +76,15 @@ describe('HostChannel (the frame side)', () => {
     expect(seen).toEqual([{ type: 'identify', userToken: 'jwt2' }, { type: 'logout' }]);
   });
 
+  it('keeps what arrives before anyone listens (the host answers ready at once) for the first subscriber', () => {
+    const { win, deliver } = frameWindow();
+    const channel = new HostChannel(HOST, win, 1000);
+    deliver(HOST, { tether: 1, type: 'open' });
+    const seen: unknown[] = [];
+    channel.subscribe((m) => seen.push(m));
+    expect(seen).toEqual([{ type: 'open' }]);
+  });
+
   it('sends the session id and close to the host origin only', () => {
     const { win, posted } = frameWindow();
     const channel = new HostChannel(HOST, win, 1000);
