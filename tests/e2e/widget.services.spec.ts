@@ -36,7 +36,9 @@ test.beforeAll(async () => {
   const german = demo.replace('data-position="right"', 'data-position="left" data-lang="de" data-open="true"');
   hostServer = createServer((req, res) => {
     const page = req.url === '/' ? demo : req.url === '/page2' ? second : req.url === '/?de' ? german : null;
-    if (page) {
+    if (req.url === '/favicon.ico') {
+      res.writeHead(204).end(); // the shop's own favicon is not what these tests are about
+    } else if (page) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(page);
     } else {
@@ -169,6 +171,12 @@ for (const mode of MODES) {
     const { context, close } = await browserWith(mode);
     try {
       const page = context.pages()[0] ?? (await context.newPage());
+      // Blocked storage must not cost a single error in the console (the frame's messages included).
+      const errors: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(`${message.text()} ${message.location().url}`);
+      });
+      page.on('pageerror', (error) => errors.push(error.message));
       const frame = await openWidget(page);
       await expect(frame.getByRole('heading', { name: 'Acme support', level: 1 })).toBeVisible();
       await expect(frame.getByText('Hi! Ask us about orders')).toBeVisible();
@@ -213,6 +221,7 @@ for (const mode of MODES) {
       await frame.getByRole('button', { name: 'Close chat' }).click();
       await expect(page.locator('iframe[title="Acme support chat"]')).toBeHidden();
       await expect(page.getByRole('button', { name: 'Open support chat' })).toBeFocused();
+      expect(errors).toEqual([]);
     } finally {
       await close();
     }
