@@ -1,9 +1,12 @@
 /*! Tether chat widget. Embed: <script src="https://<tether-host>/widget.js" async></script>
  * Options (data- attributes on that tag): data-title, data-greeting, data-accent="#rrggbb",
- * data-position="left|right", data-open="true", data-lang="en|de".
+ * data-position="left|right", data-open="true", data-lang="en|de", data-user-token="<jwt>".
+ * JS API: Tether.identify(token), Tether.logout(), Tether.open(), Tether.close().
  * The chat runs in an iframe of <tether-host>/widget, so the host page's CSS and scripts cannot touch
  * it; the launcher lives in a shadow root for the same reason. Messages between the two are sent to,
- * and accepted from, the other side's exact origin only. */
+ * and accepted from, the other side's exact origin only (protocol: components/chat/host-protocol.ts).
+ * Browsers block or partition a cross-site frame's storage, so this script keeps the anonymous
+ * conversation's id in the host page's own storage, under a key naming the Tether origin. */
 (function () {
   'use strict';
   var script = document.currentScript;
@@ -21,6 +24,39 @@
   var frame = null;
   var ready = false;
   var isOpen = false;
+  var token = d.userToken || null;
+  var key = 'tether:' + origin + ':session';
+  var openKey = 'tether:' + origin + ':open';
+  // localStorage keeps the conversation across visits; sessionStorage at least across this tab's pages.
+  var tab = usable('sessionStorage');
+  var store = usable('localStorage');
+  var storage = store ? 'local' : tab ? 'tab' : 'none';
+  store = store || tab;
+
+  function usable(name) {
+    try {
+      var s = window[name];
+      s.setItem('tether:probe', '1');
+      s.removeItem('tether:probe');
+      return s;
+    } catch (e) {
+      return null;
+    }
+  }
+  function get(s, k) {
+    try {
+      return s ? s.getItem(k) : null;
+    } catch (e) {
+      return null;
+    }
+  }
+  function put(s, k, v) {
+    try {
+      if (!s) return;
+      if (v) s.setItem(k, v);
+      else s.removeItem(k);
+    } catch (e) {}
+  }
 
   function mount() {
     var host = document.createElement('div');
@@ -50,8 +86,10 @@
     root.appendChild(button);
     document.body.appendChild(host);
 
-    function send(type) {
-      if (frame && frame.contentWindow) frame.contentWindow.postMessage({ tether: 1, type: type }, origin);
+    function send(type, extra) {
+      var m = { tether: 1, type: type };
+      for (var k in extra) m[k] = extra[k];
+      if (frame && frame.contentWindow) frame.contentWindow.postMessage(m, origin);
     }
 
     function open() {
@@ -72,6 +110,7 @@
       }
       frame.hidden = false;
       isOpen = true;
+      put(tab, openKey, '1');
       button.setAttribute('aria-expanded', 'true');
       button.setAttribute('aria-label', text.close);
       if (ready) send('open');
@@ -82,6 +121,7 @@
       if (!frame) return;
       frame.hidden = true;
       isOpen = false;
+      put(tab, openKey, null);
       button.setAttribute('aria-expanded', 'false');
       button.setAttribute('aria-label', text.open);
       button.focus();
@@ -97,12 +137,36 @@
       if (!data || data.tether !== 1) return;
       if (data.type === 'ready') {
         ready = true;
+        // The token goes by message to Tether's exact origin, never into the frame's URL.
+        send('init', { sessionId: get(store, key), storage: storage, userToken: token });
         if (isOpen) send('open');
+      } else if (data.type === 'session') {
+        if (data.sessionId === null || (typeof data.sessionId === 'string' && data.sessionId.length < 1000)) {
+          put(store, key, data.sessionId);
+        }
       } else if (data.type === 'close') {
         close();
       }
     });
-    if (d.open === 'true') open();
+
+    window.Tether = {
+      /** The signed-in customer (a JWT from the host site's server); call again with a fresh token before it expires. */
+      identify: function (t) {
+        if (typeof t !== 'string' || !t) return;
+        token = t;
+        if (ready) send('identify', { userToken: t });
+      },
+      /** Signed out: a fresh anonymous conversation on this device. */
+      logout: function () {
+        token = null;
+        put(store, key, null);
+        if (ready) send('logout');
+      },
+      open: open,
+      close: close
+    };
+    // Open on load when asked, or when it was open on the previous page of this tab (a reply may be on its way).
+    if (d.open === 'true' || get(tab, openKey) === '1') open();
   }
 
   function luminance(hex) {

@@ -1,7 +1,8 @@
 import type { Metadata } from 'next';
+import { headers } from 'next/headers';
 import { ChatApp } from '@/components/chat/ChatApp';
-import { getPublicChatConfig } from '@/lib/config';
-import { parseWidgetOptions } from '@/lib/chat/widget-options';
+import { acceptHostOrigin, parseWidgetOptions } from '@/lib/chat/widget-options';
+import { getConfig, getPublicChatConfig } from '@/lib/config';
 
 // Options come from the URL and the message limit from the server's environment, per request.
 export const dynamic = 'force-dynamic';
@@ -15,6 +16,11 @@ export const metadata: Metadata = {
 export default async function WidgetPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const options = parseWidgetOptions(await searchParams);
   const { demoModel, maxMessageChars } = getPublicChatConfig();
+  const hostOrigin = acceptHostOrigin(
+    options.hostOrigin,
+    getConfig().security.widgetAllowedOrigins,
+    (await headers()).get('host'),
+  );
   return (
     <main className="h-dvh">
       <ChatApp
@@ -25,7 +31,7 @@ export default async function WidgetPage({ searchParams }: { searchParams: Promi
         title={options.title}
         greeting={options.greeting}
         accent={options.accent}
-        hostOrigin={options.hostOrigin}
+        hostOrigin={hostOrigin}
       />
     </main>
   );

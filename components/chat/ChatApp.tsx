@@ -5,10 +5,11 @@ import { DEFAULT_ACCENT, onAccent } from './accent';
 import { ChatHeader } from './ChatHeader';
 import { Composer } from './Composer';
 import { DemoModelBanner } from './DemoModelBanner';
+import { hostChannelFor } from './host-channel';
 import { MessageList } from './MessageList';
+import { SessionNotice } from './SessionNotice';
 import { STRINGS, type Lang } from './strings';
 import { useChat } from './use-chat';
-import { useHostFrame } from './use-host-frame';
 
 export interface ChatAppProps {
   /** No model is configured, so replies come from the built-in demo model. */
@@ -27,10 +28,12 @@ export interface ChatAppProps {
 
 export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = 'en', title, greeting, accent, hostOrigin = null }: ChatAppProps) {
   const strings = STRINGS[lang];
-  const chat = useChat(strings);
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const widget = variant === 'widget';
-  const host = useHostFrame(widget ? hostOrigin : null, () => composerRef.current?.focus());
+  const embedOrigin = widget ? hostOrigin : null;
+  const chat = useChat(strings, { hostOrigin: embedOrigin, onOpen: () => composerRef.current?.focus() });
+  // Decided from the server-rendered props alone, so the server's HTML and the first client render agree.
+  const closeFrame = embedOrigin ? () => hostChannelFor(embedOrigin)?.close() : null;
 
   // When a reply ends, hand the caret back to the composer if nothing else took focus meanwhile
   // (a clicked Send, Stop or Retry button is disabled or removed, which drops focus to <body>).
@@ -67,7 +70,7 @@ export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = '
       lang={lang}
       style={style}
       onKeyDown={(event) => {
-        if (widget && event.key === 'Escape' && host) host.close();
+        if (event.key === 'Escape' && closeFrame) closeFrame();
       }}
       className={
         widget
@@ -81,9 +84,14 @@ export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = '
         connection={chat.connection}
         typing={chat.busy}
         onNewConversation={newConversation}
-        onClose={widget && host ? host.close : null}
+        onClose={closeFrame}
       />
-      {demoModel && <DemoModelBanner />}
+      {demoModel && <DemoModelBanner strings={strings} />}
+      {chat.signInAgain ? (
+        <SessionNotice tone="alert" text={strings.signInAgain} />
+      ) : chat.notKept ? (
+        <SessionNotice tone="status" text={strings.notKept} />
+      ) : null}
       <MessageList
         entries={chat.entries}
         strings={strings}

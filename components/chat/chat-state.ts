@@ -85,7 +85,7 @@ function fromRemembered(message: RememberedMessage, index: number): Entry {
         error: null,
         remembered: true,
         auditId: message.auditId,
-        rating: null,
+        rating: message.rating ?? null,
         retryAt: null,
       };
 }

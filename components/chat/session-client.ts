@@ -18,9 +18,32 @@ export class ChatApiError extends Error {
   }
 }
 
+/** Who the host site says the customer is, as Tether verified it (POST /api/session with a userToken). */
+export interface VerifiedIdentity {
+  sub: string;
+  name?: string;
+  email?: string;
+}
+
 export interface NewSession {
   sessionId: string;
   expiresAt: string;
+  /** Null for an anonymous conversation. */
+  identity: VerifiedIdentity | null;
+}
+
+export interface CreateSessionOptions {
+  /** The host site's signed token for its signed-in customer (never put in a URL). */
+  userToken?: string | null;
+  /** With a userToken: a fresh conversation for that customer instead of their current one. */
+  newConversation?: boolean;
+}
+
+/** The identity errors of POST /api/session: the host page said who the customer is and it did not hold. */
+const IDENTITY_ERRORS = new Set(['invalid_identity', 'identity_expired', 'identity_required', 'identity_not_configured']);
+
+export function isIdentityError(error: unknown): boolean {
+  return error instanceof ChatApiError && IDENTITY_ERRORS.has(error.code);
 }
 
 export interface SendMessageRequest {
@@ -89,11 +112,30 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
-export async function createSession(signal?: AbortSignal): Promise<NewSession> {
-  const response = await request('/api/session', { method: 'POST', headers: { Accept: 'application/json' }, signal });
+function parseIdentity(value: unknown): VerifiedIdentity | null {
+  if (!isRecord(value) || typeof value.sub !== 'string') return null;
+  return {
+    sub: value.sub,
+    ...(typeof value.name === 'string' ? { name: value.name } : {}),
+    ...(typeof value.email === 'string' ? { email: value.email } : {}),
+  };
+}
+
+export async function createSession(options: CreateSessionOptions = {}, signal?: AbortSignal): Promise<NewSession> {
+  const { userToken, newConversation } = options;
+  // Anonymous: no body at all, as before. With a token: it travels in the body, never in a URL.
+  const init: RequestInit = userToken
+    ? {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(newConversation ? { userToken, newConversation: true } : { userToken }),
+        signal,
+      }
+    : { method: 'POST', headers: { Accept: 'application/json' }, signal };
+  const response = await request('/api/session', init);
   const body = await readJson(response);
   if (isRecord(body) && typeof body.sessionId === 'string' && typeof body.expiresAt === 'string') {
-    return { sessionId: body.sessionId, expiresAt: body.expiresAt };
+    return { sessionId: body.sessionId, expiresAt: body.expiresAt, identity: parseIdentity(body.identity) };
   }
   throw clientError('bad_response', response.status);
 }
@@ -104,7 +146,8 @@ function isRememberedMessage(value: unknown): value is RememberedMessage {
     (value.role === 'user' || value.role === 'assistant') &&
     typeof value.text === 'string' &&
     typeof value.at === 'string' &&
-    typeof value.auditId === 'string'
+    typeof value.auditId === 'string' &&
+    (value.rating === undefined || value.rating === 'up' || value.rating === 'down')
   );
 }
 

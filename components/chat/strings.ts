@@ -23,6 +23,12 @@ export interface ChatStrings {
   newConversation: string;
   newConversationStarted: string;
   close: string;
+  /** Shown when neither the frame nor the host page can keep the conversation's id. */
+  notKept: string;
+  /** The host page said who the customer is, but Tether could not verify it. */
+  signInAgain: string;
+  dismissBanner: string;
+  demoBanner: { title: string; short: string };
   youSaid: string;
   assistantSaid: string;
   conversation: string;
@@ -63,6 +69,11 @@ const en: ChatStrings = {
   newConversation: 'New conversation',
   newConversationStarted: 'A new conversation has started.',
   close: 'Close chat',
+  notKept:
+    'This browser blocks the storage this chat needs, so the conversation lasts only while this page is open. It will start over after a reload or on another page.',
+  signInAgain: 'We couldn’t confirm who you are. Please sign in again to continue your conversation.',
+  dismissBanner: 'Dismiss demo notice',
+  demoBanner: { title: 'Demo mode: no language model is configured', short: 'Replies come from a built-in offline demo model.' },
   youSaid: 'You said',
   assistantSaid: 'Assistant said',
   conversation: 'Conversation',
@@ -104,6 +115,11 @@ const de: ChatStrings = {
   newConversation: 'Neues Gespräch',
   newConversationStarted: 'Ein neues Gespräch hat begonnen.',
   close: 'Chat schließen',
+  notKept:
+    'Dieser Browser blockiert den Speicher, den der Chat braucht. Das Gespräch bleibt nur erhalten, solange diese Seite offen ist, und beginnt nach dem Neuladen oder auf einer anderen Seite neu.',
+  signInAgain: 'Wir konnten Ihre Anmeldung nicht bestätigen. Bitte melden Sie sich erneut an, um Ihr Gespräch fortzusetzen.',
+  dismissBanner: 'Demo-Hinweis schließen',
+  demoBanner: { title: 'Demo-Modus: kein Sprachmodell konfiguriert', short: 'Antworten kommen von einem eingebauten Offline-Demomodell.' },
   youSaid: 'Sie schrieben',
   assistantSaid: 'Assistent schrieb',
   conversation: 'Gespräch',

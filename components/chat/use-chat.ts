@@ -1,49 +1,30 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { LiveReplyInfo } from '@/lib/chat/events';
 import { chatReducer, initialChatState, turnText, type Connection, type Entry, type Rating } from './chat-state';
+import type { HostMessage } from './host-protocol';
 import {
   ChatApiError,
-  createSession,
+  isIdentityError,
   isInvalidSession,
   loadMessages,
-  probeService,
   resumeReply,
   sendFeedback,
   sendMessage,
   stopReply,
   type TurnEvent,
 } from './session-client';
+import type { ConversationSession } from './session-store';
 import type { ChatStrings } from './strings';
+import { useConnection } from './use-connection';
+import { useSession } from './use-session';
 
-/** The only thing the browser stores: the conversation itself lives on the server. */
-const SESSION_KEY = 'tether.sessionId';
 /** Tabs of this origin tell each other about turns, so a second tab on the same conversation keeps up. */
 const CHANNEL = 'tether.chat';
-/** Probe back-off while the service cannot be reached; after this many failed probes the header says offline. */
-const PROBE_DELAYS_MS = [1000, 2000, 4000, 8000, 15000];
-const OFFLINE_AFTER_PROBES = 3;
 
 type TabMessage =
   | { type: 'started'; sessionId: string; live: LiveReplyInfo }
   | { type: 'finished'; sessionId: string }
   | { type: 'session'; sessionId: string };
-
-function readStoredSessionId(): string | null {
-  try {
-    return window.localStorage.getItem(SESSION_KEY);
-  } catch {
-    return null; // storage blocked (privacy settings): the session then lasts for this page view only
-  }
-}
-
-function storeSessionId(sessionId: string | null): void {
-  try {
-    if (sessionId) window.localStorage.setItem(SESSION_KEY, sessionId);
-    else window.localStorage.removeItem(SESSION_KEY);
-  } catch {
-    // Same as above: without storage the next reload starts a new conversation, which is acceptable.
-  }
-}
 
 /** A stored id the server rejects outright (forged, malformed, unknown) is useless and is replaced. */
 function isRejectedSession(error: unknown): boolean {
@@ -83,20 +64,38 @@ export interface ChatController {
   stop: () => void;
   newConversation: () => void;
   rate: (auditId: string, rating: Rating | null) => void;
+  /** Neither the frame nor the host page can keep the conversation: it ends with this page view. */
+  notKept: boolean;
+  /** The host page said who the customer is and Tether could not confirm it: they must sign in again. */
+  signInAgain: boolean;
 }
 
-export function useChat(strings: ChatStrings): ChatController {
+export interface UseChatOptions {
+  /** The embedding page's origin (widget only), already checked by the page against WIDGET_ALLOWED_ORIGINS. */
+  hostOrigin?: string | null;
+  /** The host page made the panel visible. */
+  onOpen?: () => void;
+}
+
+export function useChat(strings: ChatStrings, options: UseChatOptions = {}): ChatController {
   const [state, dispatch] = useReducer(chatReducer, initialChatState);
-  /** The session every turn goes to; a promise so a send made during start-up waits for it. */
-  const session = useRef<Promise<string> | null>(null);
-  const sessionId = useRef<string | null>(null);
   const active = useRef<ActiveTurn | null>(null);
   const channel = useRef<BroadcastChannel | null>(null);
-  const failedProbes = useRef(0);
-  /** Re-arms the probe timer after each failed probe (the connection state may not change). */
-  const [probeTick, setProbeTick] = useState(0);
+  const [signInAgain, setSignInAgain] = useState(false);
   const stringsRef = useRef(strings);
   stringsRef.current = strings;
+  const hostMessageRef = useRef<(message: HostMessage) => void>(() => undefined);
+  const sessions = useSession(options.hostOrigin ?? null, (message) => hostMessageRef.current(message));
+  const { ready, now } = sessions;
+  /** The id of the conversation on screen, once known (feedback and other tabs' news need no new session). */
+  const knownId = useCallback(() => now()?.id ?? null, [now]);
+
+  const syncRef = useRef<() => Promise<void>>(async () => undefined);
+  const { reached, unreachable } = useConnection(state.connection, dispatch, () => {
+    const session = now();
+    if (session && !session.id) currentSession().catch(() => undefined);
+    void syncRef.current();
+  });
 
   const tell = useCallback((message: TabMessage) => {
     try {
@@ -106,30 +105,17 @@ export function useChat(strings: ChatStrings): ChatController {
     }
   }, []);
 
-  /** Every real request reports here, so the header shows what actually happened. */
-  const reached = useCallback(() => {
-    failedProbes.current = 0;
-    dispatch({ type: 'connection', connection: 'online' });
-  }, []);
-  const unreachable = useCallback(() => {
-    dispatch({ type: 'connection', connection: navigator.onLine === false ? 'offline' : 'reconnecting' });
-  }, []);
-
-  const adoptSession = useCallback(
+  /** Reports how getting the session went: an identity the host vouched for and Tether refused is said, never hidden. */
+  const report = useCallback(
     (pending: Promise<string>): Promise<string> => {
-      session.current = pending;
-      // Only the latest attempt reports status; an aborted Strict Mode load must not claim "online".
       pending.then(
-        (id) => {
-          if (session.current !== pending) return;
-          sessionId.current = id;
+        () => {
+          setSignInAgain(false);
           reached();
         },
-        () => {
-          if (session.current !== pending) return;
-          // Forget a failed attempt so the next send tries again instead of failing forever.
-          session.current = null;
-          unreachable();
+        (error: unknown) => {
+          if (isIdentityError(error)) setSignInAgain(true);
+          else unreachable();
         },
       );
       return pending;
@@ -137,16 +123,10 @@ export function useChat(strings: ChatStrings): ChatController {
     [reached, unreachable],
   );
 
-  const createStoredSession = useCallback(async (): Promise<string> => {
-    const created = await createSession();
-    storeSessionId(created.sessionId);
-    return created.sessionId;
-  }, []);
-
-  const currentSession = useCallback(
-    () => session.current ?? adoptSession(createStoredSession()),
-    [adoptSession, createStoredSession],
-  );
+  const currentSession = useCallback(async (): Promise<string> => {
+    const session = await ready;
+    return report(session.current());
+  }, [ready, report]);
 
   /** Reads events of one turn (sent or resumed) into the state. */
   const consume = useCallback(
@@ -205,19 +185,20 @@ export function useChat(strings: ChatStrings): ChatController {
   };
 
   const sync = useCallback(async () => {
-    const id = sessionId.current;
+    const id = knownId();
     if (!id || active.current) return;
     try {
       const history = await loadMessages(id);
-      if (sessionId.current !== id || active.current) return;
+      if (knownId() !== id || active.current) return;
       dispatch({ type: 'synced', messages: history.messages, notice: history.notice });
       reached();
     } catch (error) {
       if (isNetworkError(error)) unreachable();
     }
-  }, [reached, unreachable]);
+  }, [knownId, reached, unreachable]);
+  syncRef.current = sync;
 
-  /** Follows a reply already being written (after a reload, or sent from another tab). */
+  /** Follows a reply already being written (after a reload or a navigation, or sent from another tab). */
   const resume = useCallback(
     async (id: string, live: LiveReplyInfo) => {
       if (active.current) return;
@@ -254,48 +235,101 @@ export function useChat(strings: ChatStrings): ChatController {
     [consume, sync],
   );
 
-  useEffect(() => {
-    const stored = readStoredSessionId();
-    if (!stored) {
-      // Created up front so the first message does not wait for an extra round trip. A failure
-      // shows as "reconnecting" and the first send tries again.
-      currentSession().catch(() => undefined);
-      return;
-    }
-
-    const controller = new AbortController();
-    let live: LiveReplyInfo | null = null;
-    const restore = async (): Promise<string> => {
+  /**
+   * Shows the conversation `id` as the server remembers it, and follows a reply still being written.
+   * `replaceRejected`: an id the server rejects outright (a stored anonymous one) is replaced by a new session.
+   */
+  const show = useCallback(
+    async (session: ConversationSession, id: string, signal: AbortSignal, replaceRejected: boolean): Promise<string> => {
+      let live: LiveReplyInfo | null = null;
+      let result = id;
       try {
-        const history = await loadMessages(stored, controller.signal);
-        if (!controller.signal.aborted) {
-          dispatch({ type: 'restored', messages: history.messages, notice: history.notice });
-          live = history.live ?? null;
-        }
-        return stored;
+        const history = await loadMessages(id, signal);
+        if (signal.aborted) return id;
+        dispatch({ type: 'restored', messages: history.messages, notice: history.notice });
+        live = history.live ?? null;
       } catch (error) {
-        if (controller.signal.aborted) return stored;
-        if (isRejectedSession(error)) {
-          storeSessionId(null);
+        if (signal.aborted) return id;
+        if (replaceRejected && isRejectedSession(error)) {
+          session.forget();
           dispatch({ type: 'restored', messages: [], notice: stringsRef.current.errors.sessionReplaced });
-          return createStoredSession();
+          return session.current();
         }
         // The server may still hold the conversation (a timeout, a 5xx), so keep the id and carry on.
         dispatch({ type: 'restored', messages: [], notice: stringsRef.current.errors.historyUnavailable });
-        return stored;
+        result = id;
       }
-    };
-    adoptSession(restore())
-      .then((id) => {
-        // A reply was still being written when the page went away: pick it up where it is.
-        if (live && !controller.signal.aborted) void resume(id, live);
-      })
-      .catch(() => undefined);
-    // Strict Mode mounts twice in development; the aborted first load must not render anything.
+      // A reply was still being written when the page went away: pick it up where it is.
+      if (live) {
+        const following = live;
+        queueMicrotask(() => void resume(id, following));
+      }
+      return result;
+    },
+    [resume],
+  );
+
+  useEffect(() => {
+    const controller = new AbortController();
+    void ready.then(async (session) => {
+      // Strict Mode mounts twice in development; the aborted first mount must not render anything.
+      if (controller.signal.aborted) return;
+      if (session.signedIn) {
+        // A verified customer's id is never stored: their token gets the same conversation again.
+        try {
+          const id = await report(session.current());
+          if (!controller.signal.aborted) await show(session, id, controller.signal, false);
+        } catch {
+          // Said by `report` (sign in again, or reconnecting); a send tries again.
+        }
+        return;
+      }
+      const stored = session.stored();
+      if (!stored) {
+        // Created up front so the first message does not wait for an extra round trip. A failure
+        // shows as "reconnecting" and the first send tries again.
+        report(session.current()).catch(() => undefined);
+        return;
+      }
+      report(session.follow(show(session, stored, controller.signal, true))).catch(() => undefined);
+    });
     return () => controller.abort();
-  }, [currentSession, adoptSession, createStoredSession, resume]);
+  }, [ready, report, show]);
 
   useEffect(() => () => active.current?.controller.abort(), []);
+
+  /** Another conversation is now the one on screen (another tab's "new conversation", a sign-in, a sign-out). */
+  const switchTo = useCallback((notice: string | null) => {
+    active.current?.controller.abort();
+    active.current = null;
+    dispatch({ type: 'reset', id: String(Date.now()), notice });
+  }, []);
+
+  // The host page's news: a new or refreshed token, a sign-out, the panel opening.
+  hostMessageRef.current = (message: HostMessage) => {
+    if (message.type === 'open') {
+      options.onOpen?.();
+      return;
+    }
+    void ready.then(async (session) => {
+      const before = session.id;
+      if (message.type === 'identify') {
+        try {
+          const id = await report(session.identify(message.userToken));
+          // A refreshed token for the same customer keeps the open conversation as it is.
+          if (id === before) return;
+          switchTo(null);
+          await show(session, id, new AbortController().signal, false);
+        } catch {
+          // Said by `report`.
+        }
+        return;
+      }
+      switchTo(stringsRef.current.newConversationStarted);
+      const id = await report(session.logout()).catch(() => null);
+      if (id) tell({ type: 'session', sessionId: id });
+    });
+  };
 
   // Other tabs of this origin on the same conversation.
   useEffect(() => {
@@ -306,15 +340,13 @@ export function useChat(strings: ChatStrings): ChatController {
       const message = event.data;
       if (!message || typeof message !== 'object') return;
       if (message.type === 'session') {
-        if (message.sessionId === sessionId.current) return;
-        active.current?.controller.abort();
-        active.current = null;
-        session.current = Promise.resolve(message.sessionId);
-        sessionId.current = message.sessionId;
-        dispatch({ type: 'reset', id: message.sessionId.slice(-8), notice: stringsRef.current.newConversationStarted });
+        const session = now();
+        if (!session || message.sessionId === session.id || session.signedIn) return;
+        void session.adopt(message.sessionId);
+        switchTo(stringsRef.current.newConversationStarted);
         return;
       }
-      if (message.sessionId !== sessionId.current) return;
+      if (message.sessionId !== knownId()) return;
       if (message.type === 'started') void resume(message.sessionId, message.live);
       else void sync();
     };
@@ -322,53 +354,16 @@ export function useChat(strings: ChatStrings): ChatController {
       bc.close();
       channel.current = null;
     };
-  }, [resume, sync]);
+  }, [resume, sync, knownId, now, switchTo]);
 
-  // Coming back to a tab (or the network coming back) refreshes the conversation from the server.
+  // Coming back to a tab refreshes the conversation from the server.
   useEffect(() => {
     const onVisible = () => {
       if (document.visibilityState === 'visible') void sync();
     };
-    const onOffline = () => dispatch({ type: 'connection', connection: 'offline' });
-    const onOnline = () => {
-      failedProbes.current = 0;
-      dispatch({ type: 'connection', connection: 'reconnecting' });
-    };
     document.addEventListener('visibilitychange', onVisible);
-    window.addEventListener('offline', onOffline);
-    window.addEventListener('online', onOnline);
-    if (navigator.onLine === false) onOffline();
-    return () => {
-      document.removeEventListener('visibilitychange', onVisible);
-      window.removeEventListener('offline', onOffline);
-      window.removeEventListener('online', onOnline);
-    };
+    return () => document.removeEventListener('visibilitychange', onVisible);
   }, [sync]);
-
-  // While the service cannot be reached, probe it with back-off; the first answer brings us back online.
-  useEffect(() => {
-    if (state.connection !== 'reconnecting' && state.connection !== 'offline') return;
-    if (state.connection === 'offline' && navigator.onLine === false) return; // the 'online' event wakes us
-    const controller = new AbortController();
-    const delay = PROBE_DELAYS_MS[Math.min(failedProbes.current, PROBE_DELAYS_MS.length - 1)] ?? 15000;
-    const timer = setTimeout(async () => {
-      const ok = await probeService(controller.signal);
-      if (controller.signal.aborted) return;
-      if (ok) {
-        reached();
-        if (!session.current) currentSession().catch(() => undefined);
-        void sync();
-        return;
-      }
-      failedProbes.current += 1;
-      dispatch({ type: 'connection', connection: failedProbes.current >= OFFLINE_AFTER_PROBES ? 'offline' : 'reconnecting' });
-      setProbeTick((tick) => tick + 1);
-    }, delay);
-    return () => {
-      controller.abort();
-      clearTimeout(timer);
-    };
-  }, [state.connection, probeTick, reached, currentSession, sync]);
 
   const runTurn = useCallback(
     async (turnId: string, text: string): Promise<void> => {
@@ -394,8 +389,7 @@ export function useChat(strings: ChatStrings): ChatController {
             // The server no longer knows this session: start a new one and send the same message there, once.
             if (isInvalidSession(error) && !renewedSession) {
               renewedSession = true;
-              storeSessionId(null);
-              session.current = null;
+              (await ready).forget();
               dispatch({ type: 'turnNotice', turnId, key: 'session', text: stringsRef.current.errors.sessionReplaced });
               dispatch({ type: 'turnRestarted', turnId });
               continue;
@@ -408,7 +402,11 @@ export function useChat(strings: ChatStrings): ChatController {
             dispatch({
               type: 'failed',
               turnId,
-              message: error instanceof ChatApiError ? error.message : stringsRef.current.errors.server,
+              message: isIdentityError(error)
+                ? stringsRef.current.signInAgain
+                : error instanceof ChatApiError
+                  ? error.message
+                  : stringsRef.current.errors.server,
               retryAt,
             });
             return;
@@ -419,7 +417,7 @@ export function useChat(strings: ChatStrings): ChatController {
         if (id) tell({ type: 'finished', sessionId: id });
       }
     },
-    [currentSession, consume, unreachable, tell],
+    [currentSession, consume, unreachable, tell, ready],
   );
 
   const send = useCallback(
@@ -446,18 +444,16 @@ export function useChat(strings: ChatStrings): ChatController {
   };
 
   const newConversation = () => {
-    active.current?.controller.abort();
-    active.current = null;
-    storeSessionId(null);
-    session.current = null;
-    sessionId.current = null;
-    const pending = adoptSession(createStoredSession());
-    dispatch({ type: 'reset', id: String(Date.now()), notice: strings.newConversationStarted });
-    pending.then((id) => tell({ type: 'session', sessionId: id })).catch(() => undefined);
+    switchTo(strings.newConversationStarted);
+    void ready.then((session) =>
+      report(session.startNew())
+        .then((id) => tell({ type: 'session', sessionId: id }))
+        .catch(() => undefined),
+    );
   };
 
   const rate = (auditId: string, rating: Rating | null) => {
-    const id = sessionId.current;
+    const id = knownId();
     if (!id) return;
     const previous = [...state.restored, ...state.live].find((e) => e.kind === 'assistant' && e.auditId === auditId);
     const before = previous?.kind === 'assistant' ? previous.rating : null;
@@ -470,5 +466,17 @@ export function useChat(strings: ChatStrings): ChatController {
   const lastReply = entries.findLast((entry) => entry.kind === 'assistant');
   const blockedUntil =
     lastReply?.kind === 'assistant' && lastReply.retryAt !== null && lastReply.retryAt > Date.now() ? lastReply.retryAt : null;
-  return { entries, connection: state.connection, busy, blockedUntil, send, retry, stop, newConversation, rate };
+  return {
+    entries,
+    connection: state.connection,
+    busy,
+    blockedUntil,
+    send,
+    retry,
+    stop,
+    newConversation,
+    rate,
+    notKept: sessions.storageKind === 'none' && !now()?.signedIn,
+    signInAgain,
+  };
 }

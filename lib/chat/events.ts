@@ -61,6 +61,8 @@ export interface RememberedMessage {
   auditId: string;
   /** An assistant reply the customer stopped: what had arrived by then. */
   stopped?: boolean;
+  /** The customer's current thumbs up/down on this reply (assistant messages only). */
+  rating?: 'up' | 'down';
 }
 
 /** A reply still being written when the messages were read: resume it with POST /api/chat/resume. */

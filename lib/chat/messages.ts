@@ -1,6 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import type { MessagesResponse } from '@/lib/chat/events';
+import { feedbackFor } from '@/lib/chat/feedback';
 import { enforceEdgeLimit } from '@/lib/chat/limits';
 import { readSessionBody, sessionIdField } from '@/lib/chat/request';
 import { noticeFor } from '@/lib/chat/turn';
@@ -28,6 +29,7 @@ export async function handleListMessages(request: Request, runtime: Runtime): Pr
       runtime.memory.read(sessionId),
       runtime.liveReplies.read(sessionId).catch(() => null),
     ]);
+    const ratings = await ratingsOf(runtime, memory.messages);
     const body: MessagesResponse = {
       sessionId,
       memory: memory.status,
@@ -38,6 +40,7 @@ export async function handleListMessages(request: Request, runtime: Runtime): Pr
         at,
         auditId,
         ...(stopped ? { stopped } : {}),
+        ...(role === 'assistant' && ratings[auditId] ? { rating: ratings[auditId] } : {}),
       })),
       // Only a reply still streaming that memory does not hold yet is news to the page.
       live:
@@ -48,5 +51,20 @@ export async function handleListMessages(request: Request, runtime: Runtime): Pr
     return Response.json(body, { headers: { 'cache-control': 'no-store' } });
   } catch (error) {
     return errorResponse(error);
+  }
+}
+
+/**
+ * The customer's current rating of each remembered reply. Postgres (turn_feedback) is the one place
+ * ratings live, written before /api/feedback answers, so a reload right after a click sees it; memory
+ * keeps none, so the two cannot disagree. A failed read costs only the pressed thumbs, never the reload.
+ */
+async function ratingsOf(runtime: Runtime, messages: { role: string; auditId: string }[]): Promise<Record<string, 'up' | 'down'>> {
+  const auditIds = messages.filter((m) => m.role === 'assistant').map((m) => m.auditId);
+  if (auditIds.length === 0) return {};
+  try {
+    return await feedbackFor((await runtime.database()).db, auditIds);
+  } catch {
+    return {};
   }
 }

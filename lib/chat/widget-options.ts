@@ -42,3 +42,14 @@ export function parseWidgetOptions(params: Params): WidgetOptions {
     hostOrigin: parseOrigin(first(params.host)),
   };
 }
+
+/**
+ * The host origin the frame may talk to: one WIDGET_ALLOWED_ORIGINS lists, or Tether's own origin
+ * (`requestHost` is the Host header of the widget page's request). Any other value is dropped, so the
+ * frame never sends a session id to, or takes a token from, a page that may not frame it anyway.
+ */
+export function acceptHostOrigin(hostOrigin: string | null, allowed: readonly string[], requestHost: string | null): string | null {
+  if (!hostOrigin) return null;
+  if (allowed.includes(hostOrigin)) return hostOrigin;
+  return requestHost !== null && new URL(hostOrigin).host === requestHost ? hostOrigin : null;
+}

@@ -24,7 +24,7 @@ const CONFIG_VARIABLES = [
   'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'MEMORY_TTL_SECONDS', 'MEMORY_MAX_TURNS',
   'MEMORY_MAX_TOKENS', 'MEMORY_SUMMARY', 'SYSTEM_PROMPT', 'SYSTEM_PROMPT_FILE', 'AUDIT_REDACT', 'CHAT_RATE_LIMIT_PER_MINUTE',
   'MODEL_PRICES',
-  'TRUST_PROXY', 'WIDGET_ALLOWED_ORIGINS', 'SESSION_CREATE_PER_IP_PER_MINUTE', 'CHAT_PER_IP_PER_MINUTE', 'MODEL_CALLS_PER_MINUTE',
+  'TRUST_PROXY', 'WIDGET_ALLOWED_ORIGINS', 'WIDGET_IDENTITY_SECRET', 'SESSION_CREATE_PER_IP_PER_MINUTE', 'CHAT_PER_IP_PER_MINUTE', 'MODEL_CALLS_PER_MINUTE',
 ];
 
 /** The admin console's e2e accounts, created in the fresh database before the server starts. */
@@ -88,6 +88,9 @@ async function main(): Promise<void> {
       SERVER_REQUEST_TIMEOUT_MS: '5000',
       // The widget specs embed /widget in a page of another origin (HOST_PAGE_PORT).
       WIDGET_ALLOWED_ORIGINS: `https://shop.example,http://127.0.0.1:${HOST_PAGE_PORT},http://localhost:${HOST_PAGE_PORT}`,
+      // The host site's secret for signing its customers (identity verification, docs/identity.md);
+      // the identity specs read it from the stack's info file to sign their tokens.
+      WIDGET_IDENTITY_SECRET: randomBytes(32).toString('hex'),
     });
   } else if (stack === 'embedded') {
     // A production server refuses the embedded defaults unless each is chosen explicitly.
@@ -104,7 +107,12 @@ async function main(): Promise<void> {
 
   // Specs that seed known figures or count what was stored reach the stack's database and keys through this file.
   const stateFile = stackInfoFile(port);
-  if (database) writeFileSync(stateFile, JSON.stringify({ databaseUrl: database.url, keyPrefix: env.MEMORY_KEY_PREFIX }));
+  if (database) {
+    writeFileSync(
+      stateFile,
+      JSON.stringify({ databaseUrl: database.url, keyPrefix: env.MEMORY_KEY_PREFIX, identitySecret: env.WIDGET_IDENTITY_SECRET }),
+    );
+  }
 
   const next = spawn(process.execPath, [require.resolve('next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
     env,

@@ -1,39 +1,51 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type FrameLocator, type Locator, type Page } from '@playwright/test';
+import { chromium, expect, test, type BrowserContext, type FrameLocator, type Locator, type Page } from '@playwright/test';
 import { createClient } from 'redis';
 import { sessionRef } from '../../lib/session-ref';
 import { E2E_ACCOUNTS } from '../support/e2e-accounts';
+import { chromiumExecutable } from '../support/browser';
 import { TEST_REDIS_URL } from '../support/services';
 import { HOST_PAGE_PORT, SERVICES_MOCK, SERVICES_PORT } from './ports';
 
 /**
  * The customer's chat as the issue's "Done when" lists it, on the production build (services stack:
  * real Redis through the bridge, Postgres, the mock model whose reply is set over its control API).
- * The widget is embedded in public/demo.html served from ANOTHER origin by a tiny static server.
+ * The widget is embedded in public/demo.html served by a tiny static server on ANOTHER SITE: the host
+ * page is on `localhost`, Tether on `127.0.0.1` (another port of the same host would be the same site,
+ * where the frame's storage is first-party and nothing of a real embed shows).
  */
 
 const TETHER = `http://127.0.0.1:${SERVICES_PORT}`;
-const HOST = `http://127.0.0.1:${HOST_PAGE_PORT}`;
+const HOST = `http://localhost:${HOST_PAGE_PORT}`;
 const SHOTS = path.join('test-results', 'screenshots');
 
 let hostServer: Server;
 
 test.beforeAll(async () => {
-  const demo = readFileSync(path.join('public', 'demo.html'), 'utf8').replace('src="/widget.js"', `src="${TETHER}/widget.js"`);
+  const demo = readFileSync(path.join('public', 'demo.html'), 'utf8')
+    .replace('src="/widget.js"', `src="${TETHER}/widget.js"`)
+    // A real link to a second page of the shop.
+    .replace('</main>', '<p><a href="/page2" style="color:inherit">Our bikes</a></p></main>');
+  const second = demo.replace('<h2>A host page with the Tether widget</h2>', '<h2>Our bikes</h2>').replace('href="/page2" style="color:inherit">Our bikes', 'href="/" style="color:inherit">Home');
   // The same page with other options: German, on the left, open on load.
   const german = demo.replace('data-position="right"', 'data-position="left" data-lang="de" data-open="true"');
   hostServer = createServer((req, res) => {
-    if (req.url === '/' || req.url?.startsWith('/?')) {
+    const page = req.url === '/' ? demo : req.url === '/page2' ? second : req.url === '/?de' ? german : null;
+    if (req.url === '/favicon.ico') {
+      res.writeHead(204).end(); // the shop's own favicon is not what these tests are about
+    } else if (page) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(req.url === '/?de' ? german : demo);
+      res.end(page);
     } else {
       res.writeHead(404).end();
     }
   });
-  await new Promise<void>((resolve) => hostServer.listen(HOST_PAGE_PORT, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => hostServer.listen(HOST_PAGE_PORT, 'localhost', resolve));
 });
 
 test.afterAll(async () => {
@@ -75,6 +87,8 @@ async function openWidget(page: Page): Promise<FrameLocator> {
   await expect(page.getByRole('button', { name: 'Close support chat' })).toHaveAttribute('aria-expanded', 'true');
   const frame = page.frameLocator('iframe[title="Acme support chat"]');
   await expect(composer(frame)).toBeVisible();
+  // Hydrated and connected (typing into the server-rendered box before hydration would be lost).
+  await expect(frame.locator('[data-connection]')).toHaveAttribute('data-connection', 'online');
   return frame;
 }
 
@@ -94,34 +108,185 @@ async function signInAndOpen(page: Page, sessionId: string): Promise<void> {
   await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
 }
 
-test('the widget on another origin opens, holds a three-turn streamed conversation, and keeps it after a reload', async ({ page }) => {
-  const frame = await openWidget(page);
-  await expect(frame.getByRole('heading', { name: 'Acme support', level: 1 })).toBeVisible();
-  await expect(frame.getByText('Hi! Ask us about orders')).toBeVisible();
-  await expect(composer(frame)).toBeFocused();
+/**
+ * Chromium's own settings for third-party cookies (and with them the storage of a cross-site frame),
+ * as a fresh profile's Preferences file: Chromium 156 blocks them by default; `cookie_controls_mode: 1`
+ * is the "Block third-party cookies" setting, 0 allows them (the control that proves the switch acts).
+ * `blockAll` is "Block all cookies" (site data too): then even the host page cannot store anything.
+ */
+const BROWSER_MODES = {
+  'default settings': null,
+  'third-party cookies blocked': { profile: { cookie_controls_mode: 1, block_third_party_cookies: true } },
+  'third-party cookies allowed (control)': { profile: { cookie_controls_mode: 0, block_third_party_cookies: false } },
+  blockAll: { profile: { cookie_controls_mode: 1, default_content_setting_values: { cookies: 2 } } },
+} as const;
 
-  const texts = ['Hello, my name is Ada.', 'My order 4711 is late.', 'What is my name?'];
-  for (const [i, text] of texts.entries()) await send(frame, text, i);
-  await expect(replies(frame).nth(2)).toContainText('saw 6 messages');
+type BrowserMode = keyof typeof BROWSER_MODES;
 
-  await page.reload();
-  await page.getByRole('button', { name: 'Open support chat' }).click();
-  await expect(frame.getByRole('article', { name: 'You said' })).toHaveCount(3);
-  await expect(replies(frame)).toHaveCount(3);
-  for (const [i, text] of texts.entries()) {
-    await expect(frame.getByRole('article', { name: 'You said' }).nth(i)).toContainText(text);
+/** A browser with a profile of its own, so its cookie settings are real settings, not a test double. */
+async function browserWith(mode: BrowserMode): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tether-e2e-profile-'));
+  const prefs = BROWSER_MODES[mode];
+  if (prefs) {
+    mkdirSync(path.join(dir, 'Default'), { recursive: true });
+    writeFileSync(path.join(dir, 'Default', 'Preferences'), JSON.stringify(prefs));
   }
+  const executablePath = chromiumExecutable();
+  const context: BrowserContext = await chromium.launchPersistentContext(dir, {
+    ...(executablePath ? { executablePath } : {}),
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
+    baseURL: TETHER,
+    viewport: { width: 1280, height: 800 },
+  });
+  // The profile's first window must be the active one, or focus checks see an inactive document.
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.bringToFront();
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
-  // The close button in the panel hides it and gives focus back to the launcher.
-  await frame.getByRole('button', { name: 'Close chat' }).click();
-  await expect(page.locator('iframe[title="Acme support chat"]')).toBeHidden();
-  await expect(page.getByRole('button', { name: 'Open support chat' })).toBeFocused();
+/** What the widget frame itself can store, asked inside it. */
+async function frameStorageState(page: Page): Promise<string> {
+  const frame = page.frames().find((f) => f.url().startsWith(`${TETHER}/widget`));
+  if (!frame) throw new Error('no widget frame');
+  return frame.evaluate(() => {
+    try {
+      window.localStorage.getItem('x');
+      return 'usable';
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  });
+}
+
+const MODES: BrowserMode[] = ['default settings', 'third-party cookies blocked', 'third-party cookies allowed (control)'];
+
+for (const mode of MODES) {
+  test(`another site, ${mode}: three turns, a link to the next page, a reload, reopen: the same conversation and memory`, async () => {
+    const { context, close } = await browserWith(mode);
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      // Blocked storage must not cost a single error in the console (the frame's messages included).
+      const errors: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(`${message.text()} ${message.location().url}`);
+      });
+      page.on('pageerror', (error) => errors.push(error.message));
+      const frame = await openWidget(page);
+      await expect(frame.getByRole('heading', { name: 'Acme support', level: 1 })).toBeVisible();
+      await expect(frame.getByText('Hi! Ask us about orders')).toBeVisible();
+      await expect(composer(frame)).toBeFocused();
+      // The control: the setting really decides what the cross-site frame may store.
+      if (mode === 'third-party cookies allowed (control)') expect(await frameStorageState(page)).toBe('usable');
+      else expect(await frameStorageState(page)).toContain('Access is denied');
+
+      const texts = ['Hello, my name is Ada.', 'My order 4711 is late.', 'It is a blue bike.'];
+      for (const [i, text] of texts.entries()) await send(frame, text, i);
+      await expect(frame.locator('[data-session-notice]')).toHaveCount(0);
+
+      const said = frame.getByRole('article', { name: 'You said' });
+      const sameConversation = async () => {
+        await expect(said).toHaveCount(3);
+        for (const [i, text] of texts.entries()) await expect(said.nth(i)).toContainText(text);
+        await expect(replies(frame)).toHaveCount(3);
+      };
+
+      // 1. A real link to the next page of the shop: the panel was open, so it opens again there.
+      await page.getByRole('link', { name: 'Our bikes' }).click();
+      await expect(page.getByRole('heading', { name: 'Our bikes' })).toBeVisible();
+      await expect(page.getByRole('button', { name: 'Close support chat' })).toHaveAttribute('aria-expanded', 'true');
+      await sameConversation();
+
+      // 2. A reload, then close and reopen.
+      await page.reload();
+      await sameConversation();
+      await page.getByRole('button', { name: 'Close support chat' }).click();
+      await expect(page.locator('iframe[title="Acme support chat"]')).toBeHidden();
+      await page.getByRole('button', { name: 'Open support chat' }).click();
+      await sameConversation();
+
+      // The memory too: the model's prompt for the fourth turn holds the first.
+      await page.request.post(`${SERVICES_MOCK}/reset`);
+      const fourth = await send(frame, 'What is my name?', 3);
+      await expect(fourth).toContainText('saw 8 messages');
+      const requests = (await (await page.request.get(`${SERVICES_MOCK}/requests`)).json()) as { messages: { content: string }[] }[];
+      expect(JSON.stringify(requests.at(-1)?.messages)).toContain('Hello, my name is Ada.');
+
+      // The frame's close button hides the panel and gives focus back to the launcher.
+      await frame.getByRole('button', { name: 'Close chat' }).click();
+      await expect(page.locator('iframe[title="Acme support chat"]')).toBeHidden();
+      await expect(page.getByRole('button', { name: 'Open support chat' })).toBeFocused();
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+}
+
+for (const mode of ['default settings', 'third-party cookies blocked'] as const) {
+  test(`another site, ${mode}: a reply streaming while the customer follows a link completes on the next page`, async () => {
+    const { context, close } = await browserWith(mode);
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const long = `Here is a long answer. ${Array.from({ length: 40 }, (_, i) => `Sentence ${i + 1} of the answer.`).join(' ')} THE END.`;
+      await setReply(page, long, { chunkDelayMs: 60, chunkSize: 8 });
+      const frame = await openWidget(page);
+      await composer(frame).fill('Tell me everything');
+      await composer(frame).press('Enter');
+      await expect(replies(frame).first()).toContainText('Sentence 3');
+      await expect(replies(frame).first()).toHaveAttribute('data-status', 'streaming');
+
+      await page.getByRole('link', { name: 'Our bikes' }).click();
+      await expect(page.getByRole('heading', { name: 'Our bikes' })).toBeVisible();
+      // The question and the reply so far are there on the next page, and the reply goes on to its end.
+      await expect(frame.getByRole('article', { name: 'You said' })).toHaveCount(1);
+      await expect(replies(frame)).toHaveCount(1);
+      await expect(replies(frame).first()).toContainText('THE END.', { timeout: 30_000 });
+      await expect(replies(frame).first()).toHaveAttribute('data-status', 'done');
+      await page.reload();
+      await expect(replies(frame)).toHaveCount(1);
+      await expect(replies(frame).first()).toContainText('THE END.');
+    } finally {
+      await close();
+    }
+  });
+}
+
+test('everything blocked (no storage for the host page either): the widget says the conversation will not be kept', async () => {
+  const { context, close } = await browserWith('blockAll');
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.setViewportSize({ width: 360, height: 740 });
+    const frame = await openWidget(page);
+    const notice = frame.getByRole('status').filter({ hasText: 'conversation lasts only while this page is open' });
+    await expect(notice).toBeVisible();
+    // Still a working chat for this page view.
+    await send(frame, 'Hello anyway', 0);
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const results = await new AxeBuilder({ page }).analyze();
+      const serious = results.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${scheme} ${v.id}: ${v.nodes.map((n) => `${n.target.join(' ')} ${n.failureSummary ?? ''}`).join(', ')}`);
+      expect(serious).toEqual([]);
+      await page.screenshot({ path: path.join(SHOTS, `widget-not-kept-360-${scheme}.png`) });
+    }
+  } finally {
+    await close();
+  }
 });
 
 test('keyboard only: open with Enter, type and send, close with Escape back to the launcher', async ({ page }) => {
   await page.goto(HOST);
   const launcher = page.getByRole('button', { name: 'Open support chat' });
-  // Tab until the launcher has focus (the host page has no other focusable element).
+  // Tab to the launcher (after the host page's one link).
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Our bikes' })).toBeFocused();
   await page.keyboard.press('Tab');
   await expect(launcher).toBeFocused();
   await page.keyboard.press('Enter');
@@ -245,6 +410,12 @@ test('thumbs up on a reply shows in /admin on that turn', async ({ page, browser
   await up.click();
   expect((await feedback).status()).toBe(204);
   await expect(up).toHaveAttribute('aria-pressed', 'true');
+
+  // The customer's rating is still shown after a reload (the server's history carries it).
+  await page.reload();
+  const again = replies(page).nth(1).getByRole('button', { name: 'Helpful', exact: true });
+  await expect(again).toHaveAttribute('aria-pressed', 'true');
+  await expect(replies(page).nth(0).getByRole('button', { name: 'Helpful', exact: true })).toHaveAttribute('aria-pressed', 'false');
 
   // Another session may not rate this session's replies.
   const other = (await (await page.request.post('/api/session')).json()) as { sessionId: string };
@@ -386,7 +557,9 @@ test.describe('accessibility and looks', () => {
       await expect(replies(page)).toHaveCount(1);
       expect(await seriousViolations(page)).toEqual([]);
 
+      // On another site: the embed's own conversation (the host page keeps its id).
       const frame = await openWidget(page);
+      if ((await replies(frame).count()) === 0) await send(frame, 'How do I track my order?', 0);
       await expect(replies(frame)).toHaveCount(1);
       expect(await seriousViolations(page)).toEqual([]);
       await page.screenshot({ path: path.join(SHOTS, `widget-${c.name}.png`) });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ChatApiError,
   createSession,
+  isIdentityError,
   loadMessages,
   sendMessage,
   type TurnEvent,
@@ -110,7 +111,58 @@ describe('sendMessage', () => {
 describe('createSession and loadMessages', () => {
   it('returns the new session', async () => {
     stubFetch(Response.json({ sessionId: 's2', expiresAt: '2030-01-01T00:00:00.000Z' }, { status: 201 }));
-    expect(await createSession()).toEqual({ sessionId: 's2', expiresAt: '2030-01-01T00:00:00.000Z' });
+    expect(await createSession()).toEqual({ sessionId: 's2', expiresAt: '2030-01-01T00:00:00.000Z', identity: null });
+  });
+
+  it('anonymous: sends no body at all', async () => {
+    const fetchMock = stubFetch(Response.json({ sessionId: 's2', expiresAt: '2030-01-01T00:00:00.000Z' }, { status: 201 }));
+    await createSession();
+    const init = (fetchMock.mock.calls[0] as unknown as [string, RequestInit])[1];
+    expect(init.body).toBeUndefined();
+  });
+
+  it('signed in: the token goes in the body (never the URL) and the verified identity comes back', async () => {
+    const fetchMock = stubFetch(
+      Response.json(
+        { sessionId: 's3', expiresAt: '2030-01-01T00:00:00.000Z', identity: { sub: 'u-42', name: 'Ada', email: 'ada@example.com' } },
+        { status: 201 },
+      ),
+    );
+    expect(await createSession({ userToken: 'jwt.token.here' })).toEqual({
+      sessionId: 's3',
+      expiresAt: '2030-01-01T00:00:00.000Z',
+      identity: { sub: 'u-42', name: 'Ada', email: 'ada@example.com' },
+    });
+    expect(fetchMock).toHaveBeenCalledWith(
+      '/api/session',
+      expect.objectContaining({ method: 'POST', body: JSON.stringify({ userToken: 'jwt.token.here' }) }),
+    );
+  });
+
+  it('asks for a fresh conversation of the signed-in customer with newConversation', async () => {
+    const fetchMock = stubFetch(Response.json({ sessionId: 's4', expiresAt: '2030-01-01T00:00:00.000Z', identity: { sub: 'u' } }, { status: 201 }));
+    await createSession({ userToken: 't', newConversation: true });
+    expect(fetchMock).toHaveBeenCalledWith('/api/session', expect.objectContaining({ body: JSON.stringify({ userToken: 't', newConversation: true }) }));
+  });
+
+  it.each(['invalid_identity', 'identity_expired', 'identity_required'])('a refused token is an identity error (%s)', async (code) => {
+    stubFetch(jsonError(401, code, 'Please sign in again.'));
+    const error = await failure(createSession({ userToken: 't' }));
+    expect(error).toMatchObject({ code, status: 401 });
+    expect(isIdentityError(error)).toBe(true);
+  });
+
+  it('a rating on a remembered reply comes back; a made-up rating is refused', async () => {
+    const body = {
+      sessionId: 's1',
+      memory: 'ok',
+      notice: null,
+      messages: [{ role: 'assistant', text: 'Hello', at: '2030-01-01T00:00:00.000Z', auditId: 'a', rating: 'up' }],
+    };
+    stubFetch(Response.json(body));
+    expect((await loadMessages('s1')).messages[0]?.rating).toBe('up');
+    stubFetch(Response.json({ ...body, messages: [{ ...body.messages[0], rating: 'meh' }] }));
+    expect(await failure(loadMessages('s1'))).toMatchObject({ code: 'bad_response' });
   });
 
   it('returns the remembered conversation', async () => {
