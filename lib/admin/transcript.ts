@@ -3,6 +3,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import type { Database } from '@/lib/db/client';
 import { accessLog, agents, flags, notes, sessions, turnFeedback, turns, type FeedbackRating, type SessionRow, type TurnRow } from '@/lib/db/schema';
 import { sessionRef } from '@/lib/session-ref';
+import { fromDbText, fromDbTextOrNull, toDbSearchText } from '@/lib/db/text';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import { logAccess } from '@/lib/admin/access-log';
 
@@ -63,10 +64,13 @@ export interface Transcript {
   notes: NoteView[];
 }
 
-export async function getTranscript(db: Database, sessionId: string, q?: string): Promise<Transcript | null> {
-  const [session] = await db.select().from(sessions).where(eq(sessions.id, sessionId));
-  if (!session) return null;
-  const matched = q ? sql<boolean>`${turns.search} @@ websearch_to_tsquery('english', ${q})` : sql<boolean>`false`;
+export async function getTranscript(db: Database, sessionIdOrRef: string, q?: string): Promise<Transcript | null> {
+  // The database keys conversations by reference (lib/session-ref.ts).
+  const sessionId = sessionRef(sessionIdOrRef);
+  const [stored] = await db.select().from(sessions).where(eq(sessions.id, sessionId));
+  if (!stored) return null;
+  const session = { ...stored, lastUserText: fromDbTextOrNull(stored.lastUserText) };
+  const matched = q ? sql<boolean>`${turns.search} @@ websearch_to_tsquery('english', ${toDbSearchText(q)})` : sql<boolean>`false`;
   const [turnRows, flagRows, noteRows] = await Promise.all([
     db
       .select({
@@ -100,10 +104,17 @@ export async function getTranscript(db: Database, sessionId: string, q?: string)
   return {
     session,
     ref: sessionRef(session.id),
-    turns: turnRows.slice(0, TRANSCRIPT_MAX_TURNS).map((row) => ({ ...row, contextTurns: Number(row.contextTurns), matched: Boolean(row.matched) })),
+    // Texts in their original form (lib/db/text.ts).
+    turns: turnRows.slice(0, TRANSCRIPT_MAX_TURNS).map((row) => ({
+      ...row,
+      userText: fromDbText(row.userText),
+      assistantText: fromDbTextOrNull(row.assistantText),
+      contextTurns: Number(row.contextTurns),
+      matched: Boolean(row.matched),
+    })),
     truncated: turnRows.length > TRANSCRIPT_MAX_TURNS,
-    flags: flagRows,
-    notes: noteRows,
+    flags: flagRows.map((flag) => ({ ...flag, reason: fromDbText(flag.reason) })),
+    notes: noteRows.map((note) => ({ ...note, body: fromDbText(note.body) })),
   };
 }
 
@@ -146,7 +157,7 @@ export async function turnInSession(db: Database, sessionId: string, auditId: st
   const [row] = await db
     .select({ auditId: turns.auditId })
     .from(turns)
-    .where(and(eq(turns.sessionId, sessionId), eq(turns.auditId, auditId)));
+    .where(and(eq(turns.sessionId, sessionRef(sessionId)), eq(turns.auditId, auditId)));
   return row !== undefined;
 }
 
