@@ -1,9 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { exportStream } from '@/lib/admin/export';
+import { parseListFilters } from '@/lib/admin/filters';
+import { addNote, createFlag } from '@/lib/admin/review';
+import { listSessions } from '@/lib/admin/sessions';
+import { openTranscript } from '@/lib/admin/transcript';
 import { SseDecoder, toChatEvent } from '@/components/chat/sse';
 import type { ChatEvent } from '@/lib/chat/events';
 import { handleStop } from '@/lib/chat/session-handlers';
 import { ESCAPED_TEXT_MARKER, fromDbText, toDbText } from '@/lib/db/text';
 import { sessionRef } from '@/lib/session-ref';
+import { database, makeAgent } from '../admin/helpers';
 import { sharedTestStack, STACK, type TestStack } from '../../support/stack';
 
 /**
@@ -46,7 +53,7 @@ const HOSTILE_REPLIES = {
 };
 
 describe(`text the database cannot hold (${STACK} stack)`, () => {
-  const stack = sharedTestStack();
+  const stack = sharedTestStack({ AUTH_SECRET: randomBytes(32).toString('hex') });
 
   for (const [name, reply] of Object.entries(HOSTILE_REPLIES)) {
     it(`a model reply with a ${name}: one row, its text in the stored form, no dead letter`, async () => {
@@ -155,6 +162,52 @@ describe(`text the database cannot hold (${STACK} stack)`, () => {
     expect(rows[0]!.assistant_text).toBe(reply);
   });
 });
+
+describe(`the admin with text the database cannot hold (${STACK} stack)`, () => {
+  const stack = sharedTestStack({ AUTH_SECRET: randomBytes(32).toString('hex') });
+
+  it('notes and flags with NUL and lone surrogates are stored, and the transcript and exports show the original text', async () => {
+    const db = await database(stack);
+    const agent = await makeAgent(stack, 'admin');
+    const sessionId = await stack.newSession();
+    const reply = 'reply \u0000 with \uD83D half';
+    stack.model.setBehaviour({ reply });
+    const turn = await stack.send(sessionId, 'hello');
+    const ref = sessionRef(sessionId);
+    const reason = 'NUL \u0000 here \uDE00';
+    const body = 'note \u0000\uD800 end';
+    expect((await createFlag(db, agent, { sessionId: ref, auditId: turn.meta!.auditId, reason })).kind).toBe('ok');
+    expect((await addNote(db, agent, { sessionId: ref, auditId: null, body })).kind).toBe('ok');
+
+    const transcript = await openTranscript(db, agent, ref, 'here \u0000');
+    expect(transcript?.turns.map((t) => t.assistantText)).toEqual([reply]);
+    expect(transcript?.flags.map((f) => f.reason)).toEqual([reason]);
+    expect(transcript?.notes.map((n) => n.body)).toEqual([body]);
+
+    const jsonl = await readAll(exportStream(db, { kind: 'session', sessionId: ref }, { format: 'jsonl', includeNotes: true }));
+    const lines = jsonl.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ type: 'session', ref, notes: [expect.objectContaining({ body })] });
+    expect(lines[1]).toMatchObject({ type: 'turn', assistantText: reply, flags: [expect.objectContaining({ reason })] });
+    const csv = await readAll(exportStream(db, { kind: 'session', sessionId: ref }, { format: 'csv', includeNotes: true }));
+    expect(csv).toContain('reply \u0000 with');
+    expect(csv).not.toContain(ESCAPED_TEXT_MARKER);
+  });
+
+  it('a search for NUL or a lone surrogate (q=%00) answers, on the list and in exports', async () => {
+    const db = await database(stack);
+    for (const q of ['\u0000', 'a\u0000b', '\uD83D', 'parcel \u0000']) {
+      const filters = parseListFilters({ q });
+      const page = await listSessions(db, filters);
+      expect(Array.isArray(page.rows)).toBe(true);
+      const csv = await readAll(exportStream(db, { kind: 'list', filters }, { format: 'csv', includeNotes: false }));
+      expect(csv.split('\n')[0]).toContain('session_ref');
+    }
+  });
+});
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
+  return new Response(stream).text();
+}
 
 /** Reads SSE events one at a time from a live response, so the test can stop mid-stream. */
 function eventReader(response: Response) {
