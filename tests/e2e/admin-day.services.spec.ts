@@ -307,6 +307,23 @@ test('no admin page, API answer or export contains a customer session id', async
     expect(body, path).not.toContain(sessionId);
   }
   expect(await (await page.request.get(`/api/admin/sessions/${ref}/export?format=jsonl`)).text()).toContain(`Bearer sweep ${suffix}`);
+  // A dead letter naming the session (as one written before references existed): /admin/audit shows
+  // only its reference, and viewing it is in the access log.
+  const sql = stackDatabase();
+  try {
+    const payload = JSON.stringify({ v: '2', k: 'final', r: JSON.stringify({ sessionId, userText: 'sweep' }) });
+    await sql`insert into audit_dead_letters (source, reason, payload) values ('sweep', ${`refused ${sessionId}`}, ${payload})`;
+    const [before] = await sql<{ n: number }[]>`select count(*)::int as n from access_log where action = 'view_audit'`;
+    expect((await page.goto('/admin/audit'))?.status()).toBe(200);
+    const html = await page.content();
+    expect(html).not.toContain(sessionId);
+    expect(html).toContain(ref);
+    const [after] = await sql<{ n: number }[]>`select count(*)::int as n from access_log where action = 'view_audit'`;
+    expect(after!.n).toBe(before!.n + 1);
+  } finally {
+    await sql`delete from audit_dead_letters where source = 'sweep'`;
+    await sql.end({ timeout: 5 });
+  }
   // The id is no way in.
   expect((await page.request.get(`/api/admin/sessions/${encodeURIComponent(sessionId)}/export`)).status()).toBe(400);
   expect((await page.goto(`/admin/sessions/${encodeURIComponent(sessionId)}`))?.status()).toBe(404);
