@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { accessLog, type AccessAction, type AccessLogRow } from '@/lib/db/schema';
 import type { AgentIdentity } from '@/lib/auth/agents';
-import { toDbText } from '@/lib/db/text';
+import { fromDbText, toDbText } from '@/lib/db/text';
 import { SESSION_REF_PATTERN, sessionRef, withSessionRefs } from '@/lib/session-ref';
 
 /** Who did it: a signed-in agent, or an e-mail that tried to sign in as one. */
@@ -32,6 +32,16 @@ export async function logAccess(db: Executor, actor: Actor, action: AccessAction
     auditId: target.auditId ?? null,
     detail: storableDetail(target.detail ?? {}) as Record<string, unknown>,
   });
+}
+
+/** The detail as it was logged (strings back from the stored text form). */
+function readableDetail(value: unknown): unknown {
+  if (typeof value === 'string') return fromDbText(value);
+  if (Array.isArray(value)) return value.map(readableDetail);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [fromDbText(key), readableDetail(item)]));
+  }
+  return value;
 }
 
 /**
@@ -80,6 +90,6 @@ export async function listAccessLog(db: Database, query: AccessLogQuery): Promis
     .where(where.length > 0 ? and(...where) : undefined)
     .orderBy(desc(accessLog.id))
     .limit(query.limit + 1);
-  const entries = rows.slice(0, query.limit);
+  const entries = rows.slice(0, query.limit).map((entry) => ({ ...entry, detail: readableDetail(entry.detail) as Record<string, unknown> }));
   return { entries, nextBefore: rows.length > query.limit ? (entries.at(-1)?.id ?? null) : null };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { listAccessLog } from '@/lib/admin/access-log';
 import { exportStream } from '@/lib/admin/export';
 import { parseListFilters } from '@/lib/admin/filters';
 import { addNote, createFlag } from '@/lib/admin/review';
@@ -183,6 +184,9 @@ describe(`the admin with text the database cannot hold (${STACK} stack)`, () => 
     expect(transcript?.turns.map((t) => t.assistantText)).toEqual([reply]);
     expect(transcript?.flags.map((f) => f.reason)).toEqual([reason]);
     expect(transcript?.notes.map((n) => n.body)).toEqual([body]);
+    // The view's access-log entry keeps the search as typed.
+    const logged = await listAccessLog(db, { sessionKeys: [ref], action: 'view_session', limit: 1 });
+    expect(logged.entries[0]?.detail).toMatchObject({ q: 'here \u0000' });
 
     const jsonl = await readAll(exportStream(db, { kind: 'session', sessionId: ref }, { format: 'jsonl', includeNotes: true }));
     const lines = jsonl.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
