@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { sessionRef } from '@/lib/session-ref';
 import { closeAgent, mockReplySaw, postJson, sendTurn, type TurnOutcome } from './bench-e2e/client';
 import { buildApp, DIST_DIR, hasBuild, ROOT, startStack, type Stack } from './bench-e2e/stack';
 import {
@@ -401,7 +402,7 @@ async function runBytes(stack: Stack, plan: Plan): Promise<{ bytes: BytesResult;
       else if (outcome.auditId) tetherAuditIds.push(outcome.auditId);
     }
     if (plan.bytesAfter.includes(turn)) {
-      const sessionKeys = (await scanKeys(stack, `${globLiteral(stack.keyPrefix)}:*`)).filter((key) => key.includes(conversations.tether.sessionId));
+      const sessionKeys = (await scanKeys(stack, `${globLiteral(stack.keyPrefix)}:*`)).filter((key) => key.includes(sessionRef(conversations.tether.sessionId)));
       let sum = sessionKeys.length > 0 ? 0 : Number.NaN;
       for (const key of sessionKeys) sum += await memoryUsage(stack, key);
       const theirs = await memoryUsage(stack, `${stack.keyPrefix}-langchain:${conversations.langchain.sessionId}`);

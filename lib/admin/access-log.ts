@@ -2,7 +2,8 @@ import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { accessLog, type AccessAction, type AccessLogRow } from '@/lib/db/schema';
 import type { AgentIdentity } from '@/lib/auth/agents';
-import { SESSION_REF_PATTERN, sessionRef } from '@/lib/session-ref';
+import { fromDbText, toDbText } from '@/lib/db/text';
+import { SESSION_REF_PATTERN, sessionRef, withSessionRefs } from '@/lib/session-ref';
 
 /** Who did it: a signed-in agent, or an e-mail that tried to sign in as one. */
 export type Actor = Pick<AgentIdentity, 'id' | 'email'> | { id: null; email: string };
@@ -29,8 +30,31 @@ export async function logAccess(db: Executor, actor: Actor, action: AccessAction
     action,
     sessionId: target.sessionId ? loggedSession(target.sessionId) : null,
     auditId: target.auditId ?? null,
-    detail: target.detail ?? {},
+    detail: storableDetail(target.detail ?? {}) as Record<string, unknown>,
   });
+}
+
+/** The detail as it was logged (strings back from the stored text form). */
+function readableDetail(value: unknown): unknown {
+  if (typeof value === 'string') return fromDbText(value);
+  if (Array.isArray(value)) return value.map(readableDetail);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [fromDbText(key), readableDetail(item)]));
+  }
+  return value;
+}
+
+/**
+ * A detail jsonb can hold: every string in the stored text form (a search for `%00` must not fail the
+ * log), and no session id in it.
+ */
+function storableDetail(value: unknown): unknown {
+  if (typeof value === 'string') return toDbText(withSessionRefs(value));
+  if (Array.isArray(value)) return value.map(storableDetail);
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [toDbText(key), storableDetail(item)]));
+  }
+  return value;
 }
 
 export interface AccessLogQuery {
@@ -66,7 +90,7 @@ export async function listAccessLog(db: Database, query: AccessLogQuery): Promis
     .where(where.length > 0 ? and(...where) : undefined)
     .orderBy(desc(accessLog.id))
     .limit(query.limit + 1);
-  const entries = rows.slice(0, query.limit);
+  const entries = rows.slice(0, query.limit).map((entry) => ({ ...entry, detail: readableDetail(entry.detail) as Record<string, unknown> }));
   return { entries, nextBefore: rows.length > query.limit ? (entries.at(-1)?.id ?? null) : null };
 }
 

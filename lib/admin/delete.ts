@@ -4,6 +4,7 @@ import { sessions } from '@/lib/db/schema';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import type { MemoryStore } from '@/lib/memory/types';
 import { logAccess } from '@/lib/admin/access-log';
+import { sessionRef } from '@/lib/session-ref';
 import { errorFields, log } from '@/lib/observability/log';
 
 export type DeleteOutcome =
@@ -21,8 +22,11 @@ export async function deleteSession(
   db: Database,
   memory: Pick<MemoryStore, 'remove'>,
   agent: AgentIdentity,
-  sessionId: string,
+  sessionIdOrRef: string,
 ): Promise<DeleteOutcome> {
+  // The database and memory both name the conversation by its reference (lib/session-ref.ts), so
+  // the reference alone reaches everything the conversation left behind.
+  const sessionId = sessionRef(sessionIdOrRef);
   const [session] = await db.select({ turnCount: sessions.turnCount }).from(sessions).where(eq(sessions.id, sessionId));
   if (!session) return { kind: 'not_found' };
   try {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
 import { agents, flags, notes, sessions, turnFeedback, turns } from '@/lib/db/schema';
 import { sessionRef } from '@/lib/session-ref';
+import { fromDbText, fromDbTextOrNull } from '@/lib/db/text';
 import { csvCell, csvLine } from '@/lib/admin/csv';
 import { decodeCursor, type SessionCursor } from '@/lib/admin/cursor';
 import type { ListFilters } from '@/lib/admin/filters';
@@ -58,7 +59,7 @@ async function* sessionBatches(db: Database, source: ExportSource): AsyncGenerat
         errorCount: sessionErrorCount,
       })
       .from(sessions)
-      .where(eq(sessions.id, source.sessionId));
+      .where(eq(sessions.id, sessionRef(source.sessionId)));
     if (rows.length > 0) yield rows.map((row) => ({ ...row, errorCount: Number(row.errorCount) }));
     return;
   }
@@ -121,14 +122,16 @@ async function batchDetails(db: Database, ids: string[], includeNotes: boolean) 
           .orderBy(asc(notes.createdAt))
       : Promise.resolve([]),
   ]);
+  // Texts in their original form (lib/db/text.ts).
   return {
-    turns: bySession(turnRows, (turn) => turn),
+    turns: bySession(turnRows, (turn) => ({ ...turn, userText: fromDbText(turn.userText), assistantText: fromDbTextOrNull(turn.assistantText) })),
     flags: bySession(flagRows, ({ sessionId: _, at, resolvedAt, ...flag }): FlagOut => ({
       ...flag,
+      reason: fromDbText(flag.reason),
       at: at.toISOString(),
       resolvedAt: resolvedAt?.toISOString() ?? null,
     })),
-    notes: bySession(noteRows, ({ sessionId: _, at, ...note }): NoteOut => ({ ...note, at: at.toISOString() })),
+    notes: bySession(noteRows, ({ sessionId: _, at, ...note }): NoteOut => ({ ...note, body: fromDbText(note.body), at: at.toISOString() })),
   };
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sessionRef } from '@/lib/session-ref';
 import { sql } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { queryRows } from '@/lib/admin/rows';
@@ -37,7 +38,7 @@ export async function transcriptVersion(db: Database, sessionId: string): Promis
              from turns t join turn_feedback f on f.audit_id = t.audit_id where t.session_id = s.id) as feedback,
           (select count(*)::int || ' ' || count(resolved_at)::int from flags where session_id = s.id) as flags,
           (select count(*)::int from notes where session_id = s.id) as notes
-        from sessions s where s.id = ${sessionId}`,
+        from sessions s where s.id = ${sessionRef(sessionId)}`,
   );
   return row ? etagOf(row) : null;
 }

@@ -4,6 +4,7 @@ import type { Database } from '@/lib/db/client';
 import { turns, type StoredPromptMessage } from '@/lib/db/schema';
 import { renderPromptForReview } from '@/lib/prompt/assemble';
 import { sessionRef } from '@/lib/session-ref';
+import { fromDbText } from '@/lib/db/text';
 
 /** "What the model saw" for one turn: the exact messages array, as stored when the turn ran. */
 export interface TurnPrompt {
@@ -31,8 +32,9 @@ export async function getTurnPrompt(db: Database, auditId: string): Promise<Turn
     .from(turns)
     .where(eq(turns.auditId, auditId));
   if (!row) return null;
-  // Re-serialised in the stored key order (role, content), which is how the hash was computed.
-  const messages = row.messages.map(({ role, content }) => ({ role, content }));
+  // Re-serialised in the stored key order (role, content), which is how the hash was computed, and
+  // in the original text form (lib/db/text.ts): the hash is of the messages as sent.
+  const messages = row.messages.map(({ role, content }) => ({ role, content: fromDbText(content) }));
   return {
     auditId: row.auditId,
     sessionRef: sessionRef(row.sessionId),

@@ -6,6 +6,8 @@ import type { AgentIdentity } from '@/lib/auth/agents';
 import { logAccess } from '@/lib/admin/access-log';
 import { turnInSession } from '@/lib/admin/transcript';
 import { sessionRefSchema } from '@/lib/admin/session-lookup';
+import { toDbText } from '@/lib/db/text';
+import { sessionRef } from '@/lib/session-ref';
 
 /** Flags and internal notes: what agents add to a transcript. Each change and its log entry commit together. */
 
@@ -70,11 +72,12 @@ export function createFlag(
   agent: AgentIdentity,
   input: z.infer<typeof newFlagSchema>,
 ): Promise<ReviewOutcome<{ id: string }>> {
-  const target = { sessionId: input.sessionId, auditId: input.auditId ?? null };
+  // The database names sessions by reference; text in the stored form (lib/db/text.ts).
+  const target = { sessionId: sessionRef(input.sessionId), auditId: input.auditId ?? null };
   return addToTarget(db, target, async (tx) => {
     const [row] = await tx
       .insert(flags)
-      .values({ ...target, reason: input.reason, agentId: agent.id })
+      .values({ ...target, reason: toDbText(input.reason), agentId: agent.id })
       .returning({ id: flags.id });
     await logAccess(tx, agent, 'flag', { ...target, detail: { reason: input.reason } });
     return row?.id;
@@ -103,11 +106,11 @@ export function addNote(
   agent: AgentIdentity,
   input: z.infer<typeof newNoteSchema>,
 ): Promise<ReviewOutcome<{ id: string }>> {
-  const target = { sessionId: input.sessionId, auditId: input.auditId ?? null };
+  const target = { sessionId: sessionRef(input.sessionId), auditId: input.auditId ?? null };
   return addToTarget(db, target, async (tx) => {
     const [row] = await tx
       .insert(notes)
-      .values({ ...target, body: input.body, agentId: agent.id })
+      .values({ ...target, body: toDbText(input.body), agentId: agent.id })
       .returning({ id: notes.id });
     // The note's text is in the notes table; the log records that it was written.
     await logAccess(tx, agent, 'note', { ...target, detail: { noteId: row?.id } });

@@ -14,7 +14,10 @@ export function isSessionRef(value: string): boolean {
   return SESSION_REF_PATTERN.test(value);
 }
 
-/** The session id behind a reference; null for anything that is not the reference of a stored session. */
+/**
+ * The database key of the session behind a reference: the reference itself (the database keeps no
+ * session id), or null for anything that is not the reference of a stored session.
+ */
 export async function sessionIdForRef(db: Database, ref: string): Promise<string | null> {
   if (!isSessionRef(ref)) return null;
   const [row] = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.ref, ref));

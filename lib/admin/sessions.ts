@@ -9,6 +9,7 @@ import { queryRows } from '@/lib/admin/rows';
 import { identitiesByRef, identityConditions, type CustomerIdentityView } from '@/lib/admin/identity';
 import { isSessionRef } from '@/lib/admin/session-lookup';
 import { sessionRef } from '@/lib/session-ref';
+import { fromDbTextOrNull, toDbSearchText } from '@/lib/db/text';
 
 /**
  * The sessions list: newest activity first, keyset-paginated on (last_activity_at, id), which the
@@ -87,7 +88,8 @@ const dayStart = (day: string) => new Date(`${day}T00:00:00Z`);
 const dayAfter = (day: string) => new Date(dayStart(day).getTime() + 24 * 60 * 60 * 1000);
 
 function tsQuery(q: string): SQL {
-  return sql`websearch_to_tsquery('english', ${q})`;
+  // `q=%00`: Postgres refuses a NUL; the term is looked for as stored text holds it (lib/db/text.ts).
+  return sql`websearch_to_tsquery('english', ${toDbSearchText(q)})`;
 }
 
 /**
@@ -260,7 +262,7 @@ export async function listSessions(db: Database, filters: ListFilters, options: 
       createdAt: row.createdAt,
       lastActivityAt: row.lastActivityAt,
       turnCount: row.turnCount,
-      lastUserText: row.lastUserText,
+      lastUserText: fromDbTextOrNull(row.lastUserText),
       memoryFallbacks: row.memoryFallbacks,
       errorCount: Number(row.errorCount),
       unfinished: Number(row.unfinished),

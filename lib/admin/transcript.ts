@@ -3,6 +3,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import type { Database } from '@/lib/db/client';
 import { accessLog, agents, flags, notes, sessions, turnFeedback, turns, type FeedbackRating, type SessionRow, type TurnRow } from '@/lib/db/schema';
 import { sessionRef } from '@/lib/session-ref';
+import { fromDbText, fromDbTextOrNull, toDbSearchText } from '@/lib/db/text';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import { logAccess } from '@/lib/admin/access-log';
 import { sessionErrorCount } from '@/lib/admin/sessions';
@@ -67,12 +68,18 @@ export interface Transcript {
   identity: CustomerIdentityView | null;
 }
 
-export async function getTranscript(db: Database, sessionId: string, q?: string): Promise<Transcript | null> {
+export async function getTranscript(db: Database, sessionIdOrRef: string, q?: string): Promise<Transcript | null> {
+  // The database keys conversations by reference (lib/session-ref.ts).
+  const sessionId = sessionRef(sessionIdOrRef);
   const [stored] = await db.select({ row: sessions, errors: sessionErrorCount }).from(sessions).where(eq(sessions.id, sessionId));
   if (!stored) return null;
   // Errors as the list and the overview count them (lib/admin/sessions.ts): a customer's Stop is not one.
-  const session: SessionRow = { ...stored.row, errorCount: Number(stored.errors) };
-  const matched = q ? sql<boolean>`${turns.search} @@ websearch_to_tsquery('english', ${q})` : sql<boolean>`false`;
+  const session: SessionRow = {
+    ...stored.row,
+    errorCount: Number(stored.errors),
+    lastUserText: fromDbTextOrNull(stored.row.lastUserText),
+  };
+  const matched = q ? sql<boolean>`${turns.search} @@ websearch_to_tsquery('english', ${toDbSearchText(q)})` : sql<boolean>`false`;
   const [turnRows, flagRows, noteRows, identity] = await Promise.all([
     db
       .select({
@@ -107,10 +114,17 @@ export async function getTranscript(db: Database, sessionId: string, q?: string)
   return {
     session,
     ref: sessionRef(session.id),
-    turns: turnRows.slice(0, TRANSCRIPT_MAX_TURNS).map((row) => ({ ...row, contextTurns: Number(row.contextTurns), matched: Boolean(row.matched) })),
+    // Texts in their original form (lib/db/text.ts).
+    turns: turnRows.slice(0, TRANSCRIPT_MAX_TURNS).map((row) => ({
+      ...row,
+      userText: fromDbText(row.userText),
+      assistantText: fromDbTextOrNull(row.assistantText),
+      contextTurns: Number(row.contextTurns),
+      matched: Boolean(row.matched),
+    })),
     truncated: turnRows.length > TRANSCRIPT_MAX_TURNS,
-    flags: flagRows,
-    notes: noteRows,
+    flags: flagRows.map((flag) => ({ ...flag, reason: fromDbText(flag.reason) })),
+    notes: noteRows.map((note) => ({ ...note, body: fromDbText(note.body) })),
     identity,
   };
 }
@@ -154,7 +168,7 @@ export async function turnInSession(db: Database, sessionId: string, auditId: st
   const [row] = await db
     .select({ auditId: turns.auditId })
     .from(turns)
-    .where(and(eq(turns.sessionId, sessionId), eq(turns.auditId, auditId)));
+    .where(and(eq(turns.sessionId, sessionRef(sessionId)), eq(turns.auditId, auditId)));
   return row !== undefined;
 }
 

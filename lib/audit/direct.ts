@@ -1,7 +1,7 @@
 import type { DeadLetters } from '@/lib/audit/dead-letters';
 import type { FileAuditOutbox } from '@/lib/audit/outbox';
 import type { AuditSink } from '@/lib/audit/sink';
-import { streamFields, type AuditEntry } from '@/lib/audit/types';
+import { streamFields, withSessionReference, type AuditEntry } from '@/lib/audit/types';
 import { withTimeout } from '@/lib/timeout';
 import { errorText } from '@/lib/errors';
 
@@ -45,7 +45,7 @@ export class DirectAuditWriter {
     try {
       this.outbox.push(entry);
     } catch (error) {
-      console.error(`[tether] AUDIT ENTRY NOT STORED (${errorText(error)}) ${JSON.stringify(streamFields(entry))}`);
+      console.error(`[tether] AUDIT ENTRY NOT STORED (${errorText(error)}) ${JSON.stringify(streamFields(withSessionReference(entry)))}`);
     }
   }
 }

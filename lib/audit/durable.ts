@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { rowsOf } from '@/lib/audit/sink';
+import { fromDbText } from '@/lib/db/text';
+import { sessionRef } from '@/lib/session-ref';
 import type { Replay, Seed } from '@/lib/memory/types';
 import { withTimeout } from '@/lib/timeout';
 
@@ -40,13 +42,13 @@ export class PostgresDurableRecord implements DurableRecord {
                count(*) filter (where status in ('ok', 'aborted') and assistant_text is not null)::int as kept,
                (array_agg(audit_id::text) filter (where message_id = ${messageId} and status = 'ok'))[1] as replay_id,
                (array_agg(assistant_text) filter (where message_id = ${messageId} and status = 'ok'))[1] as replay_text
-        from turns where session_id = ${sessionId}`),
+        from turns where session_id = ${sessionRef(sessionId)}`),
     );
     const turns = row?.turns ?? 0;
     return {
       known: turns > 0,
       seed: { seq: row?.seq ?? 0, kept: row?.kept ?? 0 },
-      replay: row?.replay_id && row.replay_text !== null ? { auditId: row.replay_id, reply: row.replay_text } : null,
+      replay: row?.replay_id && row.replay_text !== null ? { auditId: row.replay_id, reply: fromDbText(row.replay_text) } : null,
     };
   }
 }

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { readdir, readFile, rename, unlink, appendFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseLegacyLine, streamFields, type AuditEntry, type ParsedEntry } from '@/lib/audit/types';
+import { parseLegacyLine, streamFields, withSessionReference, type AuditEntry, type ParsedEntry } from '@/lib/audit/types';
 
 /**
  * The last resort for audit entries: a JSON-lines file in the data folder, used when neither the
@@ -19,7 +19,7 @@ export class FileAuditOutbox {
 
   push(entry: AuditEntry): void {
     mkdirSync(this.dir, { recursive: true });
-    appendFileSync(this.file, `${JSON.stringify(streamFields(entry))}\n`, 'utf8');
+    appendFileSync(this.file, `${JSON.stringify(streamFields(withSessionReference(entry)))}\n`, 'utf8');
   }
 
   async size(): Promise<number> {

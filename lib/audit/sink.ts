@@ -4,6 +4,7 @@ import type { Database } from '@/lib/db/client';
 import { redactMessages, redactText } from '@/lib/audit/redact';
 import type { AuditEntry, TurnRecord } from '@/lib/audit/types';
 import { errorText } from '@/lib/errors';
+import { toDbText, toDbTextOrNull } from '@/lib/db/text';
 import { sessionRef } from '@/lib/session-ref';
 
 /**
@@ -195,34 +196,40 @@ function mergeEntries(entries: readonly AuditEntry[], redact: 'off' | 'mask'): {
   return { rows, voids: [...voids] };
 }
 
+/**
+ * The row as Postgres keeps it: the session's reference instead of its id (the id is a bearer key),
+ * every text in the stored form (lib/db/text.ts: NUL and unpaired surrogates never cost a row). The
+ * prompt hash is of the messages as sent, so it still proves the decoded prompt.
+ */
 function toRow(input: TurnRecord, seq: number | null, redact: 'off' | 'mask'): TurnRow {
   const record = redact === 'mask' ? redactRecord(input) : input;
+  const ref = sessionRef(record.sessionId);
   return {
     audit_id: record.auditId,
-    session_id: record.sessionId,
-    ref: sessionRef(record.sessionId),
+    session_id: ref,
+    ref,
     seq,
     seq_minor: 0,
     message_id: record.messageId,
-    user_text: record.userText,
-    assistant_text: record.assistantText,
+    user_text: toDbText(record.userText),
+    assistant_text: toDbTextOrNull(record.assistantText),
     status: record.status,
     memory_status: record.memoryStatus,
-    error_code: record.errorCode,
-    error_class: record.errorClass,
-    model: record.model,
+    error_code: toDbTextOrNull(record.errorCode),
+    error_class: toDbTextOrNull(record.errorClass),
+    model: toDbText(record.model),
     prompt_tokens: record.promptTokens,
     completion_tokens: record.completionTokens,
     ttft_ms: record.ttftMs,
     total_ms: record.totalMs,
     context_audit_ids: record.contextAuditIds,
-    prompt_messages: record.promptMessages,
+    prompt_messages: record.promptMessages.map((message) => ({ ...message, content: toDbText(message.content) })),
     prompt_hash: promptHash(record.promptMessages),
     created_at: record.createdAt,
     completed_at: record.completedAt,
-    user_agent: record.client.userAgent,
-    ip_hash: record.client.ipHash,
-    origin: record.client.origin,
+    user_agent: toDbTextOrNull(record.client.userAgent),
+    ip_hash: toDbTextOrNull(record.client.ipHash),
+    origin: toDbTextOrNull(record.client.origin),
   };
 }
 

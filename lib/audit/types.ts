@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MEMORY_STATUSES, TURN_STATUSES } from '@/lib/db/schema';
+import { sessionRef } from '@/lib/session-ref';
 
 /**
  * One turn as the audit trail records it, and the envelope it travels in. A turn produces a
@@ -123,4 +124,12 @@ export function parseLegacyLine(line: string): ParsedEntry {
   if (!parsed.success) return invalid(parsed.error);
   const kind = parsed.data.status === 'pending' ? 'pending' : 'final';
   return { ok: true, entry: { kind, seq: null, record: parsed.data } };
+}
+
+/**
+ * The entry naming its session by reference instead of id, for everything kept outside memory (the
+ * outbox file, a log line): the sink treats both alike, since a reference is its own reference.
+ */
+export function withSessionReference<T extends AuditEntry>(entry: T): T {
+  return { ...entry, record: { ...entry.record, sessionId: sessionRef(entry.record.sessionId) } };
 }

@@ -5,6 +5,7 @@ import { assertIssuedSessionId, type SessionPolicy } from '@/lib/chat/request';
 import type { Database } from '@/lib/db/client';
 import { turnFeedback, type FeedbackRating } from '@/lib/db/schema';
 import { ApiError } from '@/lib/errors';
+import { sessionRef } from '@/lib/session-ref';
 import type { MemoryStore } from '@/lib/memory/types';
 
 /** POST /api/feedback: the customer's thumbs up/down (or null to take it back) on one reply. */
@@ -60,7 +61,7 @@ export async function recordFeedback(deps: FeedbackDeps, input: FeedbackInput): 
   }
   await db
     .insert(turnFeedback)
-    .values({ auditId: input.auditId, sessionId: input.sessionId, rating: input.rating })
+    .values({ auditId: input.auditId, sessionId: sessionRef(input.sessionId), rating: input.rating })
     .onConflictDoUpdate({ target: turnFeedback.auditId, set: { rating: input.rating, updatedAt: sql`now()` } });
 }
 

@@ -37,12 +37,12 @@ const inList = (column: string, values: readonly string[]) =>
 export const sessions = pgTable(
   'sessions',
   {
-    id: text('id').primaryKey(),
     /**
-     * sessionRef(id) (lib/session-ref.ts): the non-secret name staff see. The id is the customer's
-     * bearer key, so admin pages, URLs and exports use this instead. Null only on rows written
-     * before the column existed (they are shown by computing the ref; lookups by ref miss them).
+     * sessionRef(session id) (lib/session-ref.ts), never the id itself: the id is the customer's
+     * bearer key, so the database keeps only its one-way digest (every `session_id` column too).
      */
+    id: text('id').primaryKey(),
+    /** The same reference as `id` (kept for the admin's lookups by reference). */
     ref: text('ref'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true, mode: 'date' }).notNull(),
@@ -76,7 +76,7 @@ export const turns = pgTable(
     auditId: uuid('audit_id').primaryKey(),
     sessionId: text('session_id')
       .notNull()
-      .references(() => sessions.id, { onDelete: 'cascade' }),
+      .references(() => sessions.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
     /** The conversation's own turn number, given by memory when the turn began: the order the customer typed. */
     seq: integer('seq').notNull(),
     /**
@@ -180,7 +180,7 @@ export const flags = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     sessionId: text('session_id')
       .notNull()
-      .references(() => sessions.id, { onDelete: 'cascade' }),
+      .references(() => sessions.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
     /** The flagged turn; null flags the whole session. */
     auditId: uuid('audit_id').references(() => turns.auditId, { onDelete: 'cascade' }),
     reason: text('reason').notNull(),
@@ -205,7 +205,7 @@ export const notes = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     sessionId: text('session_id')
       .notNull()
-      .references(() => sessions.id, { onDelete: 'cascade' }),
+      .references(() => sessions.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
     /** The turn the note is about; null for a note on the whole session. */
     auditId: uuid('audit_id').references(() => turns.auditId, { onDelete: 'cascade' }),
     body: text('body').notNull(),
@@ -258,6 +258,8 @@ export const ACCESS_ACTIONS = [
   'agent_sessions_revoked',
   'retention_run',
   'view_customer',
+  /** /admin/audit: the dead letters hold customer text. */
+  'view_audit',
 ] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 
@@ -273,7 +275,7 @@ export const accessLog = pgTable(
     agentId: uuid('agent_id').references(() => agents.id),
     agentEmail: text('agent_email').notNull(),
     action: text('action').$type<AccessAction>().notNull(),
-    /** The session's reference (sessionRef), not its id: entries written before references hold the id. */
+    /** The session's reference (sessionRef), never its id. */
     sessionId: text('session_id'),
     auditId: uuid('audit_id'),
     detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
@@ -302,7 +304,10 @@ export const auditDeadLetters = pgTable(
     /** Where it came from: the Redis stream (with its entry id), the outbox file, the first release's outbox. */
     source: text('source').notNull(),
     reason: text('reason').notNull(),
-    /** The entry exactly as it was read. */
+    /**
+     * The entry as it was read, with every session id replaced by its reference (withSessionRefs)
+     * and in the stored text form (lib/db/text.ts).
+     */
     payload: text('payload').notNull(),
     resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
   },
@@ -326,6 +331,7 @@ export const turnFeedback = pgTable(
   'turn_feedback',
   {
     auditId: uuid('audit_id').primaryKey(),
+    /** sessionRef of the session id, like every session_id column. */
     sessionId: text('session_id').notNull(),
     rating: text('rating').$type<FeedbackRating>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),

@@ -1,22 +1,32 @@
+import { sessionRef } from '@/lib/session-ref';
+
 /**
  * The Redis layout of short-term memory and of the audit stream (docs/memory.md). One module, so
  * the memory store, the audit drainer and the admin's delete agree on every name.
  *
- *   {prefix}:v2:s:{<id>}          hash   v, createdAt, lastActivityAt, summary        (memory TTL)
- *   {prefix}:v2:s:{<id>}:m        list   one JSON message per entry, oldest first     (memory TTL)
- *   {prefix}:v2:s:{<id>}:n        hash   seq (last turn number), kept (exchanges ever stored) (30 days)
- *   {prefix}:v2:s:{<id>}:lease    string audit id of the turn in progress              (short, renewed)
- *   {prefix}:v2:s:{<id>}:rate     string turns started in the current minute
- *   {prefix}:v2:s:{<id>}:stop     string audit id the customer asked to stop
+ *   {prefix}:v3:s:{<ref>}         hash   v, createdAt, lastActivityAt, summary        (memory TTL)
+ *   {prefix}:v3:s:{<ref>}:m       list   one JSON message per entry, oldest first     (memory TTL)
+ *   {prefix}:v3:s:{<ref>}:n       hash   seq (last turn number), kept (exchanges ever stored) (30 days)
+ *   {prefix}:v3:s:{<ref>}:lease   string audit id of the turn in progress              (short, renewed)
+ *   {prefix}:v3:s:{<ref>}:rate    string turns started in the current minute
+ *   {prefix}:v3:s:{<ref>}:stop    string audit id the customer asked to stop
  *   {prefix}:v2:audit             stream audit records on their way to Postgres
  *   {prefix}:v2:audit:dead        list   records the drainer could not apply, with the reason
  *   {prefix}:v2:audit:lock        string the drainer that currently holds the stream
+ *
+ * `<ref>` is sessionRef(session id) (lib/session-ref.ts), the name the audit also keys the session by:
+ * so the admin's delete, which knows only the reference, reaches the memory too, and the key names
+ * hold no bearer key. (v2 keys named the id itself; the store adopts a conversation's v2 keys the
+ * first time it sees it after the upgrade: lib/memory/redis-store.ts.)
  *
  * The braces are a hash tag: every key of one session lives in one cluster slot. The audit stream
  * is one key for all sessions, so scripts touch two slots: Tether needs a non-clustered Redis
  * (Upstash databases and a standalone redis-server both are).
  */
+/** The record layout (the `v` field of the session hash) and the audit stream's keys. */
 export const MEMORY_LAYOUT_VERSION = 2;
+/** The session keys' names: 3 since they name the session by reference instead of id. */
+export const SESSION_KEYS_VERSION = 3;
 
 export interface SessionKeys {
   meta: string;
@@ -33,8 +43,17 @@ export interface AuditKeys {
   lock: string;
 }
 
-export function sessionKeys(prefix: string, sessionId: string): SessionKeys {
-  const base = `${prefix}:v${MEMORY_LAYOUT_VERSION}:s:{${sessionId}}`;
+/** The keys of a session, given its id or its reference. */
+export function sessionKeys(prefix: string, sessionIdOrRef: string): SessionKeys {
+  return keysUnder(`${prefix}:v${SESSION_KEYS_VERSION}:s:{${sessionRef(sessionIdOrRef)}}`);
+}
+
+/** The previous release's names (v2: the id itself), adopted on first sight after the upgrade. */
+export function legacySessionKeys(prefix: string, sessionId: string): SessionKeys {
+  return keysUnder(`${prefix}:v2:s:{${sessionId}}`);
+}
+
+function keysUnder(base: string): SessionKeys {
   return {
     meta: base,
     messages: `${base}:m`,

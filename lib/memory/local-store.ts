@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import path from 'node:path';
 import { z } from 'zod';
 import type { AuditEntry } from '@/lib/audit/types';
+import { sessionRef } from '@/lib/session-ref';
 import {
   applyCaps,
   COUNTER_TTL_SECONDS,
@@ -56,6 +57,9 @@ type SessionState = z.infer<typeof sessionFileSchema>;
  * turn counter, all-or-nothing commit, replays) in this process, each conversation also written to
  * a file under the data folder so `npm run dev` keeps it across a restart. Audit entries go
  * straight to the embedded database. One process only: never for a multi-instance deployment.
+ * Conversations are keyed (in memory and in file names and contents) by their reference, like the
+ * Redis keys, so the admin's delete reaches them and no file holds a bearer key. (Files of the
+ * previous release named the id: those conversations read as expired once, then the files age out.)
  */
 export class LocalMemoryStore implements MemoryStore {
   readonly kind = 'local' as const;
@@ -78,7 +82,8 @@ export class LocalMemoryStore implements MemoryStore {
   async begin(request: BeginRequest): Promise<BeginResult> {
     const now = this.clock();
     this.sweep(now);
-    const { sessionId, auditId } = request;
+    const { auditId } = request;
+    const sessionId = sessionRef(request.sessionId);
     const holder = this.liveLease(sessionId, now);
     if (holder && holder.token !== auditId) return { kind: 'busy' };
     const state = this.state(sessionId, now);
@@ -109,7 +114,8 @@ export class LocalMemoryStore implements MemoryStore {
 
   async commit(request: CommitRequest): Promise<CommitResult> {
     const now = this.clock();
-    const { sessionId, auditId } = request;
+    const { auditId } = request;
+    const sessionId = sessionRef(request.sessionId);
     const holder = this.liveLease(sessionId, now);
     if (holder && holder.token !== auditId) return { kind: 'locked' };
     const state = this.state(sessionId, now);
@@ -146,7 +152,8 @@ export class LocalMemoryStore implements MemoryStore {
 
   async record(request: RecordRequest): Promise<RecordResult> {
     const now = this.clock();
-    const { sessionId, auditId } = request;
+    const { auditId } = request;
+    const sessionId = sessionRef(request.sessionId);
     const state = this.state(sessionId, now);
     let seq = request.seq;
     if (seq === null) {
@@ -161,7 +168,8 @@ export class LocalMemoryStore implements MemoryStore {
     return { kind: 'recorded', seq };
   }
 
-  async renew(sessionId: string, auditId: string, leaseMs: number): Promise<LeaseState> {
+  async renew(id: string, auditId: string, leaseMs: number): Promise<LeaseState> {
+    const sessionId = sessionRef(id);
     const now = this.clock();
     const holder = this.liveLease(sessionId, now);
     if (holder?.token !== auditId) return 'lost';
@@ -169,15 +177,18 @@ export class LocalMemoryStore implements MemoryStore {
     return this.stops.get(sessionId) === auditId ? 'stop' : 'held';
   }
 
-  async requestStop(sessionId: string, auditId: string): Promise<void> {
+  async requestStop(id: string, auditId: string): Promise<void> {
+    const sessionId = sessionRef(id);
     this.stops.set(sessionId, auditId);
   }
 
-  async read(sessionId: string): Promise<LoadedMemory> {
+  async read(id: string): Promise<LoadedMemory> {
+    const sessionId = sessionRef(id);
     return this.load(this.state(sessionId, this.clock()));
   }
 
-  async register(sessionId: string): Promise<void> {
+  async register(id: string): Promise<void> {
+    const sessionId = sessionRef(id);
     const now = this.clock();
     const state = this.state(sessionId, now);
     if (state.counter) return;
@@ -185,14 +196,16 @@ export class LocalMemoryStore implements MemoryStore {
     this.save(state);
   }
 
-  async saveSummary(sessionId: string, summary: string): Promise<void> {
+  async saveSummary(id: string, summary: string): Promise<void> {
+    const sessionId = sessionRef(id);
     const state = this.state(sessionId, this.clock());
     if (!state.record) return;
     state.record.summary = summary;
     this.save(state);
   }
 
-  async remove(sessionId: string): Promise<void> {
+  async remove(id: string): Promise<void> {
+    const sessionId = sessionRef(id);
     this.states.delete(sessionId);
     this.leases.delete(sessionId);
     this.rates.delete(sessionId);
@@ -203,11 +216,12 @@ export class LocalMemoryStore implements MemoryStore {
   /** Which of these turns still hold their conversation's lease (the drainer's abandon check). */
   async leasesHeld(turns: { sessionId: string; auditId: string }[]): Promise<Set<string>> {
     const now = this.clock();
-    return new Set(turns.filter((turn) => this.liveLease(turn.sessionId, now)?.token === turn.auditId).map((turn) => turn.auditId));
+    return new Set(turns.filter((turn) => this.liveLease(sessionRef(turn.sessionId), now)?.token === turn.auditId).map((turn) => turn.auditId));
   }
 
   /** Remaining time to live of the window in ms, or -2 when there is none (mirrors Redis PTTL). */
-  pttl(sessionId: string): number {
+  pttl(id: string): number {
+    const sessionId = sessionRef(id);
     const now = this.clock();
     const record = this.state(sessionId, now).record;
     return record ? record.expiresAt - now : -2;

@@ -1,10 +1,10 @@
 import type { Redis } from '@upstash/redis';
 import { z } from 'zod';
 import { AUDIT_RECORD_VERSION } from '@/lib/audit/types';
-import { auditKeys, MEMORY_LAYOUT_VERSION, sessionKeys, type SessionKeys } from '@/lib/memory/keys';
+import { auditKeys, legacySessionKeys, MEMORY_LAYOUT_VERSION, sessionKeys, type SessionKeys } from '@/lib/memory/keys';
 import { BEGIN_TURN_SCRIPT } from '@/lib/memory/scripts/begin-turn';
 import { COMMIT_TURN_SCRIPT } from '@/lib/memory/scripts/commit-turn';
-import { READ_SESSION_SCRIPT, REGISTER_SESSION_SCRIPT, SAVE_SUMMARY_SCRIPT } from '@/lib/memory/scripts/read-session';
+import { ADOPT_LEGACY_KEYS_SCRIPT, READ_SESSION_SCRIPT, REGISTER_SESSION_SCRIPT, SAVE_SUMMARY_SCRIPT } from '@/lib/memory/scripts/read-session';
 import { RECORD_TURN_SCRIPT } from '@/lib/memory/scripts/record-turn';
 import { RENEW_LEASE_SCRIPT } from '@/lib/memory/scripts/renew-lease';
 import {
@@ -29,7 +29,7 @@ import {
 } from '@/lib/memory/types';
 import { classifyMemoryError } from '@/lib/memory/errors';
 import { defineScript, type RedisScript } from '@/lib/redis/script';
-import { sessionRef } from '@/lib/session-ref';
+import { SESSION_REF_PATTERN, sessionRef } from '@/lib/session-ref';
 
 /**
  * Session memory in Redis over Upstash's REST protocol (layout: lib/memory/keys.ts, rules:
@@ -83,7 +83,7 @@ export class RedisMemoryStore implements MemoryStore {
   readonly kind = 'redis' as const;
   private readonly redis: Redis;
   private readonly stream: string;
-  private readonly scripts: Record<'begin' | 'commit' | 'record' | 'renew' | 'read' | 'register' | 'summary', RedisScript>;
+  private readonly scripts: Record<'begin' | 'commit' | 'record' | 'renew' | 'read' | 'register' | 'summary' | 'adopt', RedisScript>;
 
   constructor(private readonly options: RedisStoreOptions) {
     this.redis = options.redis;
@@ -96,6 +96,7 @@ export class RedisMemoryStore implements MemoryStore {
       read: defineScript(this.redis, READ_SESSION_SCRIPT),
       register: defineScript(this.redis, REGISTER_SESSION_SCRIPT),
       summary: defineScript(this.redis, SAVE_SUMMARY_SCRIPT),
+      adopt: defineScript(this.redis, ADOPT_LEGACY_KEYS_SCRIPT),
     };
   }
 
@@ -104,6 +105,30 @@ export class RedisMemoryStore implements MemoryStore {
   }
 
   async begin(request: BeginRequest): Promise<BeginResult> {
+    const result = await this.beginOnce(request);
+    // A conversation begun before the upgrade: its memory still has the previous key names.
+    if (result.kind === 'unseeded' && !request.seed && (await this.adoptLegacyKeys(request.sessionId))) return this.beginOnce(request);
+    return result;
+  }
+
+  /**
+   * Moves a conversation's memory from the v2 key names (the id) to the current ones (the reference),
+   * keeping its TTLs; only asked when the current keys are missing, so it costs a round trip only on
+   * a conversation's first turn after the upgrade (and on expired or unknown ones).
+   */
+  private async adoptLegacyKeys(sessionId: string): Promise<boolean> {
+    if (SESSION_REF_PATTERN.test(sessionId)) return false;
+    const old = legacySessionKeys(this.options.keyPrefix, sessionId);
+    const k = this.keys(sessionId);
+    try {
+      return Number(await this.scripts.adopt([old.meta, old.messages, old.counter, k.meta, k.messages, k.counter], [])) === 1;
+    } catch (error) {
+      logMemoryFailure(sessionId, error);
+      return false;
+    }
+  }
+
+  private async beginOnce(request: BeginRequest): Promise<BeginResult> {
     const k = this.keys(request.sessionId);
     let reply: z.infer<typeof beginReplySchema>;
     try {
@@ -214,7 +239,10 @@ export class RedisMemoryStore implements MemoryStore {
   async read(sessionId: string): Promise<LoadedMemory> {
     const k = this.keys(sessionId);
     try {
-      const [metaPairs, items, , kept] = readReplySchema.parse(await this.scripts.read([k.meta, k.messages, k.counter], []));
+      let [metaPairs, items, seq, kept] = readReplySchema.parse(await this.scripts.read([k.meta, k.messages, k.counter], []));
+      if (metaPairs.length === 0 && seq === '' && (await this.adoptLegacyKeys(sessionId))) {
+        [metaPairs, items, seq, kept] = readReplySchema.parse(await this.scripts.read([k.meta, k.messages, k.counter], []));
+      }
       return this.parseOrUnavailable(sessionId, metaPairs, items, Number(kept || 0));
     } catch (error) {
       logMemoryFailure(sessionId, error);

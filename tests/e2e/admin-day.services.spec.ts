@@ -90,12 +90,13 @@ async function seed(): Promise<void> {
   const sql = stackDatabase();
   try {
     // A retried test gets a fresh worker, which seeds again: start from a clean set.
-    await sql`delete from sessions where id like 'seed-%'`;
+    // The database keys sessions by reference (lib/session-ref.ts): seeded rows do too.
+    await sql`delete from sessions where last_user_text like 'seeded %'`;
     for (const key of Object.keys(ids) as Array<keyof typeof ids>) {
       const own = TURNS.filter((t) => t.session === key);
       await sql`insert into sessions (id, ref, created_at, last_activity_at, turn_count, first_memory_status, last_memory_status,
           memory_fallbacks, error_count, last_user_text)
-        values (${ids[key]}, ${refs[key]}, ${own[0]?.at ?? ''}, ${own.at(-1)?.at ?? ''}, ${own.length}, ${own[0]?.memory ?? 'new'},
+        values (${refs[key]}, ${refs[key]}, ${own[0]?.at ?? ''}, ${own.at(-1)?.at ?? ''}, ${own.length}, ${own[0]?.memory ?? 'new'},
           ${own.at(-1)?.memory ?? 'ok'}, ${own.filter((t) => t.memory === 'expired' || t.memory === 'unavailable').length},
           ${own.filter((t) => t.status === 'model_error').length}, ${`seeded ${key}`})`;
       for (const [index, turn] of own.entries()) {
@@ -103,12 +104,12 @@ async function seed(): Promise<void> {
         const done = turn.status === 'pending' ? null : turn.at;
         await sql`insert into turns (audit_id, session_id, seq, user_text, assistant_text, status, memory_status, error_code, model,
             prompt_tokens, completion_tokens, ttft_ms, total_ms, context_audit_ids, prompt_messages, prompt_hash, created_at, completed_at)
-          values (${auditId}, ${ids[key]}, ${index + 1}, ${`Seeded question ${key}${index + 1}`},
+          values (${auditId}, ${refs[key]}, ${index + 1}, ${`Seeded question ${key}${index + 1}`},
             ${turn.status === 'ok' ? `Seeded answer ${key}${index + 1}` : null}, ${turn.status}, ${turn.memory}, ${turn.code ?? null},
             ${turn.model}, ${turn.tokens?.[0] ?? null}, ${turn.tokens?.[1] ?? null}, ${turn.ms?.[0] ?? null}, ${turn.ms?.[1] ?? null},
             ${sql.json([])}, ${sql.json([])}, 'seeded', ${turn.at}, ${done})`;
         if (turn.feedback) {
-          await sql`insert into turn_feedback (audit_id, session_id, rating) values (${auditId}, ${ids[key]}, ${turn.feedback})`;
+          await sql`insert into turn_feedback (audit_id, session_id, rating) values (${auditId}, ${refs[key]}, ${turn.feedback})`;
         }
       }
     }
@@ -306,6 +307,23 @@ test('no admin page, API answer or export contains a customer session id', async
     expect(body, path).not.toContain(sessionId);
   }
   expect(await (await page.request.get(`/api/admin/sessions/${ref}/export?format=jsonl`)).text()).toContain(`Bearer sweep ${suffix}`);
+  // A dead letter naming the session (as one written before references existed): /admin/audit shows
+  // only its reference, and viewing it is in the access log.
+  const sql = stackDatabase();
+  try {
+    const payload = JSON.stringify({ v: '2', k: 'final', r: JSON.stringify({ sessionId, userText: 'sweep' }) });
+    await sql`insert into audit_dead_letters (source, reason, payload) values ('sweep', ${`refused ${sessionId}`}, ${payload})`;
+    const [before] = await sql<{ n: number }[]>`select count(*)::int as n from access_log where action = 'view_audit'`;
+    expect((await page.goto('/admin/audit'))?.status()).toBe(200);
+    const html = await page.content();
+    expect(html).not.toContain(sessionId);
+    expect(html).toContain(ref);
+    const [after] = await sql<{ n: number }[]>`select count(*)::int as n from access_log where action = 'view_audit'`;
+    expect(after!.n).toBe(before!.n + 1);
+  } finally {
+    await sql`delete from audit_dead_letters where source = 'sweep'`;
+    await sql.end({ timeout: 5 });
+  }
   // The id is no way in.
   expect((await page.request.get(`/api/admin/sessions/${encodeURIComponent(sessionId)}/export`)).status()).toBe(400);
   expect((await page.goto(`/admin/sessions/${encodeURIComponent(sessionId)}`))?.status()).toBe(404);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sessionKeys } from '@/lib/memory/keys';
+import { sessionRef } from '@/lib/session-ref';
 import { connectRedis, type RedisClient } from '../support/redis';
 import { chat, eventually, newSession, startProductionStack, type HttpTurn, type ProductionStack } from '../support/production';
 
@@ -87,7 +88,7 @@ describe('the chat turn on the production server', () => {
     for (const [auditId, sessionId] of answered) {
       const row = byId.get(auditId);
       expect(row, `answered turn ${auditId} has no audit row`).toBeDefined();
-      expect(row!.session_id).toBe(sessionId);
+      expect(row!.session_id).toBe(sessionRef(sessionId));
       expect(row!.status).toBe('ok');
     }
     for (const turn of next) expect(byId.get(turn.done!.auditId)?.status).toBe('ok');
@@ -132,7 +133,7 @@ describe('the chat turn on the production server', () => {
         expect(body.error.code).toBe(code);
         const audited = await eventually(
           async () => {
-            const found = await rows(s, 'session_id = $1', [sessionId]);
+            const found = await rows(s, 'session_id = $1', [sessionRef(sessionId)]);
             return found.length === 2 && found.every((row) => row.status !== 'pending') ? found : undefined;
           },
           10_000,
@@ -172,7 +173,7 @@ describe('the chat turn on the production server', () => {
       expect(turn.reply.length).toBeLessThan('A long answer that the customer will not wait for at all.'.length);
       const [row] = await eventually(
         async () => {
-          const found = await rows(s, 'session_id = $1', [sessionId]);
+          const found = await rows(s, 'session_id = $1', [sessionRef(sessionId)]);
           return found[0]?.status === 'aborted' ? found : undefined;
         },
         10_000,
@@ -247,7 +248,7 @@ describe('the chat turn on the production server', () => {
       'all 60 turns in the audit',
     );
     for (const sessionId of sessions) {
-      const transcript = all.filter((row) => row.session_id === sessionId);
+      const transcript = all.filter((row) => row.session_id === sessionRef(sessionId));
       expect(transcript.map((row) => row.user_text)).toEqual(sent.get(sessionId));
       expect(transcript.map((row) => row.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     }
@@ -272,7 +273,7 @@ describe('the chat turn on the production server', () => {
     expect(again.meta?.replay).toBe(true);
     await sleep(1500);
     expect(await rows(s, 'message_id = $1', [messageId])).toHaveLength(1);
-    expect(await rows(s, 'session_id = $1', [sessionId])).toHaveLength(1);
+    expect(await rows(s, 'session_id = $1', [sessionRef(sessionId)])).toHaveLength(1);
     const remembered = await redis.lRange(sessionKeys(s.keyPrefix, sessionId).messages, 0, -1);
     expect(remembered.filter((item) => item.includes(messageId))).toHaveLength(1);
   }, 60_000);
@@ -282,7 +283,7 @@ describe('the chat turn on the production server', () => {
     const s = stack;
     const sessionId = await newSession(s.url);
     await chat(s.url, { sessionId, text: 'My name is Ada' });
-    await eventually(async () => ((await rows(s, 'session_id = $1', [sessionId]))[0]?.status === 'ok' ? true : undefined), 10_000, 'audited');
+    await eventually(async () => ((await rows(s, 'session_id = $1', [sessionRef(sessionId)]))[0]?.status === 'ok' ? true : undefined), 10_000, 'audited');
     // Everything this server had in Redis is gone (a flush, a restart without persistence, eviction).
     for await (const keys of redis.scanIterator({ MATCH: `${s.keyPrefix}:*`, COUNT: 500 })) if (keys.length) await redis.del(keys);
     const second = await chat(s.url, { sessionId, text: 'What is my name?' });
@@ -290,7 +291,7 @@ describe('the chat turn on the production server', () => {
     expect(second.meta?.notice).toMatch(/no longer available/);
     const audited = await eventually(
       async () => {
-        const found = await rows(s, 'session_id = $1', [sessionId]);
+        const found = await rows(s, 'session_id = $1', [sessionRef(sessionId)]);
         return found.length === 2 && found[1]!.status === 'ok' ? found : undefined;
       },
       10_000,

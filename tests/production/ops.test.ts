@@ -351,7 +351,7 @@ it('two production servers share one conversation: memory, order and audit stay 
     }
     const rows = await waitFor('every audit row', async () => {
       const found = await services.database.sql<{ seq: number; status: string; user_text: string; audit_id: string }[]>`
-        select seq, status, user_text, audit_id from turns where session_id = ${sessionId} order by seq`;
+        select seq, status, user_text, audit_id from turns where session_id = ${sessionRef(sessionId)} order by seq`;
       return found.length === turns && found.every((row) => row.status === 'ok') ? found : undefined;
     });
     expect(rows.map((row) => row.seq)).toEqual([1, 2, 3, 4, 5, 6]);

@@ -40,6 +40,11 @@ export interface Behaviour {
   chunkDelayMs: number;
   /** Streaming only: characters (code points) of content per delta chunk. */
   chunkSize: number;
+  /**
+   * Streaming only: count `chunkSize` in UTF-16 units instead, so a chunk may end in half a
+   * surrogate pair (as some servers send it: each half JSON-escaped on its own).
+   */
+  splitUtf16?: boolean;
   /** Consumed front to back, one per completion request; when empty, requests succeed. */
   faults: Fault[];
 }
@@ -266,7 +271,7 @@ async function streamCompletion(res: ServerResponse, plan: StreamPlan): Promise<
   res.flushHeaders();
   await delay(behaviour.firstTokenDelayMs);
 
-  const pieces = splitIntoChunks(content, behaviour.chunkSize);
+  const pieces = behaviour.splitUtf16 ? splitIntoUnits(content, behaviour.chunkSize) : splitIntoChunks(content, behaviour.chunkSize);
   for (const [index, piece] of pieces.entries()) {
     if (index > 0) await delay(behaviour.chunkDelayMs);
     if (broken && index === CHUNKS_BEFORE_BREAK) break;
@@ -291,6 +296,13 @@ function splitIntoChunks(text: string, size: number): string[] {
   const step = Math.max(1, Math.floor(size));
   const pieces: string[] = [];
   for (let start = 0; start < chars.length; start += step) pieces.push(chars.slice(start, start + step).join(''));
+  return pieces.length > 0 ? pieces : [''];
+}
+
+function splitIntoUnits(text: string, size: number): string[] {
+  const step = Math.max(1, Math.floor(size));
+  const pieces: string[] = [];
+  for (let start = 0; start < text.length; start += step) pieces.push(text.slice(start, start + step));
   return pieces.length > 0 ? pieces : [''];
 }
 

@@ -30,3 +30,19 @@ local summary = ARGV[1]
 if redis.call('EXISTS', metaKey) == 1 then return redis.call('HSET', metaKey, 'summary', summary) end
 return 0
 `;
+
+/**
+ * Adopts a conversation's keys from the previous key layout (v2, named by the session id) into the
+ * current one (named by its reference), once, the first time the upgraded store sees the id. RENAME
+ * keeps each key's TTL. Never overwrites: a conversation that already has current keys keeps them.
+ *
+ * KEYS: old meta, old messages, old counter, new meta, new messages, new counter. Reply: 1 adopted, 0 not.
+ */
+export const ADOPT_LEGACY_KEYS_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[4]) == 1 or redis.call('EXISTS', KEYS[6]) == 1 then return 0 end
+for i = 1, 3 do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('RENAME', KEYS[i], KEYS[i + 3]) end
+end
+return 1
+`;

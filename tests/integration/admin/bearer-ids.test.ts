@@ -75,7 +75,7 @@ describe('no bearer ids in admin answers, exports or logs', () => {
   });
 
   it('the session row is born with its reference', async () => {
-    const [row] = await stack.query<{ ref: string }>('select ref from sessions where id = $1', [sessionId]);
+    const [row] = await stack.query<{ ref: string }>('select ref from sessions where id = $1', [sessionRef(sessionId)]);
     expect(row?.ref).toBe(ref);
   });
 });

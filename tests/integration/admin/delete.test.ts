@@ -18,13 +18,14 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function counts(sessionId: string) {
+/** `key`: the session's database key, sessionRef(session id). */
+async function counts(key: string) {
   const [row] = await stack.query<{ sessions: number; turns: number; flags: number; notes: number }>(
     `select (select count(*)::int from sessions where id = $1) as sessions,
             (select count(*)::int from turns where session_id = $1) as turns,
             (select count(*)::int from flags where session_id = $1) as flags,
             (select count(*)::int from notes where session_id = $1) as notes`,
-    [sessionId],
+    [key],
   );
   return row;
 }
@@ -39,7 +40,7 @@ describe('DELETE /api/admin/sessions/{ref}', () => {
     const second = await stack.send(sessionId, 'Really.');
     await createFlag(db, agent, { sessionId, auditId: second.meta?.auditId, reason: 'GDPR request' });
     await addNote(db, agent, { sessionId, body: 'Customer asked for erasure.' });
-    expect(await counts(sessionId)).toEqual({ sessions: 1, turns: 2, flags: 1, notes: 1 });
+    expect(await counts(sessionRef(sessionId))).toEqual({ sessions: 1, turns: 2, flags: 1, notes: 1 });
     expect((await stack.runtime.memory.read(sessionId)).messages).toHaveLength(4);
 
     const ref = sessionRef(sessionId);
@@ -56,12 +57,12 @@ describe('DELETE /api/admin/sessions/{ref}', () => {
       routeContext({ ref: sessionId }),
     );
     expect(byId.status).toBe(400);
-    expect(await counts(sessionId)).toEqual({ sessions: 1, turns: 2, flags: 1, notes: 1 });
+    expect(await counts(sessionRef(sessionId))).toEqual({ sessions: 1, turns: 2, flags: 1, notes: 1 });
 
     const deleted = await call(await cookieFor(stack, admin), { confirm: ref });
     expect(deleted.status).toBe(200);
     expect(await deleted.json()).toEqual({ deleted: ref, turns: 2 });
-    expect(await counts(sessionId)).toEqual({ sessions: 0, turns: 0, flags: 0, notes: 0 });
+    expect(await counts(sessionRef(sessionId))).toEqual({ sessions: 0, turns: 0, flags: 0, notes: 0 });
     const memory = await stack.runtime.memory.read(sessionId);
     expect(memory.messages).toEqual([]);
     // The "seen" marker is gone too: a returning customer starts a new conversation, not an expired one.
@@ -95,7 +96,7 @@ describe('DELETE /api/admin/sessions/{ref}', () => {
       stack.bridge.setFault(null);
       warn.mockRestore();
     }
-    expect(await counts(sessionId)).toMatchObject({ sessions: 1, turns: 1 });
+    expect(await counts(sessionRef(sessionId))).toMatchObject({ sessions: 1, turns: 1 });
   });
 });
 

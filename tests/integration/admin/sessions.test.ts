@@ -99,29 +99,29 @@ describe('filters', () => {
       stack.bridge.setFault(null);
     }
     vi.restoreAllMocks();
-    await stack.query(`update turns set model = 'other-model' where session_id = $1`, [fallback]);
+    await stack.query(`update turns set model = 'other-model' where session_id = $1`, [sessionRef(fallback)]);
   });
 
   const ids = async (f: ListFilters) => (await listSessions(db, f)).rows.map((r) => r.id);
 
   it('shows the columns that matter', async () => {
-    const row = (await listSessions(db, filters())).rows.find((r) => r.id === normal);
+    const row = (await listSessions(db, filters())).rows.find((r) => r.id === sessionRef(normal));
     expect(row).toMatchObject({ turnCount: 2, errorCount: 0, memoryFallbacks: 0, openFlags: 0, match: null });
     expect(row?.lastUserText).toBe('Thanks, the tracking number is 123.');
     expect(row?.createdAt).toBeInstanceOf(Date);
   });
 
   it('has errors', async () => {
-    expect(await ids(filters({ errors: true }))).toEqual([failed]);
+    expect(await ids(filters({ errors: true }))).toEqual([sessionRef(failed)]);
   });
 
   it('had a memory fallback', async () => {
     if (!stack.bridge) return;
-    expect(await ids(filters({ fallback: true }))).toEqual([fallback]);
+    expect(await ids(filters({ fallback: true }))).toEqual([sessionRef(fallback)]);
   });
 
   it('model, and the models to choose from', async () => {
-    expect(await ids(filters({ model: 'other-model' }))).toEqual([fallback]);
+    expect(await ids(filters({ model: 'other-model' }))).toEqual([sessionRef(fallback)]);
     expect(await listModels(db)).toEqual(['mock-model', 'other-model']);
   });
 
@@ -129,7 +129,7 @@ describe('filters', () => {
     expect(await ids(filters({ flagged: true }))).toEqual([]);
     const flag = await createFlag(db, agent, { sessionId: normal, reason: 'wrong answer' });
     await createFlag(db, agent, { sessionId: normal, reason: 'second opinion' });
-    expect(await ids(filters({ flagged: true }))).toEqual([normal]);
+    expect(await ids(filters({ flagged: true }))).toEqual([sessionRef(normal)]);
     expect((await listSessions(db, filters({ flagged: true }))).rows[0]?.openFlags).toBe(2);
     if (flag.kind === 'ok') await resolveFlag(db, agent, flag.value.id);
     expect((await listSessions(db, filters({ flagged: true }))).rows[0]?.openFlags).toBe(1);
@@ -138,7 +138,7 @@ describe('filters', () => {
   it('date range on last activity, both days included (UTC)', async () => {
     const today = new Date().toISOString().slice(0, 10);
     const all = await ids(filters({ from: today, to: today }));
-    expect(all).toEqual(expect.arrayContaining([normal, failed, fallback]));
+    expect(all).toEqual(expect.arrayContaining([normal, failed, fallback].map(sessionRef)));
     expect(await ids(filters({ to: '2024-01-31' }))).not.toContain(normal);
     expect(await ids(filters({ from: '2999-01-01' }))).toEqual([]);
   });
@@ -188,14 +188,14 @@ describe('problems, feedback, error codes and references', () => {
     await stack.send(abandoned, 'This one was abandoned.');
     // A turn that never finished, as the audit holds it: pending (still running, or its server died
     // before the drainer resolved it) or abandoned. Neither counts in error_count.
-    await stack.query(`update turns set status = 'pending', assistant_text = null, completed_at = null where session_id = $1`, [pending]);
-    await stack.query(`update turns set status = 'abandoned', assistant_text = null where session_id = $1`, [abandoned]);
+    await stack.query(`update turns set status = 'pending', assistant_text = null, completed_at = null where session_id = $1`, [sessionRef(pending)]);
+    await stack.query(`update turns set status = 'abandoned', assistant_text = null where session_id = $1`, [sessionRef(abandoned)]);
     await stack.query(`update sessions set error_count = 0 where id in ($1, $2)`, [pending, abandoned]);
 
     liked = await stack.newSession();
     await stack.send(liked, 'Thanks, that helped a lot.');
     await stack.send(liked, 'And one more thing.');
-    const likedTurns = await stack.query<{ audit_id: string }>(`select audit_id from turns where session_id = $1 order by seq`, [liked]);
+    const likedTurns = await stack.query<{ audit_id: string }>(`select audit_id from turns where session_id = $1 order by seq`, [sessionRef(liked)]);
     await stack.query(`insert into turn_feedback (audit_id, session_id, rating) values ($1, $3, 'up'), ($2, $3, 'down')`, [
       likedTurns[0]?.audit_id,
       likedTurns[1]?.audit_id,
@@ -204,41 +204,41 @@ describe('problems, feedback, error codes and references', () => {
 
     timedOut = await stack.newSession();
     await stack.send(timedOut, 'Will time out.');
-    await stack.query(`update turns set status = 'model_error', error_code = 'model_timeout' where session_id = $1`, [timedOut]);
-    await stack.query(`update sessions set error_count = 1 where id = $1`, [timedOut]);
+    await stack.query(`update turns set status = 'model_error', error_code = 'model_timeout' where session_id = $1`, [sessionRef(timedOut)]);
+    await stack.query(`update sessions set error_count = 1 where id = $1`, [sessionRef(timedOut)]);
   });
 
   const refs = async (f: ListFilters) => (await listSessions(db, f)).rows.map((r) => r.ref);
 
   it('unfinished turns (pending, abandoned) are found by the unfinished filter, and by "has errors", with their count', async () => {
     const unfinished = await listSessions(db, filters({ unfinished: true }));
-    expect(unfinished.rows.map((r) => r.id).sort()).toEqual([pending, abandoned].sort());
+    expect(unfinished.rows.map((r) => r.id).sort()).toEqual([sessionRef(pending), sessionRef(abandoned)].sort());
     expect(unfinished.rows.map((r) => r.unfinished)).toEqual([1, 1]);
     const errors = (await listSessions(db, filters({ errors: true }))).rows.map((r) => r.id);
-    expect(errors).toEqual(expect.arrayContaining([pending, abandoned, timedOut]));
+    expect(errors).toEqual(expect.arrayContaining([sessionRef(pending), sessionRef(abandoned), sessionRef(timedOut)]));
     expect(errors).not.toContain(liked);
   });
 
   it('feedback: counts in the row, and a filter per rating', async () => {
     const row = (await listSessions(db, filters({ feedback: 'up' }))).rows;
-    expect(row.map((r) => r.id)).toEqual([liked]);
+    expect(row.map((r) => r.id)).toEqual([sessionRef(liked)]);
     expect(row[0]).toMatchObject({ feedbackUp: 1, feedbackDown: 1 });
-    expect((await listSessions(db, filters({ feedback: 'down' }))).rows.map((r) => r.id)).toEqual([liked]);
+    expect((await listSessions(db, filters({ feedback: 'down' }))).rows.map((r) => r.id)).toEqual([sessionRef(liked)]);
     const transcript = await openTranscript(db, agent, liked);
     expect(transcript?.turns.map((t) => t.feedback)).toEqual(['up', 'down']);
   });
 
   it('error code, limited to turns inside the date range when one is given', async () => {
-    expect((await listSessions(db, filters({ code: 'model_timeout' }))).rows.map((r) => r.id)).toEqual([timedOut]);
+    expect((await listSessions(db, filters({ code: 'model_timeout' }))).rows.map((r) => r.id)).toEqual([sessionRef(timedOut)]);
     const today = new Date().toISOString().slice(0, 10);
-    expect((await listSessions(db, filters({ code: 'model_timeout', from: today, to: today }))).rows.map((r) => r.id)).toEqual([timedOut]);
+    expect((await listSessions(db, filters({ code: 'model_timeout', from: today, to: today }))).rows.map((r) => r.id)).toEqual([sessionRef(timedOut)]);
     expect((await listSessions(db, filters({ code: 'model_timeout', to: '2020-01-01' }))).rows).toEqual([]);
   });
 
   it('rows carry the reference, and a reference in the search box finds its conversation', async () => {
     expect(await refs(filters({ q: sessionRef(liked) }))).toEqual([sessionRef(liked)]);
     expect(await refs(filters({ q: 'c_aaaaaaaaaaaaaaaa' }))).toEqual([]);
-    const [stored] = await stack.query<{ ref: string }>(`select ref from sessions where id = $1`, [liked]);
+    const [stored] = await stack.query<{ ref: string }>(`select ref from sessions where id = $1`, [sessionRef(liked)]);
     expect(stored?.ref).toBe(sessionRef(liked));
   });
 });
@@ -252,7 +252,7 @@ describe('full-text search', () => {
     await stack.send(other, 'Nothing to see here.');
 
     const page = await listSessions(db, filters({ q: 'xylophones' }));
-    expect(page.rows.map((r) => r.id)).toEqual([sessionId]);
+    expect(page.rows.map((r) => r.id)).toEqual([sessionRef(sessionId)]);
     const match = page.rows[0]?.match;
     expect(match?.count).toBe(1);
     // The mock model echoes the customer, so the word is marked on both sides of the turn.
@@ -262,7 +262,7 @@ describe('full-text search', () => {
     expect(match?.snippet).toContain('Customer: My ');
 
     // Quoted phrases and exclusions follow web-search syntax.
-    expect((await listSessions(db, filters({ q: '"cracked key"' }))).rows.map((r) => r.id)).toEqual([sessionId]);
+    expect((await listSessions(db, filters({ q: '"cracked key"' }))).rows.map((r) => r.id)).toEqual([sessionRef(sessionId)]);
     expect((await listSessions(db, filters({ q: 'xylophone -cracked' }))).rows).toEqual([]);
     // Only stop words: nothing matches, nothing breaks.
     expect((await listSessions(db, filters({ q: 'the and' }))).rows).toEqual([]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sessionRef } from '@/lib/session-ref';
 import { sharedTestStack, STACK } from '../../support/stack';
 
 const stack = sharedTestStack();
@@ -91,7 +92,7 @@ describe(`a conversation (${STACK} stack)`, () => {
       completion_tokens: number | null;
       model: string;
       completed_at: Date | null;
-    }>('select * from turns where session_id = $1 order by seq', [sessionId]);
+    }>('select * from turns where session_id = $1 order by seq', [sessionRef(sessionId)]);
     expect(rows).toHaveLength(2);
     expect(rows.map((r) => r.audit_id)).toEqual([first.meta?.auditId, second.meta?.auditId]);
     expect(rows.map((r) => r.seq)).toEqual([1, 2]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sessionRef } from '@/lib/session-ref';
 import { CONTEXT_RULES, SUMMARY_HEADER, SUMMARY_INSTRUCTIONS } from '@/lib/prompt/assemble';
 import { defaultReply, type ChatRequest } from '../../support/mock-model';
 import { sharedTestStack, STACK, type TestStack } from '../../support/stack';
@@ -222,7 +223,7 @@ describe(`a long conversation with a rolling summary (${STACK} stack)`, () => {
     ]);
     const rows = await stack.query<{ seq: number; status: string; user_text: string; prompt_messages: Array<{ content: string }> }>(
       'select seq, status, user_text, prompt_messages from turns where session_id = $1 order by seq',
-      [sessionId],
+      [sessionRef(sessionId)],
     );
     expect(rows.map((r) => r.user_text)).toEqual(texts);
     expect(rows.map((r) => r.seq)).toEqual(texts.map((_, i) => i + 1));

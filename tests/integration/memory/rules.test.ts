@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { sessionRef } from '@/lib/session-ref';
 import { createTestStack, STACK, type TestStack } from '../../support/stack';
 
 let stack: TestStack | undefined;
@@ -26,7 +27,7 @@ describe(`memory rules (${STACK} stack)`, () => {
     expect(messages[0]!.text).toBe('message number 41');
     expect(messages.at(-2)!.text).toBe('message number 50');
     // The audit numbers the turns as the customer typed them: 1 to 50, each once.
-    const rows = await stack.query<{ seq: number }>('select seq from turns where session_id = $1 order by seq, seq_minor', [sessionId]);
+    const rows = await stack.query<{ seq: number }>('select seq from turns where session_id = $1 order by seq, seq_minor', [sessionRef(sessionId)]);
     expect(rows.map((row) => row.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
 
@@ -81,7 +82,7 @@ describe(`memory rules (${STACK} stack)`, () => {
     expect(third.meta).toMatchObject({ memory: 'ok', notice: null });
     const rows = await stack.query<{ memory_status: string }>(
       'select memory_status from turns where session_id = $1 order by seq',
-      [sessionId],
+      [sessionRef(sessionId)],
     );
     expect(rows.map((r) => r.memory_status)).toEqual(['new', 'expired', 'ok']);
   });
@@ -97,7 +98,7 @@ describe(`memory rules (${STACK} stack)`, () => {
     expect(retry.reply).toBe(original.reply);
     expect(stack.model.requests).toHaveLength(1);
     expect(await remembered(stack, sessionId)).toHaveLength(2);
-    const rows = await stack.query('select audit_id from turns where session_id = $1', [sessionId]);
+    const rows = await stack.query('select audit_id from turns where session_id = $1', [sessionRef(sessionId)]);
     expect(rows).toHaveLength(1);
   });
 
@@ -121,7 +122,7 @@ describe(`memory rules (${STACK} stack)`, () => {
       expect(assistant.text).toContain(`Mock reply to: ${user.text}`);
     }
     expect(new Set(messages.filter((m) => m.role === 'user').map((m) => m.text))).toEqual(new Set(texts));
-    const rows = await stack.query<{ seq: number }>('select seq from turns where session_id = $1 order by seq', [sessionId]);
+    const rows = await stack.query<{ seq: number }>('select seq from turns where session_id = $1 order by seq', [sessionRef(sessionId)]);
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
@@ -151,7 +152,7 @@ describe(`memory rules (${STACK} stack)`, () => {
     await stack.settle();
     expect(stack.model.requests).toHaveLength(3);
     expect(await remembered(stack, sessionId)).toHaveLength(6);
-    const rows = await stack.query('select audit_id from turns where session_id = $1', [sessionId]);
+    const rows = await stack.query('select audit_id from turns where session_id = $1', [sessionRef(sessionId)]);
     expect(rows).toHaveLength(3);
     // Another conversation has its own budget.
     expect((await stack.send(await stack.newSession(), 'hello')).status).toBe(200);

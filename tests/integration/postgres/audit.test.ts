@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sessionRef } from '@/lib/session-ref';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteAuditOlderThan } from '@/lib/audit/retention';
 import { handleRetentionCron } from '@/lib/audit/retention-handler';
@@ -51,7 +52,7 @@ describe('the audit trail in Postgres', () => {
     const first = await stack.send(sessionId, 'I was charged twice', 'msg-aaaaaaaa');
     const second = await stack.send(sessionId, 'For order 4711', 'msg-bbbbbbbb');
 
-    const rows = await stack.query<TurnRow>('select * from turns where session_id = $1 order by seq', [sessionId]);
+    const rows = await stack.query<TurnRow>('select * from turns where session_id = $1 order by seq', [sessionRef(sessionId)]);
     expect(rows).toHaveLength(2);
     const row = rows[1]!;
     expect(row).toMatchObject({
@@ -75,7 +76,7 @@ describe('the audit trail in Postgres', () => {
     expect(row.prompt_messages).toEqual(stack.model.requests[1]!.messages);
     expect(row.prompt_hash).toBe(createHash('sha256').update(JSON.stringify(row.prompt_messages)).digest('hex'));
 
-    const [session] = await stack.query<Record<string, unknown>>('select * from sessions where id = $1', [sessionId]);
+    const [session] = await stack.query<Record<string, unknown>>('select * from sessions where id = $1', [sessionRef(sessionId)]);
     expect(session).toMatchObject({
       turn_count: 2,
       first_memory_status: 'new',
@@ -99,14 +100,14 @@ describe('the audit trail in Postgres', () => {
       .poll(async () => {
         // What the server's drain loop does: the pending entry written by begin reaches Postgres.
         await stack!.runtime.drainer.drainOnce();
-        return (await stack!.query<{ status: string }>('select status from turns where session_id = $1', [sessionId]))[0]?.status;
+        return (await stack!.query<{ status: string }>('select status from turns where session_id = $1', [sessionRef(sessionId)]))[0]?.status;
       }, {
         timeout: 1400,
         interval: 100,
       })
       .toBe('pending');
     await inFlight;
-    const [row] = await stack.query<{ status: string }>('select status from turns where session_id = $1', [sessionId]);
+    const [row] = await stack.query<{ status: string }>('select status from turns where session_id = $1', [sessionRef(sessionId)]);
     expect(row!.status).toBe('ok');
   });
 
@@ -166,7 +167,7 @@ describe('the audit trail in Postgres', () => {
       expect(rows.every((r) => r.status === 'ok')).toBe(true);
       // Each transcript reads in the order the customer typed.
       for (const [index, sessionId] of sessions.entries()) {
-        const typed = rows.filter((r) => r.session_id === sessionId).map((r) => r.user_text);
+        const typed = rows.filter((r) => r.session_id === sessionRef(sessionId)).map((r) => r.user_text);
         const expected = Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 2 === index).map((i) => `during the outage ${i}`);
         expect(typed).toEqual(expected);
       }
@@ -199,7 +200,7 @@ describe('the audit trail in Postgres', () => {
       }
       expect(await stack.runtime.drainer.drainUntilEmpty()).toMatchObject({ applied: 2, remaining: 0 });
       expect(await countTurns(stack)).toBe(51);
-      const [session] = await stack.query<{ turn_count: number }>('select turn_count from sessions where id = $1', [sessions[0]]);
+      const [session] = await stack.query<{ turn_count: number }>('select turn_count from sessions where id = $1', [sessionRef(sessions[0]!)]);
       expect(session!.turn_count).toBe(26);
     } finally {
       await redis.quit();
@@ -233,7 +234,7 @@ describe('the audit trail in Postgres', () => {
     // The model and the customer saw the real text.
     expect(stack.model.lastRequest()!.messages.at(-1)!.content).toBe(text);
     expect(turn.reply).toContain('ada@example.com');
-    const [row] = await stack.query<TurnRow>('select * from turns where session_id = $1', [sessionId]);
+    const [row] = await stack.query<TurnRow>('select * from turns where session_id = $1', [sessionRef(sessionId)]);
     expect(row!.user_text).toBe('Mail me at [email] or call [phone], card [card]');
     expect(JSON.stringify(row!.prompt_messages)).not.toContain('ada@example.com');
     expect(row!.assistant_text).not.toContain('ada@example.com');

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { sessionRef } from '@/lib/session-ref';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -133,7 +134,7 @@ describe('the audit drainer', () => {
     await stack.runtime.drainer.drainUntilEmpty();
     const [late] = await stack.query<{ status: string }>('select status from turns where audit_id = $1', [begun[0]!.auditId]);
     expect(late!.status).toBe('ok');
-    const [session] = await stack.query<{ error_count: number }>('select error_count from sessions where id = $1', [sessions[0]]);
+    const [session] = await stack.query<{ error_count: number }>('select error_count from sessions where id = $1', [sessionRef(sessions[0]!)]);
     expect(session!.error_count).toBe(0);
   });
 

@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { legacySessionKeys } from '@/lib/memory/keys';
+import { sessionRef } from '@/lib/session-ref';
 import { RedisMemoryStore } from '@/lib/memory/redis-store';
 import { connectRedis, deleteKeys, type RedisClient } from '../../support/redis';
 import { createTestStack, readEvents, type TestStack } from '../../support/stack';
@@ -36,16 +38,44 @@ async function open(env: Record<string, string> = {}): Promise<TestStack> {
 }
 
 describe('session memory in Redis', () => {
-  it('stores under a namespaced, versioned key per session', async () => {
+  it('a conversation begun before the upgrade (v2 keys named by the id) continues: its memory is adopted, TTL kept', async () => {
+    const s = await open();
+    const sessionId = await s.newSession();
+    await s.send(sessionId, 'My parcel 4711 is late.');
+    const prefix = s.runtime.config.memory.keyPrefix;
+    const current = keysOf(s, sessionId);
+    const legacy = legacySessionKeys(prefix, sessionId);
+    // What the previous release left: the same keys under the id.
+    for (const name of ['meta', 'messages', 'counter'] as const) await redis.rename(current[name], legacy[name]);
+    const ttlBefore = await redis.ttl(legacy.meta);
+    expect(ttlBefore).toBeGreaterThan(0);
+
+    const next = await s.send(sessionId, 'Any news?');
+    expect(next.status).toBe(200);
+    expect(next.meta?.memory).toBe('ok');
+    expect((await s.runtime.memory.read(sessionId)).messages.map((m) => m.text)).toEqual([
+      'My parcel 4711 is late.',
+      expect.any(String),
+      'Any news?',
+      next.reply,
+    ]);
+    expect(await redis.exists(legacy.meta)).toBe(0);
+    const rows = await s.query<{ seq: number }>('select seq from turns where session_id = $1 order by seq', [sessionRef(sessionId)]);
+    expect(rows.map((r) => r.seq)).toEqual([1, 2]);
+  });
+
+  it('stores under a namespaced, versioned key per session, named by its reference (no key names the id)', async () => {
     const s = await open();
     const sessionId = await s.newSession();
     await s.send(sessionId, 'hello');
     const prefix = s.runtime.config.memory.keyPrefix;
     const keys = (await redis.keys(`${prefix}:*`)).sort();
+    const ref = sessionRef(sessionId);
     // The audit stream is drained (and its entries deleted) by settle(); the lock is the drainer's.
     expect(keys.filter((key) => !key.includes(':v2:audit'))).toEqual(
-      [`${prefix}:v2:s:{${sessionId}}`, `${prefix}:v2:s:{${sessionId}}:m`, `${prefix}:v2:s:{${sessionId}}:n`].sort(),
+      [`${prefix}:v3:s:{${ref}}`, `${prefix}:v3:s:{${ref}}:m`, `${prefix}:v3:s:{${ref}}:n`].sort(),
     );
+    expect(keys.some((key) => key.includes(sessionId))).toBe(false);
     const meta = await redis.hGetAll(keysOf(s, sessionId).meta);
     expect(meta).toMatchObject({ v: '2' });
     expect(await redis.hGetAll(keysOf(s, sessionId).counter)).toEqual({ seq: '1', kept: '1' });

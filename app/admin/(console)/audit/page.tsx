@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { AdminOnly } from '@/components/admin/AdminShell';
 import { formatTime } from '@/components/admin/format';
+import { logAccess } from '@/lib/admin/access-log';
 import { requirePageAgent } from '@/lib/auth/page-guard';
 import { getRuntime } from '@/lib/runtime';
 
@@ -9,7 +10,8 @@ export const dynamic = 'force-dynamic';
 
 /**
  * Admins only: whether the audit trail is keeping up (entries still on their way to Postgres) and the
- * entries it could not apply, with the reason, kept instead of dropped.
+ * entries it could not apply, with the reason, kept instead of dropped. Entries name conversations by
+ * reference only (lib/audit/dead-letters.ts); each view is in the access log.
  */
 export default async function AuditHealthPage() {
   const agent = await requirePageAgent('/admin/audit');
@@ -20,6 +22,8 @@ export default async function AuditHealthPage() {
     runtime.deadLetters.listOpen(50),
     runtime.deadLetters.countOpen(),
   ]);
+  // Dead letters hold customer text (session ids already replaced by references): a view is logged.
+  await logAccess((await runtime.database()).db, agent, 'view_audit', { detail: { deadLetters: openCount, shown: deadLetters.length } });
   return (
     <div className="space-y-5">
       <div>
