@@ -41,4 +41,6 @@ UPDATE "sessions" SET "ref" = "id" WHERE "ref" IS DISTINCT FROM "id";--> stateme
 UPDATE "turn_feedback" SET "session_id" = tether_session_ref("session_id") WHERE "session_id" !~ '^c_[a-z2-7]{16}$';--> statement-breakpoint
 UPDATE "access_log" SET "session_id" = tether_session_ref("session_id") WHERE "session_id" !~ '^c_[a-z2-7]{16}$';--> statement-breakpoint
 UPDATE "access_log" SET "detail" = tether_session_refs_in("detail"::text)::jsonb WHERE "detail"::text ~ 's1\.[A-Za-z0-9_-]{22}\.';--> statement-breakpoint
-UPDATE "audit_dead_letters" SET "payload" = tether_session_refs_in("payload") WHERE "payload" ~ 's1\.[A-Za-z0-9_-]{22}\.';
+UPDATE "audit_dead_letters" SET "payload" = tether_session_refs_in("payload") WHERE "payload" ~ 's1\.[A-Za-z0-9_-]{22}\.';--> statement-breakpoint
+-- sessions.error_count counts model errors only (a customer's Stop and unfinished turns are not errors).
+UPDATE "sessions" s SET "error_count" = (SELECT count(*) FROM "turns" t WHERE t."session_id" = s."id" AND t."status" = 'model_error') WHERE "error_count" <> (SELECT count(*) FROM "turns" t WHERE t."session_id" = s."id" AND t."status" = 'model_error');

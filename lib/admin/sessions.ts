@@ -108,11 +108,11 @@ async function fewMatchingSessions(db: Database, q: string): Promise<string[] | 
 const UNFINISHED = sql.raw(`(${UNFINISHED_STATUSES.map((status) => `'${status}'`).join(', ')})`);
 
 /**
- * An error is a turn the model failed (`model_error`), as the overview counts it. A customer's Stop
- * (`aborted`) is not one, and unfinished turns are their own column; sessions.error_count, kept by
- * the audit drainer, also counts those, so the console counts from the turns instead.
+ * An error is a turn the model failed (`model_error`), as the overview counts it: sessions.error_count,
+ * kept by the audit drainer (lib/audit/sink.ts). A customer's Stop (`aborted`) is not one, and
+ * unfinished turns are their own column.
  */
-export const sessionErrorCount = sql<number>`(select count(*)::int from turns t where t.session_id = sessions.id and t.status = 'model_error')`;
+export const sessionErrorCount = sql<number>`${sessions.errorCount}`;
 
 /** Sessions with an unfinished turn: such turns are few, so the planner hashes them from turns_status_idx. */
 const hasUnfinished = sql`${sessions.id} in (select ${turns.sessionId} from ${turns} where ${turns.status} in ${UNFINISHED})`;

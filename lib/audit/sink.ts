@@ -30,7 +30,11 @@ export function promptHash(messages: TurnRecord['promptMessages']): string {
   return createHash('sha256').update(JSON.stringify(messages)).digest('hex');
 }
 
-const ERROR_STATUSES = "('model_error', 'aborted', 'abandoned')";
+/**
+ * What sessions.error_count counts: turns the model failed. A customer's Stop (`aborted`) is not an
+ * error, and unfinished turns (`pending`, `abandoned`) are their own problem (lib/admin/sessions.ts).
+ */
+const ERROR_STATUSES = "('model_error')";
 
 interface TurnRow {
   audit_id: string;

@@ -204,8 +204,7 @@ test(`${HOSTILE.length} hostile query strings on every admin page: no 5xx, and t
   expect(((await csv.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
 });
 
-test('NUL in text parameters of admin pages (covered by the audit-storage branch; enable at merge)', async ({ page }) => {
-  test.skip(process.env.ADMIN_FUZZ_NUL !== '1', 'lossless text storage (lib/db/text.ts) lands with the audit-storage branch');
+test('NUL in text parameters of admin pages', async ({ page }) => {
   await signIn(page, E2E_ACCOUNTS.admin, '/admin');
   expect(await sweepPages(page, NUL_HOSTILE)).toEqual([]);
 });
