@@ -9,7 +9,7 @@ import { queryRows } from '@/lib/admin/rows';
 import { identitiesByRef, identityConditions, type CustomerIdentityView } from '@/lib/admin/identity';
 import { isSessionRef } from '@/lib/admin/session-lookup';
 import { sessionRef } from '@/lib/session-ref';
-import { fromDbTextOrNull, toDbSearchText } from '@/lib/db/text';
+import { fromDbTextOrNull, toDbSearchText, toDbText } from '@/lib/db/text';
 
 /**
  * The sessions list: newest activity first, keyset-paginated on (last_activity_at, id), which the
@@ -174,7 +174,7 @@ async function filterConditions(db: Database, filters: ListFilters): Promise<SQL
   }
   if (filters.model) {
     where.push(
-      sql`exists (select 1 from ${turns} where ${turns.sessionId} = ${sessions.id} and ${turns.model} = ${filters.model})`,
+      sql`exists (select 1 from ${turns} where ${turns.sessionId} = ${sessions.id} and ${turns.model} = ${toDbText(filters.model)})`,
     );
   }
   where.push(...identityConditions(filters));

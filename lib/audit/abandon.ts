@@ -33,15 +33,10 @@ export async function abandonUnfinished(
       with done as (
         update turns set status = 'abandoned', error_code = 'turn_abandoned', completed_at = now()
         where audit_id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::uuid) and status = 'pending'
-        returning session_id
-      ),
-      counted as (
-        update sessions s set error_count = s.error_count + c.n
-        from (select session_id, count(*)::int as n from done group by session_id) c
-        where s.id = c.session_id
-        returning c.n
+        returning 1
       )
-      select coalesce(sum(n), 0)::int as n from counted`),
+      -- Not a model error: sessions.error_count stays (the console counts unfinished turns on their own).
+      select count(*)::int as n from done`),
   );
   return result?.n ?? 0;
 }

@@ -42,10 +42,11 @@ beforeAll(async () => {
   await stack.send(failed, 'This one will time out.');
   fine = await stack.newSession();
   await stack.send(fine, 'An ordinary question.');
-  // As the audit holds them: the drainer counts a Stop into sessions.error_count (lib/audit/sink.ts).
-  await stack.query(`update turns set status = 'aborted', error_code = null where session_id = $1`, [stopped]);
-  await stack.query(`update turns set status = 'model_error', error_code = 'model_timeout' where session_id = $1`, [failed]);
-  await stack.query(`update sessions set error_count = 1 where id in ($1, $2)`, [stopped, failed]);
+  // As the audit holds them (keyed by reference): the drainer counts model errors only into
+  // sessions.error_count (lib/audit/sink.ts; tests/integration/postgres/hostile-text.test.ts stops a real turn).
+  await stack.query(`update turns set status = 'aborted', error_code = null where session_id = $1`, [sessionRef(stopped)]);
+  await stack.query(`update turns set status = 'model_error', error_code = 'model_timeout' where session_id = $1`, [sessionRef(failed)]);
+  await stack.query(`update sessions set error_count = 1 where id = $1`, [sessionRef(failed)]);
 });
 afterAll(async () => {
   await stack?.close();
@@ -54,13 +55,13 @@ afterAll(async () => {
 describe("a customer's Stop is not an error", () => {
   it('the list, its "has problems" filter, the transcript, the export and the overview agree', async () => {
     const rows = (await listSessions(db, filters())).rows;
-    const errorsOf = (id: string) => rows.find((row) => row.id === id)?.errorCount;
+    const errorsOf = (id: string) => rows.find((row) => row.ref === sessionRef(id))?.errorCount;
     expect(errorsOf(stopped)).toBe(0);
     expect(errorsOf(failed)).toBe(1);
 
-    const problems = (await listSessions(db, filters({ errors: true }))).rows.map((row) => row.id);
-    expect(problems).toContain(failed);
-    expect(problems).not.toContain(stopped);
+    const problems = (await listSessions(db, filters({ errors: true }))).rows.map((row) => row.ref);
+    expect(problems).toContain(sessionRef(failed));
+    expect(problems).not.toContain(sessionRef(stopped));
 
     expect((await getTranscript(db, stopped))?.session.errorCount).toBe(0);
     expect((await getTranscript(db, failed))?.session.errorCount).toBe(1);
@@ -183,7 +184,7 @@ describe('refused attempts are in the access log', () => {
     expect((await retention.POST(adminRequest('/api/admin/retention', { method: 'POST', cookie, body: { confirm: true } }), routeContext({}))).status).toBe(403);
     expect((await entries('retention_run', agent.id)).map((e) => e.detail.refused)).toEqual(['forbidden']);
     // The session is still there.
-    expect(await stack.query('select 1 from sessions where id = $1', [fine])).toHaveLength(1);
+    expect(await stack.query('select 1 from sessions where id = $1', [sessionRef(fine)])).toHaveLength(1);
   });
 
   it('a refused request naming a session by its id (a bearer key) logs no id, in the access log or the JSON log', async () => {
@@ -298,7 +299,7 @@ describe('hostile query strings on the admin API: no 5xx', () => {
   beforeAll(async () => {
     cookie = await cookieFor(stack, agent);
     ref = sessionRef(fine);
-    const [turn] = await stack.query<{ audit_id: string }>('select audit_id from turns where session_id = $1', [fine]);
+    const [turn] = await stack.query<{ audit_id: string }>('select audit_id from turns where session_id = $1', [sessionRef(fine)]);
     auditId = turn?.audit_id ?? '';
   });
 

@@ -117,7 +117,7 @@ describe(`POST /api/session with a customer token (${STACK} stack)`, () => {
     await stack.send(phone.body.sessionId!, 'What was my order number?');
     const prompt = JSON.stringify(stack.model.lastRequest()?.messages);
     expect(prompt).toContain('My order number is 7781.');
-    const turns = await stack.query<{ seq: number }>('select seq from turns where session_id = $1 order by seq', [phone.body.sessionId]);
+    const turns = await stack.query<{ seq: number }>('select seq from turns where session_id = $1 order by seq', [sessionRef(phone.body.sessionId!)]);
     expect(turns.map((t) => t.seq)).toEqual([1, 2]);
   });
 

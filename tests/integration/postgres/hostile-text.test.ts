@@ -149,6 +149,9 @@ describe(`text the database cannot hold (${STACK} stack)`, () => {
     expect(rows[0]!.status).toBe('aborted');
     expect(rows[0]!.assistant_text).toBe(toDbText(received));
     expect(fromDbText(rows[0]!.assistant_text!)).toBe(memory[1]!.text);
+    // A customer's Stop is not an error: the drainer leaves the session's error count alone.
+    const [counted] = await stack.query<{ error_count: number }>('select error_count from sessions where id = $1', [sessionRef(sessionId)]);
+    expect(counted!.error_count).toBe(0);
   });
 
   it('a reply whose pair is split across chunks but not stopped reaches the customer and the audit whole', async () => {
