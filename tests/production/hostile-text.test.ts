@@ -111,7 +111,12 @@ describe('text the database cannot hold, on the production server', () => {
     const [dead] = (await s.database!.sql.unsafe('select count(*)::int as n from audit_dead_letters')) as unknown as { n: number }[];
     expect(Number(dead!.n)).toBe(0);
     // Memory kept the same text: the conversation's messages (customer API) end with it.
-    const messages = (await (await fetch(`${s.url}/api/session/${encodeURIComponent(sessionId)}/messages`)).json()) as {
+    const read = await fetch(`${s.url}/api/session/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sessionId }),
+    });
+    const messages = (await read.json()) as {
       messages: { role: string; text: string }[];
     };
     expect(messages.messages.at(-1)?.text).toBe(received);
