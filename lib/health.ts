@@ -81,10 +81,13 @@ export function cachedHealthChecks(
   if (ttlMs <= 0) return runHealthChecks(checks());
   const cache = (healthCache.__tetherHealthCache ??= new WeakMap());
   const entry = cache.get(key);
-  if (entry && (entry.settledAt === null || now() - entry.settledAt < ttlMs)) return entry.report;
-  const fresh: { report: Promise<HealthReport>; settledAt: number | null } = { report: runHealthChecks(checks()), settledAt: null };
+  // Its age counts from when the probe started: a slow probe (a backend timing out, a server still
+  // migrating) is already stale when it settles, and the next caller probes again.
+  if (entry && (!entry.settled || now() - entry.startedAt < ttlMs)) return entry.report;
+  const startedAt = now();
+  const fresh: HealthCacheEntry = { report: runHealthChecks(checks()), startedAt, settled: false };
   fresh.report.then(
-    () => (fresh.settledAt = now()),
+    () => (fresh.settled = true),
     () => cache.delete(key),
   );
   cache.set(key, fresh);
@@ -97,11 +100,17 @@ export function cachedHealthChecks(
  */
 export function rememberHealth(key: object, report: HealthReport, now: () => number = () => Date.now()): void {
   const cache = (healthCache.__tetherHealthCache ??= new WeakMap());
-  cache.set(key, { report: Promise.resolve(report), settledAt: now() });
+  cache.set(key, { report: Promise.resolve(report), startedAt: now(), settled: true });
+}
+
+interface HealthCacheEntry {
+  report: Promise<HealthReport>;
+  startedAt: number;
+  settled: boolean;
 }
 
 const healthCache = globalThis as typeof globalThis & {
-  __tetherHealthCache?: WeakMap<object, { report: Promise<HealthReport>; settledAt: number | null }>;
+  __tetherHealthCache?: WeakMap<object, HealthCacheEntry>;
 };
 
 /** The checks of this deployment's backends. */

@@ -130,4 +130,24 @@ describe('anonymous readiness is shared', () => {
     expect((await cachedHealthChecks(key, checks, 1500, () => now)).status).toBe('unavailable');
     expect(probes).toBe(2);
   });
+
+  it('a probe that took longer than the cache time is stale when it settles (a server still migrating)', async () => {
+    let probes = 0;
+    let now = 0;
+    const slow = (): HealthCheck[] => [
+      {
+        name: 'database',
+        kind: 'x',
+        probe: async () => {
+          probes += 1;
+          now += 5000;
+          if (probes === 1) throw new Error('still migrating');
+        },
+      },
+    ];
+    const key = {};
+    expect((await cachedHealthChecks(key, slow, 1500, () => now)).status).toBe('unavailable');
+    expect((await cachedHealthChecks(key, slow, 1500, () => now)).status).toBe('ok');
+    expect(probes).toBe(2);
+  });
 });
