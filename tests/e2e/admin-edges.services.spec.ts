@@ -42,7 +42,7 @@ const DAY = 'from=2022-04-01&to=2022-04-01';
 async function seed(): Promise<void> {
   const sql = stackDatabase();
   try {
-    await sql`delete from sessions where id like 'edge-%'`;
+    await sql`delete from sessions where id in ${sql([refs.stop, refs.one])}`;
     const turns: Array<[keyof typeof ids, string, string]> = [
       ['stop', 'ok', '2022-04-01T09:00:00Z'],
       ['stop', 'aborted', '2022-04-01T09:01:00Z'],
@@ -50,15 +50,15 @@ async function seed(): Promise<void> {
     ];
     for (const key of Object.keys(ids) as Array<keyof typeof ids>) {
       const own = turns.filter(([session]) => session === key);
-      // error_count as the audit drainer keeps it today: it counts a Stop.
+      // As the audit drainer keeps them: keyed by reference, error_count counts model errors only.
       await sql`insert into sessions (id, ref, created_at, last_activity_at, turn_count, first_memory_status, last_memory_status,
           memory_fallbacks, error_count, last_user_text)
-        values (${ids[key]}, ${refs[key]}, ${own[0]?.[2] ?? ''}, ${own.at(-1)?.[2] ?? ''}, ${own.length}, 'new', 'ok', 0,
-          ${own.filter(([, status]) => status === 'aborted').length}, ${`Edge question ${key}`})`;
+        values (${refs[key]}, ${refs[key]}, ${own[0]?.[2] ?? ''}, ${own.at(-1)?.[2] ?? ''}, ${own.length}, 'new', 'ok', 0,
+          ${own.filter(([, status]) => status === 'model_error').length}, ${`Edge question ${key}`})`;
       for (const [index, [, status, at]] of own.entries()) {
         await sql`insert into turns (audit_id, session_id, seq, user_text, assistant_text, status, memory_status, error_code, model,
             context_audit_ids, prompt_messages, prompt_hash, created_at, completed_at)
-          values (${randomUUID()}, ${ids[key]}, ${index + 1}, ${`Edge question ${key} ${index + 1}`},
+          values (${randomUUID()}, ${refs[key]}, ${index + 1}, ${`Edge question ${key} ${index + 1}`},
             ${status === 'ok' ? `Edge answer ${key} ${index + 1}` : 'Partial answer bef'}, ${status}, ${index === 0 ? 'new' : 'ok'}, null,
             'm-edge', ${sql.json([])}, ${sql.json([])}, 'seeded', ${at}, ${at})`;
       }
