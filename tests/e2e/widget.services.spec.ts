@@ -475,7 +475,8 @@ test('the memory-lost notice appears when the session memory is cleared', async 
   await redis.connect();
   try {
     // The conversation's window goes; its turn counter, which says it once existed, stays (an expiry looks the same).
-    const keys = (await redis.keys(`*:s:{${sessionId}}*`)).filter((key) => !key.endsWith(':n'));
+    // Memory is keyed by the conversation's reference, never its id (docs/memory.md).
+    const keys = (await redis.keys(`*:s:{${sessionRef(sessionId)}}*`)).filter((key) => !key.endsWith(':n'));
     expect(keys.length).toBeGreaterThan(0);
     await redis.del(keys);
   } finally {
