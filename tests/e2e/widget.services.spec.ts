@@ -346,7 +346,7 @@ test('stop keeps the partial reply, and the audit records the turn as stopped', 
   await signInAndOpen(admin, sessionId);
   await expect(async () => {
     await admin.reload();
-    await expect(admin.getByText('The answer was cancelled.')).toBeVisible({ timeout: 1000 });
+    await expect(admin.getByText('Stopped by the customer.')).toBeVisible({ timeout: 1000 });
   }).toPass({ timeout: 15_000 });
   await expect(admin.getByText('aborted: model_aborted', { exact: true })).toBeVisible();
 });
