@@ -50,8 +50,6 @@ export async function readJsonBody(request: Request, limitBytes: number): Promis
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new ApiError(415, 'unsupported_media_type', 'Send the request as application/json.');
   }
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > limitBytes) throw tooLarge();
   const text = await readLimited(request, limitBytes);
   try {
     return JSON.parse(text);
@@ -60,7 +58,9 @@ export async function readJsonBody(request: Request, limitBytes: number): Promis
   }
 }
 
-async function readLimited(request: Request, limitBytes: number): Promise<string> {
+/** The body as text, refused with 413 as soon as it passes `limitBytes` (declared or streamed). */
+export async function readLimited(request: Request, limitBytes: number): Promise<string> {
+  if (Number(request.headers.get('content-length') ?? '0') > limitBytes) throw tooLarge();
   if (!request.body) return '';
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readLimited } from '@/lib/chat/request';
 import { ApiError } from '@/lib/errors';
 
 /**
@@ -22,7 +23,7 @@ export const CREATE_SESSION_BODY_MAX_BYTES = 8192;
 const ANONYMOUS: CreateSessionRequest = { userToken: null, newConversation: false };
 
 export async function readCreateSessionRequest(request: Request): Promise<CreateSessionRequest> {
-  const text = await readLimitedText(request, CREATE_SESSION_BODY_MAX_BYTES);
+  const text = await readLimited(request, CREATE_SESSION_BODY_MAX_BYTES);
   // Today's clients send no body at all: still an anonymous conversation.
   if (text.trim() === '') return ANONYMOUS;
   const type = request.headers.get('content-type') ?? '';
@@ -56,27 +57,4 @@ export function parseCreateSessionRequest(body: unknown): CreateSessionRequest {
     throw new ApiError(400, 'invalid_request', '"newConversation" needs a "userToken": anonymous conversations are always new.');
   }
   return { userToken: userToken ?? null, newConversation: newConversation ?? false };
-}
-
-async function readLimitedText(request: Request, limitBytes: number): Promise<string> {
-  if (Number(request.headers.get('content-length') ?? '0') > limitBytes) throw tooLarge();
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limitBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function tooLarge(): ApiError {
-  return new ApiError(413, 'payload_too_large', 'The request body is too large.');
 }

@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_ID_IN_TEXT } from '@/lib/session-ref';
 import { IDENTITY_SECRET, signIdentity } from '../support/identity-tokens';
 import { chat, eventually, newSession, startProductionStack, type ProductionStack } from '../support/production';
+import { startCollector } from '../support/otlp-collector';
 
 /**
  * A session id is a bearer key: whoever holds it reads and continues the conversation. After a
@@ -13,24 +12,6 @@ import { chat, eventually, newSession, startProductionStack, type ProductionStac
  * column of any table.
  */
 
-async function startCollector(): Promise<{ url: string; exports: Buffer[]; close(): Promise<void> }> {
-  const exports: Buffer[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      if (req.method === 'POST' && req.url === '/v1/traces') exports.push(Buffer.concat(chunks));
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    exports,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 const post = (url: string, path: string, body: unknown) =>
   fetch(`${url}${path}`, {

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +12,7 @@ import { connectRedis, deleteKeys } from '../support/redis';
 import { TEST_POSTGRES_URL, TEST_REDIS_URL } from '../support/services';
 import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridge';
 import { opsPort } from '../e2e/ports';
+import { startCollector } from '../support/otlp-collector';
 
 /**
  * Operating the production build (`next build` first; `npm test -- --only e2e` does it): the
@@ -194,25 +193,6 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-/** Stands in for an OpenTelemetry collector: keeps the body of every OTLP/HTTP trace export. */
-async function startCollector(): Promise<{ url: string; exports: Buffer[]; close(): Promise<void> }> {
-  const exports: Buffer[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      if (req.method === 'POST' && req.url === '/v1/traces') exports.push(Buffer.concat(chunks));
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    exports,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe('the standalone server on real services', () => {
   let services: Services;
