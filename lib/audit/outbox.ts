@@ -18,8 +18,9 @@ export class FileAuditOutbox {
   }
 
   push(entry: AuditEntry): void {
-    mkdirSync(this.dir, { recursive: true });
-    appendFileSync(this.file, `${JSON.stringify(streamFields(withSessionReference(entry)))}\n`, 'utf8');
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    // Customer text: readable by the server's own user only (the mode applies when the file is created).
+    appendFileSync(this.file, `${JSON.stringify(streamFields(withSessionReference(entry)))}\n`, { encoding: 'utf8', mode: 0o600 });
   }
 
   async size(): Promise<number> {
@@ -56,7 +57,7 @@ export class FileAuditOutbox {
       } finally {
         // What was not handled goes back to the live file (entries are idempotent, order does not matter).
         const rest = lines.slice(done);
-        if (rest.length > 0) await appendFile(this.file, rest.map((l) => `${l}\n`).join(''), 'utf8');
+        if (rest.length > 0) await appendFile(this.file, rest.map((l) => `${l}\n`).join(''), { encoding: 'utf8', mode: 0o600 });
         await unlink(file);
       }
     }

@@ -76,7 +76,7 @@ export class LocalMemoryStore implements MemoryStore {
     private readonly options: LocalStoreOptions = {},
   ) {
     this.clock = options.clock ?? Date.now;
-    if (options.dir) mkdirSync(options.dir, { recursive: true });
+    if (options.dir) mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   }
 
   async begin(request: BeginRequest): Promise<BeginResult> {
@@ -281,7 +281,8 @@ export class LocalMemoryStore implements MemoryStore {
     if (!this.options.dir) return;
     const file = this.file(state.sessionId);
     const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(state));
+    // Customer text: readable by the server's own user only, like the generated secrets.
+    writeFileSync(temp, JSON.stringify(state), { mode: 0o600 });
     renameSync(temp, file);
   }
 

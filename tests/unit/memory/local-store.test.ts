@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -545,6 +545,21 @@ describe('LocalMemoryStore: across a restart (data folder)', () => {
     const begun = await begin(randomUUID(), { target: restarted });
     expect(begun).toMatchObject({ kind: 'begun', seq: 3, memory: { status: 'ok' } });
     expect(sink.entries.at(-1)).toMatchObject({ kind: 'pending', seq: 3 });
+  });
+
+  it("the files that hold customer text are the server user's alone (0600, folder 0700) and named by reference", async () => {
+    // A folder the store creates itself (mkdtemp's own would be 0700 already).
+    const dir = path.join(tempDir(), 'memory');
+    store = makeStore(dir);
+    await turn(1);
+    const files = readdirSync(dir);
+    expect(files.length).toBeGreaterThan(0);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const file of files) {
+      expect(statSync(path.join(dir, file)).mode & 0o777).toBe(0o600);
+      expect(file).not.toContain(SESSION);
+      expect(readFileSync(path.join(dir, file), 'utf8')).not.toContain(SESSION);
+    }
   });
 
   it('after a restart, a conversation whose messages expired is still expired, not new', async () => {
