@@ -27,6 +27,20 @@ export class LocalRateLimiter implements RateLimiter {
     return verdictOf(allowed, previous, current, call);
   }
 
+  /**
+   * What the shared counter said for this window (Redis answered): this process's counts never fall
+   * below it, so a Redis failure right after continues from the shared count instead of from zero.
+   */
+  observe(rule: RateRule, key: string, previous: number, current: number): void {
+    const now = this.now();
+    if (this.counts.size >= this.maxKeys) this.sweep(now);
+    const call = windowCall('local', rule, key, now, 0);
+    const expiresAt = now + call.args[1] * 2 + 1000;
+    const [currentKey, previousKey] = call.keys;
+    if (current > this.read(currentKey, now)) this.counts.set(currentKey, { count: current, expiresAt });
+    if (previous > this.read(previousKey, now)) this.counts.set(previousKey, { count: previous, expiresAt: now + call.args[1] + 1000 });
+  }
+
   private read(key: string, now: number): number {
     const entry = this.counts.get(key);
     return entry && entry.expiresAt > now ? entry.count : 0;

@@ -19,7 +19,9 @@ function isNoScript(error: unknown): boolean {
 /**
  * Shared by every instance through Redis: EVALSHA first (the script body travels once per Redis
  * restart), EVAL on NOSCRIPT. When Redis fails the check counts in-process instead, and says so in
- * the log at most once a minute.
+ * the log at most once a minute. Every shared answer is mirrored into the in-process counters, so a
+ * failure (a timeout under load, an outage) goes on from the last shared count, never from zero: a
+ * slow Redis cannot hand a guesser a fresh budget.
  */
 export class RedisRateLimiter implements RateLimiter {
   private lastWarning = 0;
@@ -27,7 +29,7 @@ export class RedisRateLimiter implements RateLimiter {
   constructor(
     private readonly redis: ScriptClient,
     private readonly keyPrefix: string,
-    private readonly fallback: RateLimiter = new LocalRateLimiter(),
+    private readonly fallback: LocalRateLimiter = new LocalRateLimiter(),
     private readonly now: () => number = () => Date.now(),
   ) {}
 
@@ -38,6 +40,7 @@ export class RedisRateLimiter implements RateLimiter {
       const result = resultSchema(raw);
       if (!result) throw new Error(`unexpected rate limit script result: ${JSON.stringify(raw)}`);
       const [allowed, previous, current] = result;
+      this.fallback.observe(rule, key, previous, current);
       return verdictOf(allowed === 1, previous, current, call);
     } catch (error) {
       if (this.now() - this.lastWarning > 60_000) {

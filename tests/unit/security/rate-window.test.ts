@@ -88,6 +88,37 @@ describe('sliding window', () => {
     }
   });
 
+  it('a Redis failure after shared answers goes on from the shared count, not from zero', async () => {
+    const rule5 = { name: 'sign-in', limit: 5, windowSeconds: 60 };
+    let shared = 0;
+    let down = false;
+    const fake: ScriptClient = {
+      evalsha: (async () => {
+        if (down) throw new Error('The operation was aborted due to timeout');
+        if (shared + 1 > rule5.limit) return [0, 0, shared];
+        shared += 1;
+        return [1, 0, shared];
+      }) as ScriptClient['evalsha'],
+      eval: (async () => {
+        throw new Error('not used');
+      }) as ScriptClient['eval'],
+    };
+    const now = 60_000 * 1000;
+    const limiter = new RedisRateLimiter(fake, 'p', new LocalRateLimiter(() => now), () => now);
+    const verdicts = [];
+    for (let i = 0; i < 5; i++) verdicts.push((await limiter.limit(rule5, 'guesser')).success);
+    expect(verdicts).toEqual([true, true, true, true, true]);
+    down = true;
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      // Redis times out under load: the in-process count already holds the 5 shared hits.
+      expect((await limiter.limit(rule5, 'guesser')).success).toBe(false);
+    } finally {
+      console.warn = warn;
+    }
+  });
+
   it('the script has no shebang flags (Redis 7.0 rejects allow-key-locking)', () => {
     expect(SLIDING_WINDOW_SCRIPT.startsWith('#!')).toBe(false);
     expect(SLIDING_WINDOW_SCRIPT).toMatch(/local current_key = KEYS\[1\]/);
