@@ -2,7 +2,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { turnInSession } from '@/lib/admin/transcript';
 import { enforceEdgeLimit } from '@/lib/chat/limits';
-import { assertIssuedSessionId, type SessionPolicy } from '@/lib/chat/request';
+import { assertIssuedSessionId, type SessionPolicy } from '@/lib/http/session';
 import type { Database } from '@/lib/db/client';
 import { turnFeedback, type FeedbackRating } from '@/lib/db/schema';
 import { ApiError } from '@/lib/errors';

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { ApiError } from '@/lib/errors';
+import { assertIssuedSessionId, type SessionPolicy } from '@/lib/http/session';
 import { parseInput, type ZodWording } from '@/lib/http/zod';
 import { normalizeText, storedText } from '@/lib/prompt/sanitize';
-import { sessionIdKind, sessionIdSchema } from '@/lib/session-id';
+import { sessionIdSchema } from '@/lib/session-id';
 
 /**
  * The browser may send a session id, its latest text and, optionally, its own id for that message
@@ -28,16 +29,6 @@ export interface ChatRequest {
   /** As typed (see `storedText` in lib/prompt/sanitize.ts): what memory stores, the page shows and the audit keeps. */
   text: string;
   messageId: string | null;
-}
-
-/**
- * What decides whether a session id may be used: the secret that signs ids, and whether only
- * verified customers may chat. The app's Config is one; every customer endpoint passes it to
- * assertIssuedSessionId.
- */
-export interface SessionPolicy {
-  sessionSecret: string;
-  identity: { required: boolean };
 }
 
 export interface ChatRequestLimits extends SessionPolicy {
@@ -79,27 +70,4 @@ export function checkChatText(
 /** Only whitespace and joiners (kept by normalizeText for the languages that need them). */
 function isBlank(text: string): boolean {
   return text.replace(/[\u200C\u200D]/g, '').trim() === '';
-}
-
-/**
- * The one gate every customer endpoint (chat, stop, feedback, messages, resume) passes a session id
- * through: it must be one this server issued and, when WIDGET_IDENTITY_REQUIRED is on, one issued to
- * a verified customer (told by its version, no lookup), before anything is read or stored.
- */
-export function assertIssuedSessionId(sessionId: unknown, policy: SessionPolicy): asserts sessionId is string {
-  const kind = sessionIdKind(policy.sessionSecret, sessionId);
-  if (kind === null) {
-    throw new ApiError(
-      400,
-      'invalid_session',
-      'This conversation id was not issued by this server. Start a new conversation.',
-    );
-  }
-  if (kind === 'anonymous' && policy.identity.required) {
-    throw new ApiError(
-      401,
-      'identity_required',
-      'Sign in on the site to chat: only verified customers may use this chat.',
-    );
-  }
 }

@@ -5,7 +5,7 @@ import { enforceLimits } from '@/lib/chat/limits';
 import { liveReplyHub, type LiveReplyStore } from '@/lib/chat/live-reply';
 import { encodeEvent, SSE_HEADERS } from '@/lib/chat/sse';
 import { ApiError } from '@/lib/errors';
-import { assertIssuedSessionId, type SessionPolicy } from '@/lib/chat/request';
+import { assertIssuedSessionId, type SessionPolicy } from '@/lib/http/session';
 import { type BodySpec, endpoint, readBody } from '@/lib/http/endpoint';
 import { edgeChecks } from '@/lib/rate-limit/rules';
 import { sessionIdSchema } from '@/lib/session-id';

@@ -3,12 +3,9 @@ import { timingSafeEqual } from 'node:crypto';
 import { logAccess } from '@/lib/admin/access-log';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import { checkSameOrigin } from '@/lib/auth/csrf';
-import { rateLimiterFor } from '@/lib/auth/limiter';
 import { loggablePath } from '@/lib/auth/log-path';
-import { SETUP_PER_IP } from '@/lib/auth/rate-limit';
 import { agentFromHeaders } from '@/lib/auth/session';
 import { setupTokenMatches } from '@/lib/auth/setup';
-import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
 import type { Database } from '@/lib/db/client';
 import type { AccessAction, AgentRole } from '@/lib/db/schema';
 import { ApiError, errorText } from '@/lib/errors';
@@ -19,7 +16,7 @@ import { SESSION_REF_PATTERN } from '@/lib/session-ref';
 /**
  * Who may call a route, as the route declares it (lib/http/endpoint.ts):
  * - `public`: anyone (limits still apply);
- * - `customer`: the body's `sessionId` must be one this server issued (assertIssuedSessionId);
+ * - `customer`: the body's `sessionId` must be one this server issued (lib/http/session.ts);
  * - `agent`: a signed-in agent of at least `role`; a `mutation` must come from our own pages;
  * - `cron`: `Authorization: Bearer $CRON_SECRET`; without CRON_SECRET the route does not exist (404);
  * - `setup`: the one-time setup token from the server log (x-setup-token), before any agent exists.
@@ -29,7 +26,10 @@ export type Auth =
   | { kind: 'customer' }
   | AgentAuth
   | { kind: 'cron' /** The 404 message when CRON_SECRET is not set. */; unset: string }
-  | { kind: 'setup' };
+  | {
+      kind: 'setup' /** Counts a token attempt per address (throws the 429) before the token is compared. */;
+      limit: (request: Request, runtime: Runtime) => Promise<void>;
+    };
 
 export interface AgentAuth {
   kind: 'agent';
@@ -115,16 +115,14 @@ export function authorizeCron(request: Request, runtime: Runtime, unset: string)
  * The setup token, counted per address before it is compared (guessing it costs the guesser); once
  * any agent exists no token is valid, so the route answers 401 forever after.
  */
-export async function authorizeSetup(request: Request, runtime: Runtime): Promise<void> {
+export async function authorizeSetup(
+  request: Request,
+  runtime: Runtime,
+  limit: (request: Request, runtime: Runtime) => Promise<void>,
+): Promise<void> {
   const token = request.headers.get('x-setup-token')?.trim();
   if (!token) throw new ApiError(401, 'unauthorized', 'The setup token is missing.');
-  const ipKey = clientKey(request, clientOptionsOf(runtime.config));
-  const verdict = await rateLimiterFor(runtime).limit(SETUP_PER_IP, ipKey);
-  if (!verdict.success) {
-    throw new ApiError(429, 'rate_limited', 'Too many attempts. Try again later.', {
-      'retry-after': String(verdict.retryAfterSeconds),
-    });
-  }
+  await limit(request, runtime);
   if (!setupTokenMatches(runtime, token)) throw new ApiError(401, 'unauthorized', 'The setup token is not valid.');
   if (!checkSameOrigin(request)) throw new ApiError(403, 'forbidden', 'Cross-site request refused.');
 }

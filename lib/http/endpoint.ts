@@ -1,12 +1,12 @@
 import 'server-only';
 import type { z } from 'zod';
-import { assertIssuedSessionId } from '@/lib/chat/request';
 import type { Config } from '@/lib/config';
 import type { Database } from '@/lib/db/client';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import { errorResponse } from '@/lib/errors';
-import { type Auth, authorizeAgent, authorizeCron, authorizeSetup } from '@/lib/http/auth';
+import { type Auth, authorizeAgent, authorizeCron, authorizeSetup, type SignedIn } from '@/lib/http/auth';
 import { readJsonBody } from '@/lib/http/body';
+import { assertIssuedSessionId } from '@/lib/http/session';
 import { parseInput, type ZodWording } from '@/lib/http/zod';
 import type { Runtime } from '@/lib/runtime';
 
@@ -123,7 +123,12 @@ export function endpoint<A extends Auth, P = undefined, Q = undefined, B = undef
   };
 }
 
-async function authorize(auth: Auth, request: Request, runtime: Runtime, params: Readonly<Record<string, unknown>>) {
+async function authorize(
+  auth: Auth,
+  request: Request,
+  runtime: Runtime,
+  params: Readonly<Record<string, unknown>>,
+): Promise<SignedIn | null> {
   switch (auth.kind) {
     case 'agent':
       return authorizeAgent(request, runtime, auth, params);
@@ -131,9 +136,11 @@ async function authorize(auth: Auth, request: Request, runtime: Runtime, params:
       authorizeCron(request, runtime, auth.unset);
       return null;
     case 'setup':
-      await authorizeSetup(request, runtime);
+      await authorizeSetup(request, runtime, auth.limit);
       return null;
-    default:
+    case 'public':
+    case 'customer':
+      // A customer's session id is in the body: checked once the body is read.
       return null;
   }
 }

@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { logAccess } from '@/lib/admin/access-log';
 import { agentNameSchema, createFirstAdmin, emailSchema, passwordSchema } from '@/lib/auth/agents';
+import { rateLimiterFor } from '@/lib/auth/limiter';
+import { SETUP_PER_IP } from '@/lib/auth/rate-limit';
 import { closeSetup } from '@/lib/auth/setup';
+import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
 import { ApiError } from '@/lib/errors';
 import { endpoint } from '@/lib/http/endpoint';
 import { serve } from '@/lib/http/serve';
+import type { Runtime } from '@/lib/runtime';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -15,13 +19,26 @@ const bodySchema = z.strictObject({
   password: passwordSchema,
 });
 
+/** Per address, so the token cannot be guessed at: SETUP_PER_IP attempts, then 429 with Retry-After. */
+async function countSetupAttempt(request: Request, runtime: Runtime): Promise<void> {
+  const verdict = await rateLimiterFor(runtime).limit(
+    SETUP_PER_IP,
+    clientKey(request, clientOptionsOf(runtime.config)),
+  );
+  if (!verdict.success) {
+    throw new ApiError(429, 'rate_limited', 'Too many attempts. Try again later.', {
+      'retry-after': String(verdict.retryAfterSeconds),
+    });
+  }
+}
+
 /**
  * POST /api/admin/setup: creates the first admin. Authenticated by the one-time setup token from the
  * server log (header x-setup-token) instead of a session; once any agent exists no token is valid,
  * so the route answers 401 forever after.
  */
 const setupEndpoint = endpoint(
-  { auth: { kind: 'setup' }, body: { schema: bodySchema, maxBytes: 16 * 1024 } },
+  { auth: { kind: 'setup', limit: countSetupAttempt }, body: { schema: bodySchema, maxBytes: 16 * 1024 } },
   async ({ body, runtime }) => {
     const db = (await runtime.database()).db;
     const admin = await createFirstAdmin(db, { email: body.email, name: body.name ?? null, password: body.password });
