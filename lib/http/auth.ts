@@ -25,9 +25,14 @@ export type Auth =
   | { kind: 'public' }
   | { kind: 'customer' }
   | AgentAuth
-  | { kind: 'cron' /** The 404 message when CRON_SECRET is not set. */; unset: string }
   | {
-      kind: 'setup' /** Counts a token attempt per address (throws the 429) before the token is compared. */;
+      kind: 'cron';
+      /** The 404 message when CRON_SECRET is not set. */
+      unset: string;
+    }
+  | {
+      kind: 'setup';
+      /** Counts a token attempt per address (throws the 429) before the token is compared. */
       limit: (request: Request, runtime: Runtime) => Promise<void>;
     };
 
