@@ -1,5 +1,9 @@
-import type { ErrorBody } from '@/lib/chat/events';
 import { errorFields, log } from '@/lib/observability/log';
+
+/** Body of every 4xx/5xx answer: the one JSON error shape of the API (the proxy's answers included). */
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
 
 /** Stable error codes: clients and tests rely on these strings. */
 export type ErrorCode =
@@ -43,7 +47,9 @@ export function isApiError(error: unknown): error is ApiError {
 
 /** The message of any thrown value, for logs and error classes (by its field: it may come from another copy of a module). */
 export function errorText(error: unknown): string {
-  return error instanceof Object && 'message' in error ? String((error as { message: unknown }).message) : String(error);
+  return error instanceof Object && 'message' in error
+    ? String((error as { message: unknown }).message)
+    : String(error);
 }
 
 export function errorBody(code: string, message: string): ErrorBody {

@@ -1,6 +1,9 @@
 import 'server-only';
 import { timingSafeEqual } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { agentFromHeaders } from '@/lib/auth/session';
+import { enforceInstanceLimit } from '@/lib/chat/limits';
+import { endpoint } from '@/lib/http/endpoint';
 import type { Runtime } from '@/lib/runtime';
 
 /**
@@ -130,7 +133,8 @@ export function runtimeHealthChecks(runtime: Runtime): HealthCheck[] {
       async probe() {
         // A read of a key no session uses: one round trip, the same path a turn's load takes.
         const loaded = await runtime.memory.read('health-check');
-        if (loaded.status === 'unavailable') throw Object.assign(new Error('memory unavailable'), { code: loaded.errorClass });
+        if (loaded.status === 'unavailable')
+          throw Object.assign(new Error('memory unavailable'), { code: loaded.errorClass });
       },
     },
     // Further checks go here (each one makes the instance unavailable when it fails).
@@ -162,4 +166,57 @@ export function hasHealthToken(authorization: string | null, token: string | und
 /** What an anonymous caller learns: only whether the instance is ready. */
 export function publicHealth(report: HealthReport): Pick<HealthReport, 'status'> {
   return { status: report.status };
+}
+
+/**
+ * GET /api/health. Readiness for uptime monitors and the Docker healthcheck: 200 when every configured
+ * backend answers, 503 otherwise. Anonymous callers get `{"status"}` only, from a readiness answer
+ * reused for HEALTH_CACHE_MS, and are limited per address (HEALTH_PER_IP_PER_MINUTE); which backends
+ * run, and how fast they answer, needs `Authorization: Bearer <HEALTH_TOKEN>` (fresh probes, no limit)
+ * or an admin's session.
+ */
+export const handleHealth = endpoint(
+  {
+    auth: { kind: 'public' },
+    limit: {
+      check: async (request, runtime) => {
+        if (!healthTokenOf(request, runtime)) await enforceInstanceLimit(runtime, request, 'health');
+      },
+    },
+  },
+  async ({ request, runtime }) => {
+    const token = healthTokenOf(request, runtime);
+    const shared = token
+      ? null
+      : await cachedHealthChecks(runtime, () => runtimeHealthChecks(runtime), runtime.config.limits.healthCacheMs);
+    const detailed =
+      token || (shared !== null && (await isAdmin(request, runtime, shared.checks.database?.ok === true)));
+    const report = detailed || !shared ? await runHealthChecks(runtimeHealthChecks(runtime)) : shared;
+    if (detailed) rememberHealth(runtime, report);
+    const body = detailed
+      ? {
+          ...report,
+          model: { kind: runtime.config.model.kind, name: runtime.model.modelName },
+          audit: await auditHealth(runtime),
+        }
+      : publicHealth(report);
+    return Response.json(body, {
+      status: report.status === 'ok' ? 200 : 503,
+      headers: { 'cache-control': 'no-store' },
+    });
+  },
+);
+
+function healthTokenOf(request: Request, runtime: Runtime): boolean {
+  return hasHealthToken(request.headers.get('authorization'), runtime.config.observability.healthToken);
+}
+
+async function isAdmin(request: Request, runtime: Runtime, databaseUp: boolean): Promise<boolean> {
+  // Only a request with a session cookie can be an admin; without the database nobody can be checked.
+  if (!databaseUp || !request.headers.get('cookie')) return false;
+  try {
+    return (await agentFromHeaders(request.headers, runtime))?.role === 'admin';
+  } catch {
+    return false;
+  }
 }

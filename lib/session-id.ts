@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
 
 /**
  * Session ids are issued only by the server: `<version>.<128-bit nonce>.<HMAC-SHA256 tag>`, all base64url.
@@ -20,6 +21,13 @@ const ID_PATTERN = /^(s1|s2)\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
 
 /** Longest id we ever issue; anything longer is rejected before any crypto work. */
 export const SESSION_ID_MAX_LENGTH = ANONYMOUS.length + 1 + 22 + 1 + 43;
+
+/**
+ * A session id as every customer endpoint's body schema reads it. Only the length is bounded here
+ * (twice the longest id, so a garbage megabyte is refused before any work); whether we issued it is
+ * assertIssuedSessionId's (lib/chat/request.ts) question, asked after the parse.
+ */
+export const sessionIdSchema = z.string().max(SESSION_ID_MAX_LENGTH * 2);
 
 export type SessionKind = 'anonymous' | 'verified';
 

@@ -1,16 +1,20 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { turnInSession } from '@/lib/admin/transcript';
-import { assertIssuedSessionId, type SessionPolicy } from '@/lib/chat/request';
+import { enforceEdgeLimit } from '@/lib/chat/limits';
+import { assertIssuedSessionId, type SessionPolicy } from '@/lib/http/session';
 import type { Database } from '@/lib/db/client';
 import { turnFeedback, type FeedbackRating } from '@/lib/db/schema';
 import { ApiError } from '@/lib/errors';
+import { endpoint } from '@/lib/http/endpoint';
+import { parseInput, type ZodWording } from '@/lib/http/zod';
+import { sessionIdSchema } from '@/lib/session-id';
 import { sessionRef } from '@/lib/session-ref';
 import type { MemoryStore } from '@/lib/memory/types';
 
 /** POST /api/feedback: the customer's thumbs up/down (or null to take it back) on one reply. */
 const feedbackSchema = z.strictObject({
-  sessionId: z.string().max(400),
+  sessionId: sessionIdSchema,
   auditId: z.string().uuid(),
   rating: z.enum(['up', 'down']).nullable(),
 });
@@ -21,19 +25,29 @@ export interface FeedbackInput {
   rating: FeedbackRating | null;
 }
 
+const feedbackWording: ZodWording = {
+  expected: '{"sessionId": string, "auditId": uuid, "rating": "up" | "down" | null}',
+};
+
 export function parseFeedbackRequest(body: unknown, sessions: SessionPolicy): FeedbackInput {
-  const parsed = feedbackSchema.safeParse(body);
-  if (!parsed.success) {
-    const unknown = parsed.error.issues.some((issue) => issue.code === 'unrecognized_keys');
-    throw new ApiError(
-      400,
-      unknown ? 'unknown_field' : 'invalid_request',
-      'Expected {"sessionId": string, "auditId": uuid, "rating": "up" | "down" | null}.',
-    );
-  }
-  assertIssuedSessionId(parsed.data.sessionId, sessions);
-  return parsed.data;
+  const parsed = parseInput(feedbackSchema, body, feedbackWording);
+  assertIssuedSessionId(parsed.sessionId, sessions);
+  return parsed;
 }
+
+/** POST /api/feedback {sessionId, auditId, rating}: 204 once stored. */
+export const handleFeedback = endpoint(
+  {
+    auth: { kind: 'customer' },
+    body: { schema: feedbackSchema, maxBytes: 2048, wording: feedbackWording },
+    // Per address; only valid requests count, like the chat's limits.
+    limit: { check: (request, runtime) => enforceEdgeLimit(runtime, request, 'feedback') },
+  },
+  async ({ runtime, body }) => {
+    await recordFeedback({ memory: runtime.memory, db: async () => (await runtime.database()).db }, body);
+    return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
+  },
+);
 
 export interface FeedbackDeps {
   memory: Pick<MemoryStore, 'read'>;

@@ -3,12 +3,12 @@ import type { ChatEvent, ChatJsonResponse } from '@/lib/chat/events';
 import { clientInfo, clientKey, clientOptionsOf } from '@/lib/chat/client-info';
 import { enforceLimits } from '@/lib/chat/limits';
 import { chatChecks } from '@/lib/rate-limit/rules';
-import { maxBodyBytes, parseChatRequest, readJsonBody } from '@/lib/chat/request';
+import { checkChatText, chatRequestSchema, chatRequestWording, maxBodyBytes } from '@/lib/chat/request';
 import { encodeEvent, SSE_HEADERS } from '@/lib/chat/sse';
 import { createLiveReplyTee } from '@/lib/chat/live-reply';
 import { startTurn, type TurnDeps } from '@/lib/chat/turn';
-import { errorResponse } from '@/lib/errors';
-import { turnDeps, type Runtime } from '@/lib/runtime';
+import { endpoint } from '@/lib/http/endpoint';
+import { turnDeps } from '@/lib/runtime';
 import { errorFields, log } from '@/lib/observability/log';
 
 /**
@@ -16,18 +16,24 @@ import { errorFields, log } from '@/lib/observability/log';
  * end even if the browser goes away mid-stream (the exchange is remembered and audited, so a reload
  * shows it); only the listener is dropped.
  */
-export async function handleChat(request: Request, runtime: Runtime, defer: TurnDeps['defer']): Promise<Response> {
-  try {
-    const { config } = runtime;
-    const body = await readJsonBody(request, maxBodyBytes(config.prompt.messageMaxChars));
-    const input = parseChatRequest(body, {
-      sessionSecret: config.sessionSecret,
-      identity: config.identity,
-      messageMaxChars: config.prompt.messageMaxChars,
-    });
+export const handleChat = endpoint(
+  {
+    auth: { kind: 'customer' },
+    body: {
+      schema: chatRequestSchema,
+      maxBytes: (config) => maxBodyBytes(config.prompt.messageMaxChars),
+      wording: chatRequestWording,
+    },
+    validate: (body, runtime) => checkChatText(body, { messageMaxChars: runtime.config.prompt.messageMaxChars }),
     // Per client address across sessions, and the deployment's model-call budget; only valid
     // requests count (a flood of garbage is refused above without spending anyone's budget).
-    await enforceLimits(runtime, chatChecks(config.limits, clientKey(request, clientOptionsOf(config))));
+    limit: {
+      check: (request, runtime) =>
+        enforceLimits(runtime, chatChecks(runtime.config.limits, clientKey(request, clientOptionsOf(runtime.config)))),
+    },
+  },
+  async ({ request, runtime, input, defer }) => {
+    const { config } = runtime;
     const deps = turnDeps(runtime, defer);
     const turn = await startTurn({ ...input, client: clientInfo(request, clientOptionsOf(config)) }, deps);
     // Serverless instances run no drain loop: each turn moves the audit along after its response.
@@ -35,10 +41,8 @@ export async function handleChat(request: Request, runtime: Runtime, defer: Turn
     if (wantsJson(request)) return await jsonAnswer(turn.run);
     // The streamed reply is also kept for its short life, so a reloaded page can resume it.
     return streamAnswer(turn.run, defer, createLiveReplyTee(runtime.liveReplies, input.sessionId, input.text));
-  } catch (error) {
-    return errorResponse(error);
-  }
-}
+  },
+);
 
 function wantsJson(request: Request): boolean {
   const accept = request.headers.get('accept') ?? '';
@@ -48,16 +52,26 @@ function wantsJson(request: Request): boolean {
 type Run = (emit: (event: ChatEvent) => void) => Promise<void>;
 
 async function jsonAnswer(run: Run): Promise<Response> {
-  const answer: ChatJsonResponse = { reply: '', auditId: '', memory: 'new', notice: null, replay: false, remembered: false };
+  const answer: ChatJsonResponse = {
+    reply: '',
+    auditId: '',
+    memory: 'new',
+    notice: null,
+    replay: false,
+    remembered: false,
+  };
   let failure: { code: string; message: string } | null = null;
   await run((event) => {
     if (event.event === 'meta') Object.assign(answer, event.data);
     else if (event.event === 'done') {
-      Object.assign(answer, { auditId: event.data.auditId, reply: event.data.reply, remembered: event.data.remembered });
+      Object.assign(answer, {
+        auditId: event.data.auditId,
+        reply: event.data.reply,
+        remembered: event.data.remembered,
+      });
       if (event.data.replay) answer.replay = true;
       if (event.data.stopped) answer.stopped = true;
-    }
-    else if (event.event === 'error') failure = event.data;
+    } else if (event.event === 'error') failure = event.data;
   });
   if (failure) {
     const { code, message } = failure;
@@ -83,7 +97,10 @@ function streamAnswer(run: Run, defer: TurnDeps['defer'], tee: (event: ChatEvent
       const done = run(emit)
         .catch((error: unknown) => {
           log.error('turn crashed', errorFields(error));
-          emit({ event: 'error', data: { code: 'internal_error', message: 'Something went wrong on our side. Please try again.' } });
+          emit({
+            event: 'error',
+            data: { code: 'internal_error', message: 'Something went wrong on our side. Please try again.' },
+          });
         })
         .finally(() => {
           if (open) {

@@ -3,28 +3,30 @@ import { z } from 'zod';
 import type { MessagesResponse } from '@/lib/chat/events';
 import { feedbackFor } from '@/lib/chat/feedback';
 import { enforceEdgeLimit } from '@/lib/chat/limits';
-import { readSessionBody, sessionIdField } from '@/lib/chat/request';
 import { noticeFor } from '@/lib/chat/turn';
-import { errorResponse } from '@/lib/errors';
+import { endpoint } from '@/lib/http/endpoint';
 import type { Runtime } from '@/lib/runtime';
+import { sessionIdSchema } from '@/lib/session-id';
 
-const messagesRequestSchema = z.strictObject({ sessionId: sessionIdField });
+const messagesRequestSchema = z.strictObject({ sessionId: sessionIdSchema });
 
 /**
  * POST /api/session/messages {sessionId}: the remembered turns, from the server, for a page reload.
  * A POST body rather than a path or query, so the bearer id never lands in an access log or a CDN's.
  */
-export async function handleListMessages(request: Request, runtime: Runtime): Promise<Response> {
-  try {
-    const { sessionId } = await readSessionBody(
-      request,
-      messagesRequestSchema,
-      '{"sessionId": string}',
-      runtime.config,
-    );
+export const handleListMessages = endpoint(
+  {
+    auth: { kind: 'customer' },
+    body: {
+      schema: messagesRequestSchema,
+      maxBytes: 2048,
+      wording: { expected: '{"sessionId": string} and nothing else' },
+    },
     // Per address before the work (a memory and a live-reply read); only valid requests count, like
     // the chat's limits: an invalid one has had its own 4xx above.
-    await enforceEdgeLimit(runtime, request, 'messages');
+    limit: { check: (request, runtime) => enforceEdgeLimit(runtime, request, 'messages') },
+  },
+  async ({ runtime, body: { sessionId } }) => {
     const [memory, live] = await Promise.all([
       runtime.memory.read(sessionId),
       runtime.liveReplies.read(sessionId).catch(() => null),
@@ -49,17 +51,18 @@ export async function handleListMessages(request: Request, runtime: Runtime): Pr
           : null,
     };
     return Response.json(body, { headers: { 'cache-control': 'no-store' } });
-  } catch (error) {
-    return errorResponse(error);
-  }
-}
+  },
+);
 
 /**
  * The customer's current rating of each remembered reply. Postgres (turn_feedback) is the one place
  * ratings live, written before /api/feedback answers, so a reload right after a click sees it; memory
  * keeps none, so the two cannot disagree. A failed read costs only the pressed thumbs, never the reload.
  */
-async function ratingsOf(runtime: Runtime, messages: { role: string; auditId: string }[]): Promise<Record<string, 'up' | 'down'>> {
+async function ratingsOf(
+  runtime: Runtime,
+  messages: { role: string; auditId: string }[],
+): Promise<Record<string, 'up' | 'down'>> {
   const auditIds = messages.filter((m) => m.role === 'assistant').map((m) => m.auditId);
   if (auditIds.length === 0) return {};
   try {

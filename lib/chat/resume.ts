@@ -1,15 +1,73 @@
 import { z } from 'zod';
+import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
 import type { ChatEvent } from '@/lib/chat/events';
+import { enforceLimits } from '@/lib/chat/limits';
 import { liveReplyHub, type LiveReplyStore } from '@/lib/chat/live-reply';
-import { readSessionBody, sessionIdField, type SessionPolicy } from '@/lib/chat/request';
 import { encodeEvent, SSE_HEADERS } from '@/lib/chat/sse';
-
-const resumeSchema = z.strictObject({ sessionId: sessionIdField, auditId: z.uuid() });
+import { ApiError } from '@/lib/errors';
+import { assertIssuedSessionId, type SessionPolicy } from '@/lib/http/session';
+import { type BodySpec, endpoint, readBody } from '@/lib/http/endpoint';
+import { edgeChecks } from '@/lib/rate-limit/rules';
+import { sessionIdSchema } from '@/lib/session-id';
 
 /** The reply to follow: the session id travels in the body (a bearer key never goes into a URL). */
-export function parseResumeRequest(request: Request, sessions: SessionPolicy): Promise<{ sessionId: string; auditId: string }> {
-  return readSessionBody(request, resumeSchema, '{"sessionId": string, "auditId": uuid}', sessions);
+const resumeBody = {
+  schema: z.strictObject({ sessionId: sessionIdSchema, auditId: z.uuid() }),
+  maxBytes: 2048,
+  wording: { expected: '{"sessionId": string, "auditId": uuid} and nothing else' },
+} satisfies BodySpec<{ sessionId: string; auditId: string }>;
+
+/** What the endpoint below reads before its limit, as one call (the session gate included). */
+export async function parseResumeRequest(
+  request: Request,
+  sessions: SessionPolicy,
+): Promise<{ sessionId: string; auditId: string }> {
+  const body = await readBody(request, resumeBody, resumeBody.maxBytes);
+  assertIssuedSessionId(body.sessionId, sessions);
+  return body;
 }
+
+/** How long a client refused for too many open streams should wait: about one short reply. */
+const BUSY_RETRY_SECONDS = 5;
+
+/** POST /api/chat/resume {sessionId, auditId}: SSE of a reply still streaming, from its start. */
+export const handleResume = endpoint(
+  {
+    auth: { kind: 'customer' },
+    body: resumeBody,
+    // Only valid requests count, like the chat's limits; then the streams open at once.
+    limit: {
+      check: (request, runtime) =>
+        enforceLimits(
+          runtime,
+          edgeChecks(runtime.config.limits, 'resume', clientKey(request, clientOptionsOf(runtime.config))),
+        ),
+    },
+  },
+  async ({ request, runtime, body: { sessionId, auditId } }) => {
+    const { config } = runtime;
+    const address = clientKey(request, clientOptionsOf(config));
+    const release = resumeSlots().tryAcquire([
+      [`session:${sessionId}`, config.limits.resumeStreamsPerSession],
+      [`address:${address}`, config.limits.resumeStreamsPerIp],
+    ]);
+    if (!release) {
+      throw new ApiError(429, 'rate_limited', 'Too many open resumes. Please wait a moment and try again.', {
+        'retry-after': String(BUSY_RETRY_SECONDS),
+      });
+    }
+    const abort = new AbortController();
+    request.signal.addEventListener('abort', () => abort.abort());
+    const events = tailLiveReply(
+      runtime.liveReplies,
+      sessionId,
+      auditId,
+      { pollMs: 200, maxMs: 120_000 },
+      abort.signal,
+    );
+    return resumeResponse(events, abort, release);
+  },
+);
 
 export interface TailOptions {
   pollMs: number;
@@ -65,7 +123,10 @@ export async function* tailLiveReply(
         return;
       }
       if (live.status === 'failed') {
-        yield { event: 'error', data: live.error ?? { code: 'model_unavailable', message: 'The answer was interrupted.' } };
+        yield {
+          event: 'error',
+          data: live.error ?? { code: 'model_unavailable', message: 'The answer was interrupted.' },
+        };
         return;
       }
     }
@@ -112,7 +173,11 @@ export function resumeSlots(): StreamSlots {
   return slotHolder.__tetherResumeSlots;
 }
 
-export function resumeResponse(events: AsyncGenerator<ChatEvent>, abort: AbortController, release: () => void = () => {}): Response {
+export function resumeResponse(
+  events: AsyncGenerator<ChatEvent>,
+  abort: AbortController,
+  release: () => void = () => {},
+): Response {
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
       try {

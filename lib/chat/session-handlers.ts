@@ -2,10 +2,10 @@ import 'server-only';
 import { z } from 'zod';
 import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
 import { enforceEdgeLimit, enforceLimits } from '@/lib/chat/limits';
-import { assertIssuedSessionId, readJsonBody } from '@/lib/chat/request';
+import { endpoint } from '@/lib/http/endpoint';
+import { errorFields, log } from '@/lib/observability/log';
 import { sessionCreateChecks } from '@/lib/rate-limit/rules';
-import { ApiError, errorResponse } from '@/lib/errors';
-import type { Runtime } from '@/lib/runtime';
+import { sessionIdSchema } from '@/lib/session-id';
 import { issueSession } from '@/lib/identity/issue';
 import { readCreateSessionRequest } from '@/lib/identity/session-request';
 
@@ -15,61 +15,69 @@ import { readCreateSessionRequest } from '@/lib/identity/session-request';
  * (lib/identity). Memory notes a conversation nobody has used yet as new (so its first message needs
  * no durable lookup); if memory is down the id is still issued: the first turn asks the audit instead.
  */
-export async function handleCreateSession(runtime: Runtime, request: Request, now = new Date()): Promise<Response> {
-  const { config } = runtime;
-  // Token requests count too: the per-address limit is also what slows down guessing at tokens.
-  await enforceLimits(runtime, sessionCreateChecks(config.limits, clientKey(request, clientOptionsOf(config))));
-  const input = await readCreateSessionRequest(request);
-  const issued = await issueSession(
-    {
-      sessionSecret: config.sessionSecret,
-      identity: config.identity,
-      database: async () => (await runtime.database()).db,
+export const handleCreateSession = endpoint(
+  {
+    auth: { kind: 'public' },
+    // Token requests count too: the per-address limit is also what slows down guessing at tokens.
+    limit: {
+      countsInvalid: true,
+      check: (request, runtime) =>
+        enforceLimits(
+          runtime,
+          sessionCreateChecks(runtime.config.limits, clientKey(request, clientOptionsOf(runtime.config))),
+        ),
     },
-    input,
-    now,
-  );
-  const { sessionId } = issued;
-  // A verified conversation already in use keeps its counter: registering it again after memory
-  // expired would restart its turn numbers under the audit's.
-  if (issued.fresh) {
-    await runtime.memory.register(sessionId).catch((error: unknown) => {
-      console.warn('[tether] new session not registered in memory:', error instanceof Error ? error.message : error);
-    });
-  }
-  const expiresAt = new Date(now.getTime() + config.memory.ttlSeconds * 1000).toISOString();
-  return Response.json(
-    { sessionId, expiresAt, identity: issued.identity },
-    { status: 201, headers: { 'cache-control': 'no-store' } },
-  );
-}
+  },
+  async ({ request, runtime }) => {
+    const { config } = runtime;
+    const now = new Date();
+    // An empty body is today's anonymous request, so the body is the identity reader's, not a schema's.
+    const input = await readCreateSessionRequest(request);
+    const issued = await issueSession(
+      {
+        sessionSecret: config.sessionSecret,
+        identity: config.identity,
+        database: async () => (await runtime.database()).db,
+      },
+      input,
+      now,
+    );
+    const { sessionId } = issued;
+    // A verified conversation already in use keeps its counter: registering it again after memory
+    // expired would restart its turn numbers under the audit's.
+    if (issued.fresh) {
+      await runtime.memory.register(sessionId).catch((error: unknown) => {
+        log.warn('new session not registered in memory', errorFields(error));
+      });
+    }
+    const expiresAt = new Date(now.getTime() + config.memory.ttlSeconds * 1000).toISOString();
+    return Response.json(
+      { sessionId, expiresAt, identity: issued.identity },
+      { status: 201, headers: { 'cache-control': 'no-store' } },
+    );
+  },
+);
 
-const stopRequestSchema = z.strictObject({ sessionId: z.string().max(200), auditId: z.uuid() });
+const stopRequestSchema = z.strictObject({ sessionId: sessionIdSchema, auditId: z.uuid() });
 
 /**
  * POST /api/chat/stop {sessionId, auditId}: the customer stops a reply that is streaming. The reply
  * so far is kept and the turn is audited as `aborted`. Reaches the turn at once when it runs in this
  * process, else through memory (the running turn reads it when it renews its lease, within ~1 s).
  */
-export async function handleStop(request: Request, runtime: Runtime): Promise<Response> {
-  try {
-    const body = await readJsonBody(request, 1024);
-    const parsed = stopRequestSchema.safeParse(body);
-    if (!parsed.success) {
-      const unknown = parsed.error.issues.some((issue) => issue.code === 'unrecognized_keys');
-      throw new ApiError(
-        400,
-        unknown ? 'unknown_field' : 'invalid_request',
-        'Expected {"sessionId": string, "auditId": string} and nothing else.',
-      );
-    }
-    const { sessionId, auditId } = parsed.data;
-    assertIssuedSessionId(sessionId, runtime.config);
+export const handleStop = endpoint(
+  {
+    auth: { kind: 'customer' },
+    body: {
+      schema: stopRequestSchema,
+      maxBytes: 1024,
+      wording: { expected: '{"sessionId": string, "auditId": string} and nothing else' },
+    },
     // Per address; only valid requests count, like the chat's limits.
-    await enforceEdgeLimit(runtime, request, 'stop');
+    limit: { check: (request, runtime) => enforceEdgeLimit(runtime, request, 'stop') },
+  },
+  async ({ runtime, body: { sessionId, auditId } }) => {
     if (!runtime.stops.stop(auditId, sessionId)) await runtime.memory.requestStop(sessionId, auditId);
     return Response.json({ stopped: true }, { status: 202, headers: { 'cache-control': 'no-store' } });
-  } catch (error) {
-    return errorResponse(error);
-  }
-}
+  },
+);

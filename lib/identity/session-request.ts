@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { readLimited } from '@/lib/chat/request';
 import { ApiError } from '@/lib/errors';
+import { readLimited } from '@/lib/http/body';
+import { parseInput } from '@/lib/http/zod';
 
 /**
  * POST /api/session's body: nothing (or `{}`) for an anonymous conversation, or the host site's
@@ -40,19 +41,10 @@ export async function readCreateSessionRequest(request: Request): Promise<Create
 }
 
 export function parseCreateSessionRequest(body: unknown): CreateSessionRequest {
-  const parsed = createSessionSchema.safeParse(body);
-  if (!parsed.success) {
-    const unknown = parsed.error.issues.find((issue) => issue.code === 'unrecognized_keys');
-    if (unknown && 'keys' in unknown) {
-      throw new ApiError(
-        400,
-        'unknown_field',
-        `Only "userToken" and "newConversation" may be sent; remove: ${unknown.keys.map((k) => `"${k}"`).join(', ')}.`,
-      );
-    }
-    throw new ApiError(400, 'invalid_request', 'Expected {} or {"userToken": string, "newConversation"?: boolean}.');
-  }
-  const { userToken, newConversation } = parsed.data;
+  const { userToken, newConversation } = parseInput(createSessionSchema, body, {
+    expected: '{} or {"userToken": string, "newConversation"?: boolean}',
+    allowed: ['userToken', 'newConversation'],
+  });
   if (newConversation && userToken === undefined) {
     throw new ApiError(400, 'invalid_request', '"newConversation" needs a "userToken": anonymous conversations are always new.');
   }

@@ -1,36 +1,14 @@
+import { API_ROUTES, FALLBACK_ROUTE } from '@/lib/http/manifest';
+
 /**
- * The HTTP methods each API route file exports. Next answers any other method with an empty 405;
- * the proxy answers it first, as JSON with an `Allow` header. A unit test compares this table with
- * the route files under app/api, so a new route or method cannot be forgotten here (a route missing
- * from the table still works; it only gets Next's empty 405). The JSON 404 catch-all
- * app/api/[...missing] is not listed: it is what unknown paths fall through to.
+ * The HTTP methods each API route serves, as the route manifest (lib/http/manifest.ts) declares
+ * them: Next answers any other method with an empty 405; the proxy answers it first, as JSON with an
+ * `Allow` header. The JSON 404 catch-all app/api/[...missing] is left out: it is what unknown paths
+ * fall through to.
  */
-export const API_METHODS: Readonly<Record<string, readonly string[]>> = {
-  '/api/admin/agents': ['POST'],
-  '/api/admin/agents/[id]': ['PATCH'],
-  '/api/admin/export': ['GET'],
-  '/api/admin/flags': ['POST'],
-  '/api/admin/flags/[id]': ['PATCH'],
-  '/api/admin/notes': ['POST'],
-  '/api/admin/retention': ['POST'],
-  // A static segment before the dynamic one that would also match it (the first match wins).
-  '/api/admin/sessions/live': ['GET'],
-  '/api/admin/sessions/[ref]': ['DELETE'],
-  '/api/admin/sessions/[ref]/export': ['GET'],
-  '/api/admin/sessions/[ref]/live': ['GET'],
-  '/api/admin/setup': ['POST'],
-  '/api/admin/turns/[auditId]/prompt': ['GET'],
-  '/api/auth/[...nextauth]': ['GET', 'POST'],
-  '/api/chat': ['POST'],
-  '/api/chat/resume': ['POST'],
-  '/api/chat/stop': ['POST'],
-  '/api/cron/audit-drain': ['GET'],
-  '/api/cron/retention': ['GET'],
-  '/api/feedback': ['POST'],
-  '/api/health': ['GET'],
-  '/api/session': ['POST'],
-  '/api/session/messages': ['POST'],
-};
+export const API_METHODS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  Object.entries(API_ROUTES).filter(([route]) => route !== FALLBACK_ROUTE),
+);
 
 const compiled = Object.entries(API_METHODS).map(([route, methods]) => {
   const pattern = route

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { exportedMethods } from './app-routes';
 
 /**
  * Every /admin page and /api/admin route, read from the files under app/, so that a test sweeping
@@ -46,9 +47,7 @@ export function adminPages(): string[] {
 export function adminApiRoutes(): ApiRoute[] {
   return filesNamed(path.join(ROOT, 'api', 'admin'), 'route.ts').map((file) => {
     const source = readFileSync(file, 'utf8');
-    const methods = HTTP_METHODS.filter((method) =>
-      new RegExp(`export\\s+(const|async\\s+function|function)\\s+${method}\\b`).test(source),
-    );
+    const methods = exportedMethods(source) as HttpMethod[];
     return { file: path.relative(ROOT, file), path: urlOf(file), methods };
   });
 }

@@ -128,8 +128,8 @@ export async function createTestStack(
     },
     async newSession() {
       const response = await handleCreateSession(
-        runtime,
         new Request('http://localhost/api/session', { method: 'POST', headers: { 'x-forwarded-for': '203.0.113.7' } }),
+        runtime,
       );
       return ((await response.json()) as { sessionId: string }).sessionId;
     },
@@ -145,7 +145,7 @@ export async function createTestStack(
         },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       });
-      return handleChat(request, runtime, defer);
+      return handleChat(request, runtime, { defer });
     },
     async send(sessionId, text, messageId) {
       const response = await stack.post({ sessionId, text, ...(messageId ? { messageId } : {}) });

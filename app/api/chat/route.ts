@@ -1,10 +1,7 @@
-import { after } from 'next/server';
 import { handleChat } from '@/lib/chat/handler';
-import { getRuntime } from '@/lib/runtime';
+import { serve } from '@/lib/http/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export function POST(request: Request): Promise<Response> {
-  return handleChat(request, getRuntime(), (work) => after(work));
-}
+export const { POST } = serve('/api/chat', { POST: handleChat });

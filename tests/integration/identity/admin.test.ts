@@ -29,12 +29,12 @@ let anonymous: string;
 
 async function verifiedSession(claims: Record<string, unknown>, newConversation = false): Promise<string> {
   const response = await handleCreateSession(
-    stack.runtime,
     new Request('http://localhost/api/session', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.30' },
       body: JSON.stringify({ userToken: await signIdentity(claims), ...(newConversation ? { newConversation } : {}) }),
     }),
+    stack.runtime,
   );
   expect(response.status).toBe(201);
   return ((await response.json()) as { sessionId: string }).sessionId;

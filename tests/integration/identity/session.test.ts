@@ -25,7 +25,7 @@ async function createSession(stack: TestStack, body?: unknown, ip = '198.51.100.
   }
   let response: Response;
   try {
-    response = await handleCreateSession(stack.runtime, new Request('http://localhost/api/session', init));
+    response = await handleCreateSession(new Request('http://localhost/api/session', init), stack.runtime);
   } catch (error) {
     // As the route answers (app/api/session/route.ts).
     response = errorResponse(error);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { maxBodyBytes, parseChatRequest, readJsonBody, type ChatRequestLimits } from '@/lib/chat/request';
+import { maxBodyBytes, parseChatRequest, type ChatRequestLimits } from '@/lib/chat/request';
+import { readJsonBody } from '@/lib/http/body';
 import { ApiError } from '@/lib/errors';
 import { issueSessionId } from '@/lib/session-id';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFeedbackRequest } from '@/lib/chat/feedback';
-import { assertIssuedSessionId } from '@/lib/chat/request';
+import { assertIssuedSessionId } from '@/lib/http/session';
 import { parseResumeRequest } from '@/lib/chat/resume';
 import { isApiError } from '@/lib/errors';
 import { parseCreateSessionRequest, readCreateSessionRequest } from '@/lib/identity/session-request';

@@ -1,17 +1,25 @@
-import { adminRoute, readBody } from '@/lib/admin/api';
 import { createFlag, flagRequestSchema } from '@/lib/admin/review';
 import { sessionIdForRef } from '@/lib/admin/session-lookup';
 import { ApiError } from '@/lib/errors';
+import { ADMIN_BODY_MAX_BYTES, endpoint } from '@/lib/http/endpoint';
+import { serve } from '@/lib/http/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 /** POST /api/admin/flags {session: ref, auditId?, reason}: flags a turn, or the whole session. */
-export const POST = adminRoute({ role: 'agent', mutation: true, action: 'flag' }, async ({ request, db, agent }) => {
-  const { session, ...input } = await readBody(request, flagRequestSchema);
-  const sessionId = await sessionIdForRef(db, session);
-  if (!sessionId) throw new ApiError(404, 'not_found', 'No such session.');
-  const outcome = await createFlag(db, agent, { ...input, sessionId });
-  if (outcome.kind === 'not_found') throw new ApiError(404, 'not_found', `No such ${outcome.what}.`);
-  return Response.json(outcome.value, { status: 201 });
-});
+const createFlagEndpoint = endpoint(
+  {
+    auth: { kind: 'agent', role: 'agent', mutation: true, action: 'flag' },
+    body: { schema: flagRequestSchema, maxBytes: ADMIN_BODY_MAX_BYTES },
+  },
+  async ({ body: { session, ...input }, db, agent }) => {
+    const sessionId = await sessionIdForRef(db, session);
+    if (!sessionId) throw new ApiError(404, 'not_found', 'No such session.');
+    const outcome = await createFlag(db, agent, { ...input, sessionId });
+    if (outcome.kind === 'not_found') throw new ApiError(404, 'not_found', `No such ${outcome.what}.`);
+    return Response.json(outcome.value, { status: 201 });
+  },
+);
+
+export const { POST } = serve('/api/admin/flags', { POST: createFlagEndpoint });

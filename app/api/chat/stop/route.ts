@@ -1,9 +1,7 @@
 import { handleStop } from '@/lib/chat/session-handlers';
-import { getRuntime } from '@/lib/runtime';
+import { serve } from '@/lib/http/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export function POST(request: Request): Promise<Response> {
-  return handleStop(request, getRuntime());
-}
+export const { POST } = serve('/api/chat/stop', { POST: handleStop });

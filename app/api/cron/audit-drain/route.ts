@@ -1,9 +1,7 @@
 import { handleDrainCron } from '@/lib/audit/drain-handler';
-import { getRuntime } from '@/lib/runtime';
+import { serve } from '@/lib/http/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export function GET(request: Request): Promise<Response> {
-  return handleDrainCron(request, getRuntime());
-}
+export const { GET } = serve('/api/cron/audit-drain', { GET: handleDrainCron });

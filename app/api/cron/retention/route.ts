@@ -1,9 +1,7 @@
 import { handleRetentionCron } from '@/lib/audit/retention-handler';
-import { getRuntime } from '@/lib/runtime';
+import { serve } from '@/lib/http/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export function GET(request: Request): Promise<Response> {
-  return handleRetentionCron(request, getRuntime());
-}
+export const { GET } = serve('/api/cron/retention', { GET: handleRetentionCron });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { adminRoute, parseInput, readBody } from '@/lib/admin/api';
 import { resolveFlag } from '@/lib/admin/review';
 import { ApiError } from '@/lib/errors';
+import { ADMIN_BODY_MAX_BYTES, endpoint } from '@/lib/http/endpoint';
+import { serve } from '@/lib/http/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -9,10 +10,17 @@ export const dynamic = 'force-dynamic';
 const bodySchema = z.strictObject({ resolved: z.literal(true) });
 
 /** PATCH /api/admin/flags/{id} {"resolved": true}: closes a flag; it stays in the history. */
-export const PATCH = adminRoute<{ id: string }>({ role: 'agent', mutation: true, action: 'resolve_flag' }, async ({ request, params, db, agent }) => {
-  const flagId = parseInput(z.uuid(), params.id);
-  await readBody(request, bodySchema);
-  const outcome = await resolveFlag(db, agent, flagId);
-  if (outcome.kind === 'not_found') throw new ApiError(404, 'not_found', 'No such flag.');
-  return Response.json(outcome.value);
-});
+const resolveFlagEndpoint = endpoint(
+  {
+    auth: { kind: 'agent', role: 'agent', mutation: true, action: 'resolve_flag' },
+    param: z.uuid(),
+    body: { schema: bodySchema, maxBytes: ADMIN_BODY_MAX_BYTES },
+  },
+  async ({ param: flagId, db, agent }) => {
+    const outcome = await resolveFlag(db, agent, flagId);
+    if (outcome.kind === 'not_found') throw new ApiError(404, 'not_found', 'No such flag.');
+    return Response.json(outcome.value);
+  },
+);
+
+export const { PATCH } = serve('/api/admin/flags/[id]', { PATCH: resolveFlagEndpoint });

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { adminRoute, parseInput, readBody } from '@/lib/admin/api';
 import { deleteSession } from '@/lib/admin/delete';
 import { sessionIdForRef, sessionRefSchema } from '@/lib/admin/session-lookup';
 import { ApiError } from '@/lib/errors';
+import { ADMIN_BODY_MAX_BYTES, endpoint } from '@/lib/http/endpoint';
+import { serve } from '@/lib/http/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -11,16 +12,27 @@ export const dynamic = 'force-dynamic';
 const bodySchema = z.strictObject({ confirm: z.string() });
 
 /** DELETE /api/admin/sessions/{ref}: admins only; removes audit rows and Redis memory, logs who did it. */
-export const DELETE = adminRoute<{ ref: string }>({ role: 'admin', mutation: true, action: 'delete_session' }, async ({ request, params, db, runtime, agent }) => {
-  const ref = parseInput(sessionRefSchema, params.ref);
-  const { confirm } = await readBody(request, bodySchema);
-  if (confirm !== ref) throw new ApiError(400, 'invalid_request', 'confirm: must repeat the conversation reference.');
-  const sessionId = await sessionIdForRef(db, ref);
-  if (!sessionId) throw new ApiError(404, 'not_found', 'No such session.');
-  const outcome = await deleteSession(db, runtime.memory, agent, sessionId);
-  if (outcome.kind === 'not_found') throw new ApiError(404, 'not_found', 'No such session.');
-  if (outcome.kind === 'memory_unavailable') {
-    throw new ApiError(503, 'internal_error', 'The memory store is unreachable, so nothing was deleted. Try again shortly.');
-  }
-  return Response.json({ deleted: ref, turns: outcome.turns });
-});
+const deleteSessionEndpoint = endpoint(
+  {
+    auth: { kind: 'agent', role: 'admin', mutation: true, action: 'delete_session' },
+    param: sessionRefSchema,
+    body: { schema: bodySchema, maxBytes: ADMIN_BODY_MAX_BYTES },
+  },
+  async ({ param: ref, body: { confirm }, db, runtime, agent }) => {
+    if (confirm !== ref) throw new ApiError(400, 'invalid_request', 'confirm: must repeat the conversation reference.');
+    const sessionId = await sessionIdForRef(db, ref);
+    if (!sessionId) throw new ApiError(404, 'not_found', 'No such session.');
+    const outcome = await deleteSession(db, runtime.memory, agent, sessionId);
+    if (outcome.kind === 'not_found') throw new ApiError(404, 'not_found', 'No such session.');
+    if (outcome.kind === 'memory_unavailable') {
+      throw new ApiError(
+        503,
+        'internal_error',
+        'The memory store is unreachable, so nothing was deleted. Try again shortly.',
+      );
+    }
+    return Response.json({ deleted: ref, turns: outcome.turns });
+  },
+);
+
+export const { DELETE } = serve('/api/admin/sessions/[ref]', { DELETE: deleteSessionEndpoint });

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { logAccess } from '@/lib/admin/access-log';
-import { adminRoute, parseInput } from '@/lib/admin/api';
 import { getTurnPrompt } from '@/lib/admin/prompt';
 import { ApiError } from '@/lib/errors';
+import { endpoint } from '@/lib/http/endpoint';
+import { serve } from '@/lib/http/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -11,14 +12,18 @@ export const dynamic = 'force-dynamic';
  * GET /api/admin/turns/{auditId}/prompt: the exact messages the model saw, fetched when the panel
  * opens. It shows the remembered history of the conversation, so each view is in the access log.
  */
-export const GET = adminRoute<{ auditId: string }>({ role: 'agent', mutation: false }, async ({ params, db, agent }) => {
-  const auditId = parseInput(z.uuid(), params.auditId);
-  const prompt = await getTurnPrompt(db, auditId);
-  if (!prompt) throw new ApiError(404, 'not_found', 'No such turn.');
-  await logAccess(db, agent, 'view_prompt', {
-    sessionId: prompt.sessionRef,
-    auditId,
-    detail: { messages: prompt.messages.length, contextAuditIds: prompt.contextAuditIds },
-  });
-  return Response.json(prompt);
-});
+const turnPrompt = endpoint(
+  { auth: { kind: 'agent', role: 'agent', mutation: false }, param: z.uuid() },
+  async ({ param: auditId, db, agent }) => {
+    const prompt = await getTurnPrompt(db, auditId);
+    if (!prompt) throw new ApiError(404, 'not_found', 'No such turn.');
+    await logAccess(db, agent, 'view_prompt', {
+      sessionId: prompt.sessionRef,
+      auditId,
+      detail: { messages: prompt.messages.length, contextAuditIds: prompt.contextAuditIds },
+    });
+    return Response.json(prompt);
+  },
+);
+
+export const { GET } = serve('/api/admin/turns/[auditId]/prompt', { GET: turnPrompt });

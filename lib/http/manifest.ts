@@ -1,0 +1,59 @@
+/**
+ * Every API route and the methods it serves: the one list. A route file builds its handlers from its
+ * entry (`serve('/api/chat', { POST: … })`, lib/http/serve.ts), so TypeScript refuses a method the
+ * entry does not declare and requires each one it does; the proxy answers 405 and `Allow` from the
+ * same entries (lib/security/api-methods.ts). A unit test checks that each route file names its own
+ * path and exports exactly these methods.
+ *
+ * Order matters for matching: a static segment comes before a dynamic one that would also match it.
+ * No imports on purpose: the proxy loads this file before every request.
+ */
+export const API_ROUTES = {
+  '/api/admin/agents': ['POST'],
+  '/api/admin/agents/[id]': ['PATCH'],
+  '/api/admin/export': ['GET'],
+  '/api/admin/flags': ['POST'],
+  '/api/admin/flags/[id]': ['PATCH'],
+  '/api/admin/notes': ['POST'],
+  '/api/admin/retention': ['POST'],
+  '/api/admin/sessions/live': ['GET'],
+  '/api/admin/sessions/[ref]': ['DELETE'],
+  '/api/admin/sessions/[ref]/export': ['GET'],
+  '/api/admin/sessions/[ref]/live': ['GET'],
+  '/api/admin/setup': ['POST'],
+  '/api/admin/turns/[auditId]/prompt': ['GET'],
+  '/api/auth/[...nextauth]': ['GET', 'POST'],
+  '/api/chat': ['POST'],
+  '/api/chat/resume': ['POST'],
+  '/api/chat/stop': ['POST'],
+  '/api/cron/audit-drain': ['GET'],
+  '/api/cron/retention': ['GET'],
+  '/api/feedback': ['POST'],
+  '/api/health': ['GET'],
+  '/api/session': ['POST'],
+  '/api/session/messages': ['POST'],
+  // The JSON 404 for any /api path no route above serves; never matched for 405 (see FALLBACK_ROUTE).
+  '/api/[...missing]': ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+} as const satisfies Record<string, readonly HttpMethod[]>;
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export type ApiPath = keyof typeof API_ROUTES;
+
+export type MethodsOf<P extends ApiPath> = (typeof API_ROUTES)[P][number];
+
+/** What unknown paths fall through to: it answers every method, so it says nothing about `Allow`. */
+export const FALLBACK_ROUTE: ApiPath = '/api/[...missing]';
+
+/** `/api/x/[id]/[...rest]` → `{ id: string; rest: string[] }`: a route's params, from its path. */
+export type ParamsOf<P extends string> = { [E in SegmentsOf<P> as E[0]]: E[1] };
+
+type SegmentsOf<P extends string> = P extends `${infer Head}/${infer Tail}`
+  ? Segment<Head> | SegmentsOf<Tail>
+  : Segment<P>;
+
+type Segment<S extends string> = S extends `[...${infer Name}]`
+  ? [Name, string[]]
+  : S extends `[${infer Name}]`
+    ? [Name, string]
+    : never;
