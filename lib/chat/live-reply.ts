@@ -1,5 +1,8 @@
 import type { Redis } from '@upstash/redis';
 import type { ChatEvent } from '@/lib/chat/events';
+import { errorFields, log } from '@/lib/observability/log';
+import { liveReplyKey } from '@/lib/redis/keys';
+import { sessionRef } from '@/lib/session-ref';
 
 /**
  * The reply still being written, kept for its short life so a page reloaded mid-reply can pick it
@@ -49,7 +52,8 @@ export function decodeLive(raw: string | null | undefined): LiveReply | null {
   if (newline < 0) return null;
   try {
     const header = JSON.parse(raw.slice(0, newline)) as Partial<LiveHeader>;
-    if (typeof header.auditId !== 'string' || typeof header.userText !== 'string' || typeof header.at !== 'string') return null;
+    if (typeof header.auditId !== 'string' || typeof header.userText !== 'string' || typeof header.at !== 'string')
+      return null;
     if (header.status !== 'streaming' && header.status !== 'done' && header.status !== 'failed') return null;
     return { ...(header as LiveHeader), text: raw.slice(newline + 1) };
   } catch {
@@ -67,7 +71,7 @@ export class RedisLiveReplyStore implements LiveReplyStore {
   ) {}
 
   private key(sessionId: string): string {
-    return `${this.keyPrefix}:v2:session:{${sessionId}}:live`;
+    return liveReplyKey(this.keyPrefix, sessionId);
   }
 
   async write(sessionId: string, reply: LiveReply, ttlSeconds: number): Promise<void> {
@@ -157,7 +161,7 @@ export function createLiveReplyTee(
 
   const enqueue = (work: () => Promise<void>) => {
     chain = chain.then(work).catch((error: unknown) => {
-      console.warn('[tether] live reply buffer write failed:', error instanceof Error ? error.message : error);
+      log.warn('live reply buffer write failed', { session: sessionRef(sessionId), ...errorFields(error) });
     });
   };
 
@@ -192,7 +196,12 @@ export function createLiveReplyTee(
     switch (event.event) {
       case 'meta':
         if (!event.data.replay) {
-          header = { auditId: event.data.auditId, userText, at: (options.now?.() ?? new Date()).toISOString(), status: 'streaming' };
+          header = {
+            auditId: event.data.auditId,
+            userText,
+            at: (options.now?.() ?? new Date()).toISOString(),
+            status: 'streaming',
+          };
           publish({ ...header, text: '' });
         }
         break;
@@ -212,8 +221,6 @@ export function createLiveReplyTee(
     }
   };
 }
-
-
 
 /**
  * One reader per live reply per instance, however many pages follow it (POST /api/chat/resume):
@@ -246,7 +253,9 @@ interface Watch {
 const changed = (before: LiveReply | null | undefined, after: LiveReply | null): boolean =>
   before === undefined ||
   (before === null) !== (after === null) ||
-  (before !== null && after !== null && (before.status !== after.status || before.text.length !== after.text.length || before.auditId !== after.auditId));
+  (before !== null &&
+    after !== null &&
+    (before.status !== after.status || before.text.length !== after.text.length || before.auditId !== after.auditId));
 
 export class LiveReplyHub {
   private readonly watches = new Map<string, Watch>();

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { EndEntry, TurnRecord } from '@/lib/audit/types';
 import type { MemoryStatus } from '@/lib/chat/events';
 
-export { MEMORY_LAYOUT_VERSION } from '@/lib/memory/keys';
+export { MEMORY_LAYOUT_VERSION } from '@/lib/redis/keys';
 
 /**
  * How long a conversation's turn counter outlives its memory: while it exists, an empty memory is

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { abandonUnfinished } from '@/lib/audit/abandon';
 import { RedisAuditStream } from '@/lib/audit/redis-stream';
 import type { TurnRecord } from '@/lib/audit/types';
-import { auditKeys } from '@/lib/memory/keys';
+import { auditKeys } from '@/lib/redis/keys';
 import { createRestClient } from '@/lib/redis/client';
 import { connectRedis, type RedisClient } from '../../support/redis';
 import { createTestStack, type TestStack } from '../../support/stack';

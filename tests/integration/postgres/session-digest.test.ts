@@ -14,7 +14,7 @@ import { addNote, createFlag } from '@/lib/admin/review';
 import { openTranscript } from '@/lib/admin/transcript';
 import { recordFeedback } from '@/lib/chat/feedback';
 import { MIGRATIONS_FOLDER } from '@/lib/db/client';
-import { auditKeys } from '@/lib/memory/keys';
+import { auditKeys } from '@/lib/redis/keys';
 import { issueSessionId } from '@/lib/session-id';
 import { sessionRef } from '@/lib/session-ref';
 import { database, makeAgent } from '../admin/helpers';

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { legacySessionKeys } from '@/lib/memory/keys';
+import { legacySessionKeys } from '@/lib/redis/keys';
 import { sessionRef } from '@/lib/session-ref';
 import { RedisMemoryStore } from '@/lib/memory/redis-store';
 import { connectRedis, deleteKeys, type RedisClient } from '../../support/redis';
