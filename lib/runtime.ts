@@ -4,7 +4,6 @@ import { v7 as uuidv7 } from 'uuid';
 import { PostgresDeadLetters } from '@/lib/audit/dead-letters';
 import { DirectAuditWriter } from '@/lib/audit/direct';
 import { AuditDrainer } from '@/lib/audit/drainer';
-import { PostgresDurableRecord } from '@/lib/audit/durable';
 import { FileAuditOutbox } from '@/lib/audit/outbox';
 import { RedisAuditStream } from '@/lib/audit/redis-stream';
 import { PostgresAuditSink } from '@/lib/audit/sink';
@@ -13,9 +12,9 @@ import { StopRegistry } from '@/lib/chat/stops';
 import type { TurnDeps } from '@/lib/chat/turn';
 import { getConfig, type Config } from '@/lib/config';
 import { openDatabase, type DatabaseHandle } from '@/lib/db/client';
-import { createMemoryStore } from '@/lib/memory';
-import type { LocalMemoryStore } from '@/lib/memory/local-store';
-import type { MemoryStore } from '@/lib/memory/types';
+import { createConversationBackend } from '@/lib/conversation';
+import { PostgresDurableRecord } from '@/lib/conversation/durable';
+import { ConversationStore } from '@/lib/conversation/store';
 import { createModelClient } from '@/lib/model';
 import type { ModelClient } from '@/lib/model/types';
 import { createRestClient } from '@/lib/redis/client';
@@ -29,9 +28,9 @@ export interface Runtime {
   config: Config;
   /** The one Redis REST client (memory, the audit stream's writers, rate limits); null on the embedded default. */
   redis: Redis | null;
-  memory: MemoryStore;
+  /** Everything a conversation persists (lib/conversation): memory, lease, turn numbers, the audit entry of each change. */
+  memory: ConversationStore;
   model: ModelClient;
-  durable: PostgresDurableRecord;
   /** Writes audit entries straight to Postgres (embedded default; turns while Redis is unreachable). */
   audit: DirectAuditWriter;
   drainer: AuditDrainer;
@@ -63,21 +62,28 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   };
   const db = async () => (await openOnce()).db;
 
-  const backend = config.memory.backend;
-  const redis =
-    backend.kind === 'redis' ? createRestClient({ url: backend.url, token: backend.token, timeoutMs: backend.timeoutMs, retries: 0 }) : null;
+  const redisConfig = config.memory.backend.kind === 'redis' ? config.memory.backend : null;
+  const redis = redisConfig
+    ? createRestClient({ url: redisConfig.url, token: redisConfig.token, timeoutMs: redisConfig.timeoutMs, retries: 0 })
+    : null;
   const sink = new PostgresAuditSink(db, { redact: config.audit.redact });
   const deadLetters = new PostgresDeadLetters(db);
   const outbox = new FileAuditOutbox(config.dataDir);
   const audit = new DirectAuditWriter(sink, outbox, deadLetters, { timeoutMs: 5000 });
-  const memory = createMemoryStore(
+  const backend = createConversationBackend(
     config.memory,
     redis ? { redis } : { localSink: audit, dir: path.join(config.dataDir, 'memory') },
   );
-  const stream =
-    backend.kind === 'redis'
-      ? new RedisAuditStream(
-          createRestClient({ url: backend.url, token: backend.token, timeoutMs: DRAIN_REDIS_TIMEOUT_MS, retries: 1 }),
+  const memory = new ConversationStore({
+    backend,
+    durable: new PostgresDurableRecord(db),
+    audit,
+    // A long-lived server drains soon after each turn; on serverless, after() and cron do.
+    onRecorded: config.serverless ? undefined : () => drainer.nudge(),
+  });
+  const stream = redisConfig
+    ? new RedisAuditStream(
+          createRestClient({ url: redisConfig.url, token: redisConfig.token, timeoutMs: DRAIN_REDIS_TIMEOUT_MS, retries: 1 }),
           config.memory.keyPrefix,
         )
       : null;
@@ -87,7 +93,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     deadLetters,
     outbox,
     stream,
-    leases: stream ?? (memory as LocalMemoryStore),
+    leases: memory,
     // Longer than any live turn goes without renewing its lease.
     abandonAfterMs: Math.max(config.memory.leaseMs * 4, 15_000),
   });
@@ -98,7 +104,6 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     redis,
     memory,
     model: createModelClient(config.model),
-    durable: new PostgresDurableRecord(db),
     audit,
     drainer,
     deadLetters,
@@ -124,10 +129,8 @@ export function getRuntime(): Runtime {
 export function turnDeps(runtime: Runtime, defer: TurnDeps['defer']): TurnDeps {
   const { config } = runtime;
   return {
-    memory: runtime.memory,
+    conversation: runtime.memory,
     model: runtime.model,
-    durable: runtime.durable,
-    audit: runtime.audit,
     stops: runtime.stops,
     settings: {
       systemPrompt: config.prompt.systemPrompt,
@@ -143,6 +146,5 @@ export function turnDeps(runtime: Runtime, defer: TurnDeps['defer']): TurnDeps {
     now: () => new Date(),
     newAuditId: () => uuidv7(),
     defer,
-    onRecorded: config.serverless ? undefined : () => runtime.drainer.nudge(),
   };
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { z } from 'zod';
-import { runListScript, runScript } from '@/lib/redis/eval';
-import { auditKeys, legacyOutboxKey, sessionKeys } from '@/lib/redis/keys';
-import { LEASES_HELD, RELEASE_AUDIT_LOCK, TAKE_AUDIT_BATCH } from '@/lib/redis/scripts/audit-stream';
+import { runScript } from '@/lib/redis/eval';
+import { auditKeys, legacyOutboxKey } from '@/lib/redis/keys';
+import { RELEASE_AUDIT_LOCK, TAKE_AUDIT_BATCH } from '@/lib/redis/scripts/audit-stream';
 
 /**
  * The reading side of the audit stream that the conversation scripts write (lib/redis/keys.ts): one
@@ -26,7 +26,7 @@ export class RedisAuditStream {
 
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
   ) {
     this.keys = auditKeys(prefix);
     this.legacyKey = legacyOutboxKey(prefix);
@@ -76,20 +76,6 @@ export class RedisAuditStream {
   /** Removes the first `count` legacy entries (the ones just handled; pushes only grow the tail). */
   async ackLegacy(count: number): Promise<void> {
     if (count > 0) await this.redis.exec(['LTRIM', this.legacyKey, count, -1]);
-  }
-
-  /** Which of these turns still hold their conversation's lease (are alive somewhere). */
-  async leasesHeld(turns: { sessionId: string; auditId: string }[]): Promise<Set<string>> {
-    if (turns.length === 0) return new Set();
-    const reply = z.array(z.coerce.number()).parse(
-      await runListScript(
-        this.redis,
-        LEASES_HELD,
-        turns.map((turn) => sessionKeys(this.prefix, turn.sessionId).lease),
-        turns.map((turn) => turn.auditId),
-      ),
-    );
-    return new Set(turns.filter((_, i) => reply[i] === 1).map((turn) => turn.auditId));
   }
 }
 

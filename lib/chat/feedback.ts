@@ -6,7 +6,7 @@ import type { Database } from '@/lib/db/client';
 import { turnFeedback, type FeedbackRating } from '@/lib/db/schema';
 import { ApiError } from '@/lib/errors';
 import { sessionRef } from '@/lib/session-ref';
-import type { MemoryStore } from '@/lib/memory/types';
+import type { MemoryStore } from '@/lib/conversation/types';
 
 /** POST /api/feedback: the customer's thumbs up/down (or null to take it back) on one reply. */
 const feedbackSchema = z.strictObject({

@@ -4,7 +4,7 @@ import type { MessagesResponse } from '@/lib/chat/events';
 import { feedbackFor } from '@/lib/chat/feedback';
 import { enforceEdgeLimit } from '@/lib/chat/limits';
 import { readSessionBody, sessionIdField } from '@/lib/chat/request';
-import { noticeFor } from '@/lib/chat/turn';
+import { noticeFor } from '@/lib/copy/notices';
 import { errorResponse } from '@/lib/errors';
 import type { Runtime } from '@/lib/runtime';
 

@@ -1,12 +1,13 @@
 import type { Redis } from '@upstash/redis';
 import { z } from 'zod';
 import { AUDIT_RECORD_VERSION } from '@/lib/audit/types';
-import { runScript } from '@/lib/redis/eval';
+import { runListScript, runScript } from '@/lib/redis/eval';
 import { auditKeys, legacySessionKeys, MEMORY_LAYOUT_VERSION, sessionKeys, type SessionKeys } from '@/lib/redis/keys';
 import { BEGIN_TURN } from '@/lib/redis/scripts/begin-turn';
 import { COMMIT_TURN } from '@/lib/redis/scripts/commit-turn';
 import { RECORD_TURN } from '@/lib/redis/scripts/record-turn';
 import { RENEW_LEASE } from '@/lib/redis/scripts/renew-lease';
+import { LEASES_HELD } from '@/lib/redis/scripts/audit-stream';
 import { ADOPT_LEGACY_KEYS, READ_SESSION, REGISTER_SESSION, SAVE_SUMMARY } from '@/lib/redis/scripts/session';
 import {
   COUNTER_TTL_SECONDS,
@@ -23,17 +24,17 @@ import {
   type LoadedMemory,
   type MemoryCaps,
   type MemoryMessage,
-  type MemoryStore,
+  type ConversationBackend,
   type RecordRequest,
   type RecordResult,
   type Replay,
-} from '@/lib/memory/types';
-import { classifyMemoryError } from '@/lib/memory/errors';
+} from '@/lib/conversation/types';
+import { classifyMemoryError } from '@/lib/conversation/errors';
 import { errorFields, log } from '@/lib/observability/log';
 import { SESSION_REF_PATTERN, sessionRef } from '@/lib/session-ref';
 
 /**
- * Session memory in Redis over Upstash's REST protocol (layout: lib/redis/keys.ts, rules:
+ * Conversations in Redis over Upstash's REST protocol (layout: lib/redis/keys.ts, rules:
  * docs/memory.md). Every change to a conversation is one Lua script that also appends the turn's
  * audit entry to the audit stream, so a remembered exchange and its audit record cannot be
  * separated by a crash. A turn costs two round trips: begin and commit (or record).
@@ -80,7 +81,7 @@ class CorruptRecordError extends Error {
 
 export { classifyMemoryError as classifyRedisError };
 
-export class RedisMemoryStore implements MemoryStore {
+export class RedisMemoryStore implements ConversationBackend {
   readonly kind = 'redis' as const;
   private readonly redis: Redis;
   private readonly stream: string;
@@ -278,6 +279,19 @@ export class RedisMemoryStore implements MemoryStore {
   async remove(sessionId: string): Promise<void> {
     const k = this.keys(sessionId);
     await this.redis.del(k.meta, k.messages, k.counter, k.lease, k.rate, k.stop);
+  }
+
+  async leasesHeld(turns: { sessionId: string; auditId: string }[]): Promise<Set<string>> {
+    if (turns.length === 0) return new Set();
+    const reply = z.array(z.coerce.number()).parse(
+      await runListScript(
+        this.redis,
+        LEASES_HELD,
+        turns.map((turn) => this.keys(turn.sessionId).lease),
+        turns.map((turn) => turn.auditId),
+      ),
+    );
+    return new Set(turns.filter((_, i) => reply[i] === 1).map((turn) => turn.auditId));
   }
 
   private parseOrUnavailable(sessionId: string, metaPairs: string[], items: string[], kept: number): LoadedMemory {
