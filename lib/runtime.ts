@@ -7,16 +7,20 @@ import { AuditDrainer } from '@/lib/audit/drainer';
 import { FileAuditOutbox } from '@/lib/audit/outbox';
 import { RedisAuditStream } from '@/lib/audit/redis-stream';
 import { PostgresAuditSink } from '@/lib/audit/sink';
-import { LocalLiveReplyStore, RedisLiveReplyStore, type LiveReplyStore } from '@/lib/chat/live-reply';
 import { StopRegistry } from '@/lib/chat/stops';
 import type { TurnDeps } from '@/lib/chat/turn';
 import { getConfig, type Config } from '@/lib/config';
 import { openDatabase, type DatabaseHandle } from '@/lib/db/client';
 import { createConversationBackend } from '@/lib/conversation';
 import { PostgresDurableRecord } from '@/lib/conversation/durable';
+import type { LiveReplyStore } from '@/lib/conversation/live-reply';
+import { LocalLiveReplyStore } from '@/lib/conversation/local/live-reply';
+import { RedisLiveReplyStore } from '@/lib/conversation/redis/live-reply';
 import { ConversationStore } from '@/lib/conversation/store';
 import { createModelClient } from '@/lib/model';
 import type { ModelClient } from '@/lib/model/types';
+import { createRateLimiter, type RateLimiter } from '@/lib/rate-limit';
+import { LocalRateLimiter } from '@/lib/rate-limit/local';
 import { createRestClient } from '@/lib/redis/client';
 
 /**
@@ -38,6 +42,10 @@ export interface Runtime {
   stops: StopRegistry;
   /** Replies still streaming, kept for their short life so a reloaded page can resume them. */
   liveReplies: LiveReplyStore;
+  /** The abuse limits, shared through Redis when there is one (lib/rate-limit). */
+  rateLimiter: RateLimiter;
+  /** The same limits counted in this process only (readiness probes: a question about this instance). */
+  instanceLimiter: RateLimiter;
   database(): Promise<DatabaseHandle>;
   close(): Promise<void>;
 }
@@ -109,6 +117,9 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     deadLetters,
     stops: new StopRegistry(),
     liveReplies: redis ? new RedisLiveReplyStore(redis, config.memory.keyPrefix) : new LocalLiveReplyStore(),
+    // The runtime's one Redis client, shared with memory and the audit stream.
+    rateLimiter: createRateLimiter(config.memory, redis),
+    instanceLimiter: new LocalRateLimiter(),
     database: openOnce,
     async close() {
       await drainer.stop();

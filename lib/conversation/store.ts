@@ -146,7 +146,8 @@ export class ConversationStore {
         }
         case 'unavailable': {
           const facts = await lookup(durable, start.sessionId, start.messageId);
-          if (facts.ok && facts.facts.replay) return { kind: 'replay', replay: facts.facts.replay, status: 'unavailable' };
+          if (facts.ok && facts.facts.replay)
+            return { kind: 'replay', replay: facts.facts.replay, status: 'unavailable' };
           const turn: OpenTurn = {
             sessionId: start.sessionId,
             auditId: start.auditId,
@@ -160,7 +161,9 @@ export class ConversationStore {
         }
         case 'begun': {
           const memory =
-            lookupFailure && begun.memory.status === 'new' ? unavailable(`durable_lookup:${lookupFailure}`) : begun.memory;
+            lookupFailure && begun.memory.status === 'new'
+              ? unavailable(`durable_lookup:${lookupFailure}`)
+              : begun.memory;
           const turn: OpenTurn = {
             sessionId: start.sessionId,
             auditId: start.auditId,
@@ -288,7 +291,10 @@ export class ConversationStore {
         );
         this.options.onRecorded?.();
       } catch (error) {
-        log.warn('audit entry written directly', { auditId: entry.record.auditId, errorClass: classifyMemoryError(error) });
+        log.warn('audit entry written directly', {
+          auditId: entry.record.auditId,
+          errorClass: classifyMemoryError(error),
+        });
         await this.options.audit.write(entry);
         if (turn.leased) this.releaseLater(turn);
       }

@@ -10,8 +10,7 @@ const MEMORY_NOTICES: Record<MemoryStatus, string | null> = {
   new: null,
   expired:
     'Your earlier conversation is no longer available (it expired after a period of inactivity), so we are starting fresh.',
-  unavailable:
-    'We could not load your earlier messages just now, so this reply is based on your latest message only.',
+  unavailable: 'We could not load your earlier messages just now, so this reply is based on your latest message only.',
 };
 
 export function noticeFor(status: MemoryStatus): string | null {
