@@ -4,20 +4,23 @@ import { v7 as uuidv7 } from 'uuid';
 import { PostgresDeadLetters } from '@/lib/audit/dead-letters';
 import { DirectAuditWriter } from '@/lib/audit/direct';
 import { AuditDrainer } from '@/lib/audit/drainer';
-import { PostgresDurableRecord } from '@/lib/audit/durable';
 import { FileAuditOutbox } from '@/lib/audit/outbox';
 import { RedisAuditStream } from '@/lib/audit/redis-stream';
 import { PostgresAuditSink } from '@/lib/audit/sink';
-import { LocalLiveReplyStore, RedisLiveReplyStore, type LiveReplyStore } from '@/lib/chat/live-reply';
 import { StopRegistry } from '@/lib/chat/stops';
 import type { TurnDeps } from '@/lib/chat/turn';
 import { getConfig, type Config } from '@/lib/config';
 import { openDatabase, type DatabaseHandle } from '@/lib/db/client';
-import { createMemoryStore } from '@/lib/memory';
-import type { LocalMemoryStore } from '@/lib/memory/local-store';
-import type { MemoryStore } from '@/lib/memory/types';
+import { createConversationBackend } from '@/lib/conversation';
+import { PostgresDurableRecord } from '@/lib/conversation/durable';
+import type { LiveReplyStore } from '@/lib/conversation/live-reply';
+import { LocalLiveReplyStore } from '@/lib/conversation/local/live-reply';
+import { RedisLiveReplyStore } from '@/lib/conversation/redis/live-reply';
+import { ConversationStore } from '@/lib/conversation/store';
 import { createModelClient } from '@/lib/model';
 import type { ModelClient } from '@/lib/model/types';
+import { createRateLimiter, type RateLimiter } from '@/lib/rate-limit';
+import { LocalRateLimiter } from '@/lib/rate-limit/local';
 import { createRestClient } from '@/lib/redis/client';
 
 /**
@@ -29,9 +32,9 @@ export interface Runtime {
   config: Config;
   /** The one Redis REST client (memory, the audit stream's writers, rate limits); null on the embedded default. */
   redis: Redis | null;
-  memory: MemoryStore;
+  /** Everything a conversation persists (lib/conversation): memory, lease, turn numbers, the audit entry of each change. */
+  memory: ConversationStore;
   model: ModelClient;
-  durable: PostgresDurableRecord;
   /** Writes audit entries straight to Postgres (embedded default; turns while Redis is unreachable). */
   audit: DirectAuditWriter;
   drainer: AuditDrainer;
@@ -39,6 +42,10 @@ export interface Runtime {
   stops: StopRegistry;
   /** Replies still streaming, kept for their short life so a reloaded page can resume them. */
   liveReplies: LiveReplyStore;
+  /** The abuse limits, shared through Redis when there is one (lib/rate-limit). */
+  rateLimiter: RateLimiter;
+  /** The same limits counted in this process only (readiness probes: a question about this instance). */
+  instanceLimiter: RateLimiter;
   database(): Promise<DatabaseHandle>;
   close(): Promise<void>;
 }
@@ -63,21 +70,28 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
   };
   const db = async () => (await openOnce()).db;
 
-  const backend = config.memory.backend;
-  const redis =
-    backend.kind === 'redis' ? createRestClient({ url: backend.url, token: backend.token, timeoutMs: backend.timeoutMs, retries: 0 }) : null;
+  const redisConfig = config.memory.backend.kind === 'redis' ? config.memory.backend : null;
+  const redis = redisConfig
+    ? createRestClient({ url: redisConfig.url, token: redisConfig.token, timeoutMs: redisConfig.timeoutMs, retries: 0 })
+    : null;
   const sink = new PostgresAuditSink(db, { redact: config.audit.redact });
   const deadLetters = new PostgresDeadLetters(db);
   const outbox = new FileAuditOutbox(config.dataDir);
   const audit = new DirectAuditWriter(sink, outbox, deadLetters, { timeoutMs: 5000 });
-  const memory = createMemoryStore(
+  const backend = createConversationBackend(
     config.memory,
     redis ? { redis } : { localSink: audit, dir: path.join(config.dataDir, 'memory') },
   );
-  const stream =
-    backend.kind === 'redis'
-      ? new RedisAuditStream(
-          createRestClient({ url: backend.url, token: backend.token, timeoutMs: DRAIN_REDIS_TIMEOUT_MS, retries: 1 }),
+  const memory = new ConversationStore({
+    backend,
+    durable: new PostgresDurableRecord(db),
+    audit,
+    // A long-lived server drains soon after each turn; on serverless, after() and cron do.
+    onRecorded: config.serverless ? undefined : () => drainer.nudge(),
+  });
+  const stream = redisConfig
+    ? new RedisAuditStream(
+          createRestClient({ url: redisConfig.url, token: redisConfig.token, timeoutMs: DRAIN_REDIS_TIMEOUT_MS, retries: 1 }),
           config.memory.keyPrefix,
         )
       : null;
@@ -87,7 +101,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     deadLetters,
     outbox,
     stream,
-    leases: stream ?? (memory as LocalMemoryStore),
+    leases: memory,
     // Longer than any live turn goes without renewing its lease.
     abandonAfterMs: Math.max(config.memory.leaseMs * 4, 15_000),
   });
@@ -98,12 +112,14 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     redis,
     memory,
     model: createModelClient(config.model),
-    durable: new PostgresDurableRecord(db),
     audit,
     drainer,
     deadLetters,
     stops: new StopRegistry(),
     liveReplies: redis ? new RedisLiveReplyStore(redis, config.memory.keyPrefix) : new LocalLiveReplyStore(),
+    // The runtime's one Redis client, shared with memory and the audit stream.
+    rateLimiter: createRateLimiter(config.memory, redis),
+    instanceLimiter: new LocalRateLimiter(),
     database: openOnce,
     async close() {
       await drainer.stop();
@@ -124,10 +140,8 @@ export function getRuntime(): Runtime {
 export function turnDeps(runtime: Runtime, defer: TurnDeps['defer']): TurnDeps {
   const { config } = runtime;
   return {
-    memory: runtime.memory,
+    conversation: runtime.memory,
     model: runtime.model,
-    durable: runtime.durable,
-    audit: runtime.audit,
     stops: runtime.stops,
     settings: {
       systemPrompt: config.prompt.systemPrompt,
@@ -143,6 +157,5 @@ export function turnDeps(runtime: Runtime, defer: TurnDeps['defer']): TurnDeps {
     now: () => new Date(),
     newAuditId: () => uuidv7(),
     defer,
-    onRecorded: config.serverless ? undefined : () => runtime.drainer.nudge(),
   };
 }

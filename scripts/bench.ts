@@ -18,8 +18,8 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Redis } from '@upstash/redis';
 import { createClient } from 'redis';
-import { LocalMemoryStore } from '@/lib/memory/local-store';
-import { RedisMemoryStore } from '@/lib/memory/redis-store';
+import { LocalMemoryStore } from '@/lib/conversation/local/store';
+import { RedisMemoryStore } from '@/lib/conversation/redis/store';
 import {
   applyCaps,
   MEMORY_LAYOUT_VERSION,
@@ -28,7 +28,7 @@ import {
   type MemoryCaps,
   type MemoryMessage,
   type MemoryStore,
-} from '@/lib/memory/types';
+} from '@/lib/conversation/types';
 import type { TurnRecord } from '@/lib/audit/types';
 import { createRestClient } from '@/lib/redis/client';
 import { assemblePrompt, type ContextTurn, type PromptLimits } from '@/lib/prompt/assemble';

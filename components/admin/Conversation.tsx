@@ -1,6 +1,6 @@
 import type { FlagView, NoteView, TranscriptTurn } from '@/lib/admin/transcript';
 import { highlightTerms, type TextPart } from '@/lib/admin/highlight';
-import { noticeFor } from '@/lib/chat/turn';
+import { noticeFor } from '@/lib/copy/notices';
 import { ModelError, type ModelErrorCode } from '@/lib/model/types';
 import { Badge, memoryTone, statusTone } from './Badge';
 import { formatMs } from './format';

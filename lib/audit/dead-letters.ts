@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { rowsOf } from '@/lib/audit/sink';
 import { fromDbText, toDbText } from '@/lib/db/text';
+import { log } from '@/lib/observability/log';
 import { withSessionRefs } from '@/lib/session-ref';
 
 /** Where entries the drainer cannot apply are kept, with the reason: never dropped, always countable. */
@@ -36,7 +37,8 @@ export class PostgresDeadLetters implements DeadLetters {
     await db.execute(sql`
       insert into audit_dead_letters (source, reason, payload)
       select r.source, r.reason, r.payload from jsonb_to_recordset(${JSON.stringify(items)}::jsonb) as r(source text, reason text, payload text)`);
-    for (const item of items) console.error(`[tether] audit entry dead-lettered (${item.source}): ${item.reason}`);
+    // The reason is already in its stored form, with every session id replaced by its reference.
+    for (const item of items) log.error('audit entry dead-lettered', { source: item.source, reason: item.reason });
   }
 
   async listOpen(limit = 50): Promise<DeadLetterView[]> {

@@ -4,6 +4,7 @@ import type { AuditSink } from '@/lib/audit/sink';
 import { streamFields, withSessionReference, type AuditEntry } from '@/lib/audit/types';
 import { withTimeout } from '@/lib/timeout';
 import { errorText } from '@/lib/errors';
+import { log } from '@/lib/observability/log';
 
 export interface DirectWriterOptions {
   /** A write slower than this goes to the outbox file (and is applied again, idempotently, later). */
@@ -39,13 +40,14 @@ export class DirectAuditWriter {
         return;
       } catch (error) {
         this.databaseDownUntil = Date.now() + (this.options.cooldownMs ?? 5000);
-        console.warn(`[tether] audit write for ${entry.record.auditId} deferred to the outbox file:`, errorText(error));
+        log.warn('audit write deferred to the outbox file', { auditId: entry.record.auditId, error: errorText(error) });
       }
     }
     try {
       this.outbox.push(entry);
     } catch (error) {
-      console.error(`[tether] AUDIT ENTRY NOT STORED (${errorText(error)}) ${JSON.stringify(streamFields(withSessionReference(entry)))}`);
+      // The last place the entry exists: the whole entry goes to the log (session ids as references).
+      log.error('AUDIT ENTRY NOT STORED', { error: errorText(error), entry: streamFields(withSessionReference(entry)) });
     }
   }
 }

@@ -1,50 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { z } from 'zod';
-import { auditKeys, legacyOutboxKey, sessionKeys } from '@/lib/memory/keys';
-import { defineScript, type RedisScript } from '@/lib/redis/script';
+import { runScript } from '@/lib/redis/eval';
+import { auditKeys, legacyOutboxKey } from '@/lib/redis/keys';
+import { RELEASE_AUDIT_LOCK, TAKE_AUDIT_BATCH } from '@/lib/redis/scripts/audit-stream';
 
 /**
- * The reading side of the audit stream that the memory scripts write (lib/memory/keys.ts): one
+ * The reading side of the audit stream that the conversation scripts write (lib/redis/keys.ts): one
  * drainer at a time holds it (a short lock it renews), reads the oldest entries, and deletes those
  * it applied or dead-lettered. The first release's outbox list is read the same way.
  */
-
-/**
- * Takes (or renews) the drainer lock and, if held, trims the entries the previous batch applied and
- * reads the oldest ones: one round trip a batch. Batches are read from the start of the stream, so
- * everything before the first id not yet applied is done: XTRIM MINID frees it (XDEL would leave the
- * stream's nodes allocated).
- */
-const TAKE_BATCH_SCRIPT = `
-local lockKey = KEYS[1]
-local streamKey = KEYS[2]
-local token = ARGV[1]
-local lockMs = ARGV[2]
-local count = ARGV[3]
-local holder = redis.call('GET', lockKey)
-if holder and holder ~= token then return {0} end
-redis.call('SET', lockKey, token, 'PX', lockMs)
-local appliedUpTo = ARGV[4]
-if appliedUpTo and appliedUpTo ~= '' then redis.call('XTRIM', streamKey, 'MINID', appliedUpTo) end
-return {1, redis.call('XRANGE', streamKey, '-', '+', 'COUNT', count)}
-`;
-
-const RELEASE_LOCK_SCRIPT = `
-local lockKey = KEYS[1]
-local token = ARGV[1]
-if redis.call('GET', lockKey) == token then return redis.call('DEL', lockKey) end
-return 0
-`;
-
-/** For each (lease key, audit id) pair: 1 when that turn still holds its conversation's lease. */
-const LEASES_HELD_SCRIPT = `
-local held = {}
-for i, leaseKey in ipairs(KEYS) do
-  if redis.call('GET', leaseKey) == ARGV[i] then held[i] = 1 else held[i] = 0 end
-end
-return held
-`;
 
 export interface StreamEntry {
   id: string;
@@ -58,19 +23,13 @@ export class RedisAuditStream {
   private readonly keys: ReturnType<typeof auditKeys>;
   private readonly legacyKey: string;
   private readonly token = randomUUID();
-  private readonly takeBatch: RedisScript;
-  private readonly releaseLock: RedisScript;
-  private readonly leasesHeldScript: RedisScript;
 
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
   ) {
     this.keys = auditKeys(prefix);
     this.legacyKey = legacyOutboxKey(prefix);
-    this.takeBatch = defineScript(redis, TAKE_BATCH_SCRIPT);
-    this.releaseLock = defineScript(redis, RELEASE_LOCK_SCRIPT);
-    this.leasesHeldScript = defineScript(redis, LEASES_HELD_SCRIPT);
   }
 
   /**
@@ -80,7 +39,14 @@ export class RedisAuditStream {
    */
   async take(count: number, lockMs: number, trimBelow = ''): Promise<StreamEntry[] | null> {
     const reply = takeReplySchema.parse(
-      await this.takeBatch([this.keys.lock, this.keys.stream], [this.token, lockMs, count, trimBelow]),
+      await runScript(this.redis, TAKE_AUDIT_BATCH, {
+        lockKey: this.keys.lock,
+        streamKey: this.keys.stream,
+        token: this.token,
+        lockMs,
+        count,
+        appliedUpTo: trimBelow,
+      }),
     );
     if (reply[0] === 0) return null;
     return reply[1].map(([id, flat]) => {
@@ -91,7 +57,7 @@ export class RedisAuditStream {
   }
 
   async release(): Promise<void> {
-    await this.releaseLock([this.keys.lock], [this.token]);
+    await runScript(this.redis, RELEASE_AUDIT_LOCK, { lockKey: this.keys.lock, token: this.token });
   }
 
   /** Frees every entry before `trimBelow` (see take). */
@@ -110,18 +76,6 @@ export class RedisAuditStream {
   /** Removes the first `count` legacy entries (the ones just handled; pushes only grow the tail). */
   async ackLegacy(count: number): Promise<void> {
     if (count > 0) await this.redis.exec(['LTRIM', this.legacyKey, count, -1]);
-  }
-
-  /** Which of these turns still hold their conversation's lease (are alive somewhere). */
-  async leasesHeld(turns: { sessionId: string; auditId: string }[]): Promise<Set<string>> {
-    if (turns.length === 0) return new Set();
-    const reply = z.array(z.coerce.number()).parse(
-      await this.leasesHeldScript(
-        turns.map((turn) => sessionKeys(this.prefix, turn.sessionId).lease),
-        turns.map((turn) => turn.auditId),
-      ),
-    );
-    return new Set(turns.filter((_, i) => reply[i] === 1).map((turn) => turn.auditId));
   }
 }
 

@@ -3,8 +3,9 @@
  * SSE event names are the keys of ChatEvent; each `data:` line is the JSON of the payload.
  */
 
-/** What the server could do with the session's memory for this turn. */
-export type MemoryStatus = 'ok' | 'new' | 'expired' | 'unavailable';
+import type { MemoryStatus } from '@/lib/conversation/status';
+
+export type { MemoryStatus };
 
 export interface MetaEvent {
   auditId: string;

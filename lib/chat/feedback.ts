@@ -10,7 +10,7 @@ import { endpoint } from '@/lib/http/endpoint';
 import { parseInput, type ZodWording } from '@/lib/http/zod';
 import { sessionIdSchema } from '@/lib/session-id';
 import { sessionRef } from '@/lib/session-ref';
-import type { MemoryStore } from '@/lib/memory/types';
+import type { MemoryStore } from '@/lib/conversation/types';
 
 /** POST /api/feedback: the customer's thumbs up/down (or null to take it back) on one reply. */
 const feedbackSchema = z.strictObject({

@@ -2,7 +2,6 @@ import 'server-only';
 import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
 import { ApiError } from '@/lib/errors';
 import { rateLimiterFor } from '@/lib/rate-limit';
-import { LocalRateLimiter } from '@/lib/rate-limit/local';
 import { edgeChecks, type EdgeEndpoint } from '@/lib/rate-limit/rules';
 import { limitAll, type RateLimiter, type RateRule } from '@/lib/rate-limit/window';
 import type { Runtime } from '@/lib/runtime';
@@ -29,15 +28,12 @@ export async function enforceEdgeLimit(runtime: Runtime, request: Request, endpo
   await enforceLimits(runtime, edgeChecks(config.limits, endpoint, clientKey(request, clientOptionsOf(config))));
 }
 
-const local = globalThis as typeof globalThis & { __tetherInstanceLimiter?: LocalRateLimiter };
-
 /**
  * The same per-address limit counted in this process only, for /api/health: readiness is a question
  * about this instance, and a check that cost a Redis round trip would make every refused call as
  * expensive as the probe it protects.
  */
 export async function enforceInstanceLimit(runtime: Runtime, request: Request, endpoint: EdgeEndpoint): Promise<void> {
-  local.__tetherInstanceLimiter ??= new LocalRateLimiter();
   const { config } = runtime;
-  await enforceWith(local.__tetherInstanceLimiter, edgeChecks(config.limits, endpoint, clientKey(request, clientOptionsOf(config))));
+  await enforceWith(runtime.instanceLimiter, edgeChecks(config.limits, endpoint, clientKey(request, clientOptionsOf(config))));
 }

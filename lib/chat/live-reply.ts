@@ -1,126 +1,20 @@
-import type { Redis } from '@upstash/redis';
 import type { ChatEvent } from '@/lib/chat/events';
+import type { LiveHeader, LiveReply, LiveReplyStore, LiveStatus } from '@/lib/conversation/live-reply';
+import { errorFields, log } from '@/lib/observability/log';
+import { sessionRef } from '@/lib/session-ref';
 
 /**
- * The reply still being written, kept for its short life so a page reloaded mid-reply can pick it
- * up (POST /api/chat/resume). One value per session, its first line a JSON header, the rest the
- * text so far:
- *   {prefix}:v2:session:{<id>}:live   string  `{"auditId","userText","at","status"}\n<text>`  (EX)
- * Deltas are batched: the first write happens ~250 ms after the first delta, later ones APPEND;
- * a reply that ends before the first write costs no request at all, a longer one one more at the end.
+ * Delivery of a reply still being written (its storage: lib/conversation/live-reply.ts): the tee that
+ * copies a turn's events into the store in batches, and the hub that feeds every watcher of a reply
+ * on this instance (POST /api/chat/resume).
  */
 
-export type LiveStatus = 'streaming' | 'done' | 'failed';
-
-export interface LiveHeader {
-  auditId: string;
-  userText: string;
-  at: string;
-  status: LiveStatus;
-  /** For a failed reply: the customer-facing code and message of the `error` event. */
-  error?: { code: string; message: string };
-}
-
-export interface LiveReply extends LiveHeader {
-  text: string;
-}
-
-export interface LiveReplyStore {
-  /** Replaces whatever the session held with this reply so far. */
-  write(sessionId: string, reply: LiveReply, ttlSeconds: number): Promise<void>;
-  /** Adds text to the session's live reply (written before by `write`). */
-  append(sessionId: string, text: string, ttlSeconds: number): Promise<void>;
-  read(sessionId: string): Promise<LiveReply | null>;
-}
+export type { LiveReply, LiveReplyStore };
 
 export const LIVE_TTL_SECONDS = 120;
 /** How long a finished reply stays readable, so a tailing resume sees how it ended. */
 export const FINISHED_TTL_SECONDS = 20;
 export const FLUSH_INTERVAL_MS = 250;
-
-export function encodeLive(reply: LiveReply): string {
-  const { text, ...header } = reply;
-  return `${JSON.stringify(header)}\n${text}`;
-}
-
-export function decodeLive(raw: string | null | undefined): LiveReply | null {
-  if (typeof raw !== 'string') return null;
-  const newline = raw.indexOf('\n');
-  if (newline < 0) return null;
-  try {
-    const header = JSON.parse(raw.slice(0, newline)) as Partial<LiveHeader>;
-    if (typeof header.auditId !== 'string' || typeof header.userText !== 'string' || typeof header.at !== 'string') return null;
-    if (header.status !== 'streaming' && header.status !== 'done' && header.status !== 'failed') return null;
-    return { ...(header as LiveHeader), text: raw.slice(newline + 1) };
-  } catch {
-    return null;
-  }
-}
-
-/** The Redis commands this store needs, so tests can pass any client. */
-export type LiveRedis = Pick<Redis, 'set' | 'get' | 'append' | 'expire' | 'multi'>;
-
-export class RedisLiveReplyStore implements LiveReplyStore {
-  constructor(
-    private readonly redis: LiveRedis,
-    private readonly keyPrefix: string,
-  ) {}
-
-  private key(sessionId: string): string {
-    return `${this.keyPrefix}:v2:session:{${sessionId}}:live`;
-  }
-
-  async write(sessionId: string, reply: LiveReply, ttlSeconds: number): Promise<void> {
-    await this.redis.set(this.key(sessionId), encodeLive(reply), { ex: ttlSeconds });
-  }
-
-  async append(sessionId: string, text: string, ttlSeconds: number): Promise<void> {
-    // One request: APPEND and the TTL refresh together.
-    await this.redis.multi().append(this.key(sessionId), text).expire(this.key(sessionId), ttlSeconds).exec();
-  }
-
-  async read(sessionId: string): Promise<LiveReply | null> {
-    return decodeLive(await this.redis.get<string>(this.key(sessionId)));
-  }
-}
-
-/** The embedded default: one process, so a Map with expiry times is the whole story. */
-export class LocalLiveReplyStore implements LiveReplyStore {
-  private readonly entries = new Map<string, { value: LiveReply; expiresAt: number }>();
-
-  constructor(private readonly now: () => number = Date.now) {}
-
-  async write(sessionId: string, reply: LiveReply, ttlSeconds: number): Promise<void> {
-    this.sweep();
-    this.entries.set(sessionId, { value: { ...reply }, expiresAt: this.now() + ttlSeconds * 1000 });
-  }
-
-  async append(sessionId: string, text: string, ttlSeconds: number): Promise<void> {
-    const entry = this.live(sessionId);
-    if (!entry) return;
-    entry.value.text += text;
-    entry.expiresAt = this.now() + ttlSeconds * 1000;
-  }
-
-  async read(sessionId: string): Promise<LiveReply | null> {
-    const entry = this.live(sessionId);
-    return entry ? { ...entry.value } : null;
-  }
-
-  private live(sessionId: string) {
-    const entry = this.entries.get(sessionId);
-    if (entry && entry.expiresAt <= this.now()) {
-      this.entries.delete(sessionId);
-      return undefined;
-    }
-    return entry;
-  }
-
-  private sweep(): void {
-    const now = this.now();
-    for (const [id, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(id);
-  }
-}
 
 export interface TeeTimers {
   setTimeout: (fn: () => void, ms: number) => unknown;
@@ -157,7 +51,7 @@ export function createLiveReplyTee(
 
   const enqueue = (work: () => Promise<void>) => {
     chain = chain.then(work).catch((error: unknown) => {
-      console.warn('[tether] live reply buffer write failed:', error instanceof Error ? error.message : error);
+      log.warn('live reply buffer write failed', { session: sessionRef(sessionId), ...errorFields(error) });
     });
   };
 
@@ -192,7 +86,12 @@ export function createLiveReplyTee(
     switch (event.event) {
       case 'meta':
         if (!event.data.replay) {
-          header = { auditId: event.data.auditId, userText, at: (options.now?.() ?? new Date()).toISOString(), status: 'streaming' };
+          header = {
+            auditId: event.data.auditId,
+            userText,
+            at: (options.now?.() ?? new Date()).toISOString(),
+            status: 'streaming',
+          };
           publish({ ...header, text: '' });
         }
         break;
@@ -212,8 +111,6 @@ export function createLiveReplyTee(
     }
   };
 }
-
-
 
 /**
  * One reader per live reply per instance, however many pages follow it (POST /api/chat/resume):
@@ -246,7 +143,9 @@ interface Watch {
 const changed = (before: LiveReply | null | undefined, after: LiveReply | null): boolean =>
   before === undefined ||
   (before === null) !== (after === null) ||
-  (before !== null && after !== null && (before.status !== after.status || before.text.length !== after.text.length || before.auditId !== after.auditId));
+  (before !== null &&
+    after !== null &&
+    (before.status !== after.status || before.text.length !== after.text.length || before.auditId !== after.auditId));
 
 export class LiveReplyHub {
   private readonly watches = new Map<string, Watch>();

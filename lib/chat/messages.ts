@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { MessagesResponse } from '@/lib/chat/events';
 import { feedbackFor } from '@/lib/chat/feedback';
 import { enforceEdgeLimit } from '@/lib/chat/limits';
-import { noticeFor } from '@/lib/chat/turn';
+import { noticeFor } from '@/lib/copy/notices';
 import { endpoint } from '@/lib/http/endpoint';
 import type { Runtime } from '@/lib/runtime';
 import { sessionIdSchema } from '@/lib/session-id';

@@ -1,11 +1,12 @@
-import type { MemoryMessage, MemoryStore } from '@/lib/memory/types';
+import type { ConversationStore } from '@/lib/conversation/store';
+import type { MemoryMessage } from '@/lib/conversation/types';
 import type { ModelClient } from '@/lib/model/types';
 import { buildSummaryRequest, clampSummary } from '@/lib/prompt/assemble';
 import { errorFields, log } from '@/lib/observability/log';
 import { sessionRef } from '@/lib/session-ref';
 
 export interface SummaryDeps {
-  memory: MemoryStore;
+  memory: Pick<ConversationStore, 'read' | 'saveSummary'>;
   model: ModelClient;
   maxTokens: number;
 }

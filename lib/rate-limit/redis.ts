@@ -1,10 +1,10 @@
-import type { Redis } from '@upstash/redis';
+import { errorFields, log } from '@/lib/observability/log';
 import { LocalRateLimiter } from '@/lib/rate-limit/local';
-import { SLIDING_WINDOW_SCRIPT, SLIDING_WINDOW_SHA } from '@/lib/rate-limit/script';
 import { verdictOf, windowCall, type RateLimiter, type RateRule, type RateVerdict } from '@/lib/rate-limit/window';
+import { runScript, type ScriptClient } from '@/lib/redis/eval';
+import { SLIDING_WINDOW } from '@/lib/redis/scripts/sliding-window';
 
-/** The two calls the limiter needs from a Redis REST client (an `@upstash/redis` Redis). */
-export type ScriptClient = Pick<Redis, 'eval' | 'evalsha'>;
+export type { ScriptClient } from '@/lib/redis/eval';
 
 const resultSchema = (value: unknown): [number, number, number] | null => {
   if (!Array.isArray(value) || value.length !== 3) return null;
@@ -12,13 +12,9 @@ const resultSchema = (value: unknown): [number, number, number] | null => {
   return numbers.every(Number.isFinite) ? (numbers as [number, number, number]) : null;
 };
 
-function isNoScript(error: unknown): boolean {
-  return error instanceof Error && error.message.includes('NOSCRIPT');
-}
-
 /**
- * Shared by every instance through Redis: EVALSHA first (the script body travels once per Redis
- * restart), EVAL on NOSCRIPT. When Redis fails the check counts in-process instead, and says so in
+ * Shared by every instance through Redis: one script through the one eval helper (EVALSHA, EVAL
+ * once on NOSCRIPT). When Redis fails the check counts in-process instead, and says so in
  * the log at most once a minute. Every shared answer is mirrored into the in-process counters, so a
  * failure (a timeout under load, an outage) goes on from the last shared count, never from zero: a
  * slow Redis cannot hand a guesser a fresh budget.
@@ -36,7 +32,16 @@ export class RedisRateLimiter implements RateLimiter {
   async limit(rule: RateRule, key: string, cost = 1): Promise<RateVerdict> {
     const call = windowCall(this.keyPrefix, rule, key, this.now(), cost);
     try {
-      const raw = await this.run(call.keys, call.args);
+      const [currentKey, previousKey] = call.keys;
+      const [limit, windowMs, elapsedMs, cost] = call.args;
+      const raw = await runScript(this.redis, SLIDING_WINDOW, {
+        current_key: currentKey,
+        previous_key: previousKey,
+        limit,
+        window_ms: windowMs,
+        elapsed_ms: elapsedMs,
+        cost,
+      });
       const result = resultSchema(raw);
       if (!result) throw new Error(`unexpected rate limit script result: ${JSON.stringify(raw)}`);
       const [allowed, previous, current] = result;
@@ -45,19 +50,9 @@ export class RedisRateLimiter implements RateLimiter {
     } catch (error) {
       if (this.now() - this.lastWarning > 60_000) {
         this.lastWarning = this.now();
-        console.warn('[tether] rate limit: Redis unavailable, counting in-process:', error instanceof Error ? error.message : error);
+        log.warn('rate limit: Redis unavailable, counting in-process', errorFields(error));
       }
       return this.fallback.limit(rule, key, cost);
-    }
-  }
-
-  private async run(keys: string[], args: number[]): Promise<unknown> {
-    const argv = args.map(String);
-    try {
-      return await this.redis.evalsha(SLIDING_WINDOW_SHA, keys, argv);
-    } catch (error) {
-      if (!isNoScript(error)) throw error;
-      return this.redis.eval(SLIDING_WINDOW_SCRIPT, keys, argv);
     }
   }
 }

@@ -1,7 +1,9 @@
+import { rateWindowKey } from '@/lib/redis/keys';
+
 /**
  * The sliding-window counter every Tether limit uses, as pure functions: which keys a check reads,
  * what it sends to Redis, and how a verdict and its Retry-After follow from two counts. The Redis
- * script (script.ts) and the in-process limiter (local.ts) run the same arithmetic, and a turn's own
+ * script (lib/redis/scripts/sliding-window.ts) and the in-process limiter (local.ts) run the same arithmetic, and a turn's own
  * Redis script can fold a check in by taking `windowCall()`'s keys and arguments.
  *
  * The estimate is the current fixed window's count plus the previous window's, weighted by how much
@@ -33,9 +35,8 @@ export interface WindowCall {
 export function windowCall(prefix: string, rule: RateRule, key: string, nowMs: number, cost = 1): WindowCall {
   const windowMs = rule.windowSeconds * 1000;
   const index = Math.floor(nowMs / windowMs);
-  const base = `${prefix}:v1:rl:{${rule.name}:${key}}`;
   return {
-    keys: [`${base}:${index}`, `${base}:${index - 1}`],
+    keys: [rateWindowKey(prefix, rule.name, key, index), rateWindowKey(prefix, rule.name, key, index - 1)],
     args: [rule.limit, windowMs, nowMs - index * windowMs, cost],
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sessionKeys } from '@/lib/memory/keys';
+import { sessionKeys } from '@/lib/redis/keys';
 import { sessionRef } from '@/lib/session-ref';
 import { connectRedis, type RedisClient } from '../support/redis';
 import { chat, eventually, newSession, startProductionStack, type HttpTurn, type ProductionStack } from '../support/production';

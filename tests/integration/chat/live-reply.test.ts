@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RedisLiveReplyStore } from '@/lib/chat/live-reply';
+import { RedisLiveReplyStore } from '@/lib/conversation/redis/live-reply';
 import { tailLiveReply } from '@/lib/chat/resume';
 import { createRestClient } from '@/lib/redis/client';
 import type { ChatEvent } from '@/lib/chat/events';

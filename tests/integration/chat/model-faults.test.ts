@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SseDecoder, toChatEvent } from '@/components/chat/sse';
 import type { ChatEvent } from '@/lib/chat/events';
-import type { MemoryMessage } from '@/lib/memory/types';
+import type { MemoryMessage } from '@/lib/conversation/types';
 import { sharedTestStack, STACK, type TestStack, type TurnResult } from '../../support/stack';
 
 /**

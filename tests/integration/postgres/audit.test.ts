@@ -3,7 +3,7 @@ import { sessionRef } from '@/lib/session-ref';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteAuditOlderThan } from '@/lib/audit/retention';
 import { handleRetentionCron } from '@/lib/audit/retention-handler';
-import { auditKeys } from '@/lib/memory/keys';
+import { auditKeys } from '@/lib/redis/keys';
 import { connectRedis } from '../../support/redis';
 import { createTestStack, type TestStack } from '../../support/stack';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy';

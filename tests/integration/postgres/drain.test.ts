@@ -4,9 +4,10 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { abandonUnfinished } from '@/lib/audit/abandon';
-import { RedisAuditStream } from '@/lib/audit/redis-stream';
+import { memoryCaps } from '@/lib/conversation';
+import { RedisMemoryStore } from '@/lib/conversation/redis/store';
 import type { TurnRecord } from '@/lib/audit/types';
-import { auditKeys } from '@/lib/memory/keys';
+import { auditKeys } from '@/lib/redis/keys';
 import { createRestClient } from '@/lib/redis/client';
 import { connectRedis, type RedisClient } from '../../support/redis';
 import { createTestStack, type TestStack } from '../../support/stack';
@@ -105,7 +106,7 @@ describe('the audit drainer', () => {
     const begun = [];
     for (const sessionId of sessions) {
       const pending = record(sessionId, { status: 'pending', assistantText: null, completedAt: null });
-      const result = await stack.runtime.memory.begin({ sessionId, auditId: pending.auditId, leaseMs: 1000, messageId: null, pending, seed: null });
+      const result = await stack.runtime.memory.begin({ sessionId, auditId: pending.auditId, leaseMs: 1000, messageId: null, pending });
       expect(result.kind).toBe('begun');
       begun.push(pending);
     }
@@ -114,12 +115,16 @@ describe('the audit drainer', () => {
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(await stack.runtime.memory.renew(sessions[1]!, begun[1]!.auditId, 5000)).toBe('lost');
     const second = record(sessions[1]!, { status: 'pending', assistantText: null, completedAt: null });
-    const alive = await stack.runtime.memory.begin({ sessionId: sessions[1]!, auditId: second.auditId, leaseMs: 5000, messageId: null, pending: second, seed: null });
+    const alive = await stack.runtime.memory.begin({ sessionId: sessions[1]!, auditId: second.auditId, leaseMs: 5000, messageId: null, pending: second });
     expect(alive.kind).toBe('begun');
     await stack.runtime.drainer.drainUntilEmpty();
     const backend = stack.runtime.config.memory.backend;
     if (backend.kind !== 'redis') throw new Error('services stack expected');
-    const leases = new RedisAuditStream(createRestClient({ url: backend.url, token: backend.token, timeoutMs: 2000, retries: 0 }), stack.runtime.config.memory.keyPrefix);
+    const leases = new RedisMemoryStore({
+      redis: createRestClient({ url: backend.url, token: backend.token, timeoutMs: 2000, retries: 0 }),
+      keyPrefix: stack.runtime.config.memory.keyPrefix,
+      caps: memoryCaps(stack.runtime.config.memory),
+    });
     const db = (await stack.runtime.database()).db;
     expect(await abandonUnfinished(db, leases, { olderThanMs: 0, limit: 100 })).toBe(2);
     const rows = await stack.query<{ audit_id: string; status: string; error_code: string | null }>(

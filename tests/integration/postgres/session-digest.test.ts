@@ -14,7 +14,8 @@ import { addNote, createFlag } from '@/lib/admin/review';
 import { openTranscript } from '@/lib/admin/transcript';
 import { recordFeedback } from '@/lib/chat/feedback';
 import { MIGRATIONS_FOLDER } from '@/lib/db/client';
-import { auditKeys } from '@/lib/memory/keys';
+import { PostgresDurableRecord } from '@/lib/conversation/durable';
+import { auditKeys } from '@/lib/redis/keys';
 import { issueSessionId } from '@/lib/session-id';
 import { sessionRef } from '@/lib/session-ref';
 import { database, makeAgent } from '../admin/helpers';
@@ -103,7 +104,8 @@ describe(`no session id in the database (${STACK} stack)`, () => {
     expect(letters.map((l) => l.payload).join('\n')).toContain(sessionRef(first!));
     expect(letters.map((l) => `${l.payload}${l.reason}`).join('\n')).not.toContain(first!);
     // Something that still needs the conversation finds it by reference: the durable record.
-    expect((await stack.runtime.durable.lookup(first!, null)).seed.seq).toBe(2);
+    const durable = new PostgresDurableRecord(async () => (await stack.runtime.database()).db);
+    expect((await durable.lookup(first!, null)).seed.seq).toBe(2);
   });
 });
 

@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { legacySessionKeys } from '@/lib/memory/keys';
+import { legacySessionKeys, sessionKeys } from '@/lib/redis/keys';
 import { sessionRef } from '@/lib/session-ref';
-import { RedisMemoryStore } from '@/lib/memory/redis-store';
 import { connectRedis, deleteKeys, type RedisClient } from '../../support/redis';
 import { createTestStack, readEvents, type TestStack } from '../../support/stack';
 
@@ -24,7 +23,7 @@ afterEach(async () => {
 });
 
 function keysOf(s: TestStack, sessionId: string) {
-  return (s.runtime.memory as RedisMemoryStore).keys(sessionId);
+  return sessionKeys(s.runtime.config.memory.keyPrefix, sessionId);
 }
 
 // The per-address abuse limits are still their own Redis call before the turn (until the turn's

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setLogSink } from '@/lib/observability/log';
 import { RedisRateLimiter } from '@/lib/rate-limit/redis';
 import { createRestClient } from '@/lib/redis/client';
 import { connectRedis, deleteKeys, type RedisClient } from '../../support/redis';
@@ -45,17 +46,20 @@ describe('rate limiter on Redis', () => {
   });
 
   it('counts in-process while Redis fails, so an outage never lifts a limit', async () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const warnings: string[] = [];
+    setLogSink((line) => {
+      if (JSON.parse(line).level === 'warn') warnings.push(line);
+    });
     try {
       bridge.setFault('error');
       const outage = new RedisRateLimiter(client(), prefix);
       const during = [];
       for (let i = 0; i < 4; i++) during.push((await outage.limit(rule, 'during-outage')).success);
       expect(during).toEqual([true, true, true, false]);
-      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warnings).toHaveLength(1);
     } finally {
       bridge.setFault(null);
-      warn.mockRestore();
+      setLogSink(null);
     }
   });
 });

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatEvent } from '@/lib/chat/events';
-import {
-  createLiveReplyTee,
-  decodeLive,
-  encodeLive,
-  LocalLiveReplyStore,
-  type LiveReply,
-  type LiveReplyStore,
-  type TeeTimers,
-} from '@/lib/chat/live-reply';
+import { createLiveReplyTee, type TeeTimers } from '@/lib/chat/live-reply';
+import { decodeLive, encodeLive, type LiveReply, type LiveReplyStore } from '@/lib/conversation/live-reply';
+import { LocalLiveReplyStore } from '@/lib/conversation/local/live-reply';
 import { tailLiveReply } from '@/lib/chat/resume';
 
 const AUDIT = '0190a000-0000-7000-8000-000000000001';

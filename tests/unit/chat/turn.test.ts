@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditEntry } from '@/lib/audit/types';
-import type { DurableFacts, DurableRecord } from '@/lib/audit/durable';
+import type { DurableFacts, DurableRecord } from '@/lib/conversation/durable';
 import type { ChatEvent } from '@/lib/chat/events';
 import { StopRegistry } from '@/lib/chat/stops';
-import { noticeFor, startTurn, type TurnDeps, type TurnInput } from '@/lib/chat/turn';
+import { startTurn, type TurnDeps, type TurnInput } from '@/lib/chat/turn';
+import { ConversationStore } from '@/lib/conversation/store';
+import { noticeFor } from '@/lib/copy/notices';
 import { isApiError } from '@/lib/errors';
 import type {
   BeginRequest,
@@ -17,7 +19,7 @@ import type {
   MemoryStore,
   RecordRequest,
   RecordResult,
-} from '@/lib/memory/types';
+} from '@/lib/conversation/types';
 import { ModelError, userMessageFor, type ModelChunk, type ModelClient, type ModelErrorCode } from '@/lib/model/types';
 import type { ModelMessage } from '@/lib/prompt/assemble';
 
@@ -66,6 +68,9 @@ class ScriptedMemory implements MemoryStore {
   async register(): Promise<void> {}
   async saveSummary(): Promise<void> {}
   async remove(): Promise<void> {}
+  async leasesHeld(): Promise<Set<string>> {
+    return new Set();
+  }
 }
 
 type Script = (signal: AbortSignal | undefined) => AsyncGenerator<ModelChunk>;
@@ -162,15 +167,18 @@ function harness(
   const durable = new FakeDurable(options.durable ?? (() => ({ known: false, seed: { seq: 0, kept: 0 }, replay: null })));
   const written: AuditEntry[] = [];
   const deferred: Promise<unknown>[] = [];
-  const deps: TurnDeps = {
-    memory,
-    model,
+  const conversation = new ConversationStore({
+    backend: memory,
     durable,
     audit: {
       async write(entry) {
         written.push(structuredClone(entry));
       },
     },
+  });
+  const deps: TurnDeps = {
+    conversation,
+    model,
     stops: new StopRegistry(),
     settings: {
       systemPrompt: 'You are the support assistant of Tether.',

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyCaps, type MemoryMessage } from '@/lib/memory/types';
+import { applyCaps, type MemoryMessage } from '@/lib/conversation/types';
 
 function message(role: 'user' | 'assistant', tokens: number, id: string): MemoryMessage {
   return { role, text: `${role} ${id}`, at: '2025-05-01T10:00:00.000Z', tokens, auditId: `audit-${id}` };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry, TurnRecord } from '@/lib/audit/types';
-import { LocalMemoryStore, type LocalAuditSink } from '@/lib/memory/local-store';
+import { LocalMemoryStore, type LocalAuditSink } from '@/lib/conversation/local/store';
 import {
   COUNTER_TTL_SECONDS,
   ISSUED_COUNTER_TTL_SECONDS,
@@ -13,7 +13,7 @@ import {
   type Exchange,
   type MemoryCaps,
   type Seed,
-} from '@/lib/memory/types';
+} from '@/lib/conversation/types';
 
 const TTL_SECONDS = 60;
 const LEASE_MS = 5_000;

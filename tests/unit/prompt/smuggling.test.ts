@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { summarizeEvicted } from '@/lib/chat/summary';
-import type { MemoryMessage, MemoryStore } from '@/lib/memory/types';
+import type { MemoryMessage, MemoryStore } from '@/lib/conversation/types';
 import type { ModelClient } from '@/lib/model/types';
 import {
   assemblePrompt,

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LocalRateLimiter } from '@/lib/rate-limit/local';
 import { RedisRateLimiter, type ScriptClient } from '@/lib/rate-limit/redis';
-import { SLIDING_WINDOW_SCRIPT, SLIDING_WINDOW_SHA } from '@/lib/rate-limit/script';
+import { SLIDING_WINDOW_SCRIPT, SLIDING_WINDOW_SHA } from '@/lib/redis/scripts/sliding-window';
 import { estimate, fits, limitAll, retryAfterMs, windowCall } from '@/lib/rate-limit/window';
 import { chatChecks, sessionCreateChecks } from '@/lib/rate-limit/rules';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatEvent } from '@/lib/chat/events';
-import { createLiveReplyTee, LiveReplyHub, liveReplyHub, LocalLiveReplyStore, type LiveReplyStore } from '@/lib/chat/live-reply';
+import { createLiveReplyTee, LiveReplyHub, liveReplyHub, type LiveReplyStore } from '@/lib/chat/live-reply';
+import { LocalLiveReplyStore } from '@/lib/conversation/local/live-reply';
 import { StreamSlots, tailLiveReply } from '@/lib/chat/resume';
 import { cachedHealthChecks, rememberHealth, type HealthCheck } from '@/lib/health';
 

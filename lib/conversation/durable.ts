@@ -3,7 +3,7 @@ import type { Database } from '@/lib/db/client';
 import { rowsOf } from '@/lib/audit/sink';
 import { fromDbText } from '@/lib/db/text';
 import { sessionRef } from '@/lib/session-ref';
-import type { Replay, Seed } from '@/lib/memory/types';
+import type { Replay, Seed } from '@/lib/conversation/types';
 import { withTimeout } from '@/lib/timeout';
 
 export interface DurableFacts {

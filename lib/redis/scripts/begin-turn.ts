@@ -1,31 +1,31 @@
+import { defineScript } from '@/lib/redis/eval';
+
 /**
  * Begins one turn of a conversation in one atomic step: checks the lease, answers a resend from
  * memory, counts the turn against the session's rate limit, takes the next turn number and the
- * lease, loads the window and appends the turn's `pending` audit record to the audit stream.
+ * lease, loads the window and appends the turn's `pending` audit entry to the audit stream.
  *
  * Replies: {'busy'} | {'replay', userItem, assistantItem} | {'unseeded'} | {'rate_limited', pttl}
  *        | {'begun', seq, kept, metaPairs, items}
  * 'unseeded': Redis does not know this conversation's turn counter (new to Redis, or its data was
  * lost); the caller asks the durable record and calls again with a seed.
  */
-export const BEGIN_TURN_SCRIPT = `
-local metaKey = KEYS[1]
-local messagesKey = KEYS[2]
-local counterKey = KEYS[3]
-local leaseKey = KEYS[4]
-local rateKey = KEYS[5]
-local streamKey = KEYS[6]
-local auditId = ARGV[1]
-local leaseMs = ARGV[2]
-local rateLimit = tonumber(ARGV[3])
-local rateWindowMs = ARGV[4]
-local messageId = ARGV[5]
-local counterTtlSeconds = ARGV[6]
-local seedSeq = ARGV[7]
-local seedKept = ARGV[8]
-local pendingRecord = ARGV[9]
-local recordVersion = ARGV[10]
-
+export const BEGIN_TURN = defineScript({
+  name: 'begin-turn',
+  keys: ['metaKey', 'messagesKey', 'counterKey', 'leaseKey', 'rateKey', 'streamKey'],
+  args: [
+    'auditId',
+    'leaseMs',
+    'rateLimit',
+    'rateWindowMs',
+    'messageId',
+    'counterTtlSeconds',
+    'seedSeq',
+    'seedKept',
+    'pendingRecord',
+    'recordVersion',
+  ],
+  body: `
 local holder = redis.call('GET', leaseKey)
 if holder and holder ~= auditId then return {'busy'} end
 
@@ -46,10 +46,11 @@ if not counter[1] then
 end
 
 -- Counted only once the turn may run: waiting for a busy conversation and replays are free.
-if rateLimit > 0 then
+local limit = tonumber(rateLimit)
+if limit > 0 then
   local started = redis.call('INCR', rateKey)
   if started == 1 then redis.call('PEXPIRE', rateKey, rateWindowMs) end
-  if started > rateLimit then return {'rate_limited', redis.call('PTTL', rateKey)} end
+  if started > limit then return {'rate_limited', redis.call('PTTL', rateKey)} end
 end
 
 local seq = redis.call('HINCRBY', counterKey, 'seq', 1)
@@ -57,4 +58,5 @@ redis.call('EXPIRE', counterKey, counterTtlSeconds)
 redis.call('SET', leaseKey, auditId, 'PX', leaseMs)
 redis.call('XADD', streamKey, '*', 'v', recordVersion, 'k', 'pending', 's', seq, 'r', pendingRecord)
 return {'begun', seq, tonumber(counter[2]) or 0, redis.call('HGETALL', metaKey), items}
-`;
+`,
+});

@@ -1,8 +1,9 @@
 import { sessionRef } from '@/lib/session-ref';
 
 /**
- * The Redis layout of short-term memory and of the audit stream (docs/memory.md). One module, so
- * the memory store, the audit drainer and the admin's delete agree on every name.
+ * Every Redis key Tether uses (docs/memory.md): conversations, the audit stream, live replies and the
+ * rate limits. One module, so the conversation store, the audit drainer, the live-reply buffer, the
+ * limiter and the admin's delete agree on every name, and a layout change is made here or nowhere.
  *
  *   {prefix}:v3:s:{<ref>}         hash   v, createdAt, lastActivityAt, summary        (memory TTL)
  *   {prefix}:v3:s:{<ref>}:m       list   one JSON message per entry, oldest first     (memory TTL)
@@ -13,11 +14,14 @@ import { sessionRef } from '@/lib/session-ref';
  *   {prefix}:v2:audit             stream audit records on their way to Postgres
  *   {prefix}:v2:audit:dead        list   records the drainer could not apply, with the reason
  *   {prefix}:v2:audit:lock        string the drainer that currently holds the stream
+ *   {prefix}:v1:audit-outbox      list   the first release's outbox (still drained)
+ *   {prefix}:v2:session:{<id>}:live  string the reply still streaming (header line + text so far)
+ *   {prefix}:v1:rl:{<rule>:<key>}:<window>  string  one fixed window of a sliding-window limit
  *
  * `<ref>` is sessionRef(session id) (lib/session-ref.ts), the name the audit also keys the session by:
  * so the admin's delete, which knows only the reference, reaches the memory too, and the key names
  * hold no bearer key. (v2 keys named the id itself; the store adopts a conversation's v2 keys the
- * first time it sees it after the upgrade: lib/memory/redis-store.ts.)
+ * first time it sees it after the upgrade: lib/conversation/redis/store.ts.)
  *
  * The braces are a hash tag: every key of one session lives in one cluster slot. The audit stream
  * is one key for all sessions, so scripts touch two slots: Tether needs a non-clustered Redis
@@ -72,4 +76,17 @@ export function auditKeys(prefix: string): AuditKeys {
 /** The outbox list of the first release (v1 layout), still drained so nothing it queued is lost. */
 export function legacyOutboxKey(prefix: string): string {
   return `${prefix}:v1:audit-outbox`;
+}
+
+/**
+ * The reply still streaming for a session. Named by what the live-reply store is given (the id, as
+ * the previous releases named it), so replies under way during a deploy stay resumable.
+ */
+export function liveReplyKey(prefix: string, sessionId: string): string {
+  return `${prefix}:v2:session:{${sessionId}}:live`;
+}
+
+/** The counter of one fixed window of a rate rule (the hash tag keeps a rule's windows in one slot). */
+export function rateWindowKey(prefix: string, rule: string, key: string, windowIndex: number): string {
+  return `${prefix}:v1:rl:{${rule}:${key}}:${windowIndex}`;
 }

@@ -19,10 +19,10 @@ import {
   type LeaseState,
   type LoadedMemory,
   type MemoryCaps,
-  type MemoryStore,
+  type ConversationBackend,
   type RecordRequest,
   type RecordResult,
-} from '@/lib/memory/types';
+} from '@/lib/conversation/types';
 
 /** Where the embedded store hands each turn's audit entry: straight to the embedded database. */
 export interface LocalAuditSink {
@@ -61,7 +61,7 @@ type SessionState = z.infer<typeof sessionFileSchema>;
  * Redis keys, so the admin's delete reaches them and no file holds a bearer key. (Files of the
  * previous release named the id: those conversations read as expired once, then the files age out.)
  */
-export class LocalMemoryStore implements MemoryStore {
+export class LocalMemoryStore implements ConversationBackend {
   readonly kind = 'local' as const;
   private readonly states = new Map<string, SessionState>();
   private readonly leases = new Map<string, { token: string; expiresAt: number }>();

@@ -1,3 +1,5 @@
+import { defineScript } from '@/lib/redis/eval';
+
 /**
  * Keeps a running turn's lease alive while the model streams, and tells it whether the customer
  * asked to stop it (the stop may have arrived at another instance).
@@ -6,14 +8,14 @@
  *
  * Replies: 'held' | 'stop' | 'lost'
  */
-export const RENEW_LEASE_SCRIPT = `
-local leaseKey = KEYS[1]
-local stopKey = KEYS[2]
-local auditId = ARGV[1]
-local leaseMs = ARGV[2]
-
+export const RENEW_LEASE = defineScript({
+  name: 'renew-lease',
+  keys: ['leaseKey', 'stopKey'],
+  args: ['auditId', 'leaseMs'],
+  body: `
 if redis.call('GET', leaseKey) ~= auditId then return 'lost' end
 redis.call('PEXPIRE', leaseKey, leaseMs)
 if redis.call('GET', stopKey) == auditId then return 'stop' end
 return 'held'
-`;
+`,
+});

@@ -1,36 +1,37 @@
+import { defineScript } from '@/lib/redis/eval';
+
 /**
- * Stores a finished exchange and its final audit record in one atomic step: lease check,
+ * Stores a finished exchange and its final audit entry in one atomic step: lease check,
  * idempotency on the client's messageId, append, trim to the caps (oldest exchange first, the rule
- * of applyCaps() in lib/memory/types.ts), sliding TTL, turn number, lease release, XADD.
+ * of applyCaps() in lib/conversation/types.ts), sliding TTL, turn number, lease release, XADD.
  *
  * Replies: {'stored', seq, evictedItems} | {'locked'} | {'duplicate', userItem, assistantItem}
  *        | {'unseeded'}
  * 'locked' and 'duplicate' write nothing (the caller records the turn's audit on its own);
  * 'unseeded' (only when the turn has no number yet) asks for a seed from the durable record.
  */
-export const COMMIT_TURN_SCRIPT = `
-local metaKey = KEYS[1]
-local messagesKey = KEYS[2]
-local counterKey = KEYS[3]
-local leaseKey = KEYS[4]
-local streamKey = KEYS[5]
-local auditId = ARGV[1]
-local userItem = ARGV[2]
-local assistantItem = ARGV[3]
-local now = ARGV[4]
-local maxMessages = tonumber(ARGV[5])
-local maxTokens = tonumber(ARGV[6])
-local ttlSeconds = ARGV[7]
-local counterTtlSeconds = ARGV[8]
-local fresh = ARGV[9]
-local layoutVersion = ARGV[10]
-local messageId = ARGV[11]
-local givenSeq = ARGV[12]
-local seedSeq = ARGV[13]
-local seedKept = ARGV[14]
-local finalRecord = ARGV[15]
-local recordVersion = ARGV[16]
-
+export const COMMIT_TURN = defineScript({
+  name: 'commit-turn',
+  keys: ['metaKey', 'messagesKey', 'counterKey', 'leaseKey', 'streamKey'],
+  args: [
+    'auditId',
+    'userItem',
+    'assistantItem',
+    'now',
+    'maxMessages',
+    'maxTokens',
+    'ttlSeconds',
+    'counterTtlSeconds',
+    'fresh',
+    'layoutVersion',
+    'messageId',
+    'givenSeq',
+    'seedSeq',
+    'seedKept',
+    'finalRecord',
+    'recordVersion',
+  ],
+  body: `
 local holder = redis.call('GET', leaseKey)
 if holder and holder ~= auditId then return {'locked'} end
 if givenSeq == '' and not redis.call('HGET', counterKey, 'seq') and seedSeq == '' then return {'unseeded'} end
@@ -61,9 +62,11 @@ for i, item in ipairs(items) do
   tokens[i] = count
   total = total + count
 end
+local messageCap = tonumber(maxMessages)
+local tokenCap = tonumber(maxTokens)
 local n = #items
 local start = 1
-while start <= n and ((n - start + 1) > maxMessages or total > maxTokens) do
+while start <= n and ((n - start + 1) > messageCap or total > tokenCap) do
   local drop = math.min(2, n - start + 1)
   for i = start, start + drop - 1 do total = total - tokens[i] end
   start = start + drop
@@ -90,4 +93,5 @@ redis.call('EXPIRE', counterKey, counterTtlSeconds)
 if holder then redis.call('DEL', leaseKey) end
 redis.call('XADD', streamKey, '*', 'v', recordVersion, 'k', 'final', 's', seq, 'r', finalRecord)
 return {'stored', tonumber(seq), evicted}
-`;
+`,
+});

@@ -1,12 +1,14 @@
 import type { Redis } from '@upstash/redis';
 import { z } from 'zod';
 import { AUDIT_RECORD_VERSION } from '@/lib/audit/types';
-import { auditKeys, legacySessionKeys, MEMORY_LAYOUT_VERSION, sessionKeys, type SessionKeys } from '@/lib/memory/keys';
-import { BEGIN_TURN_SCRIPT } from '@/lib/memory/scripts/begin-turn';
-import { COMMIT_TURN_SCRIPT } from '@/lib/memory/scripts/commit-turn';
-import { ADOPT_LEGACY_KEYS_SCRIPT, READ_SESSION_SCRIPT, REGISTER_SESSION_SCRIPT, SAVE_SUMMARY_SCRIPT } from '@/lib/memory/scripts/read-session';
-import { RECORD_TURN_SCRIPT } from '@/lib/memory/scripts/record-turn';
-import { RENEW_LEASE_SCRIPT } from '@/lib/memory/scripts/renew-lease';
+import { runListScript, runScript } from '@/lib/redis/eval';
+import { auditKeys, legacySessionKeys, MEMORY_LAYOUT_VERSION, sessionKeys, type SessionKeys } from '@/lib/redis/keys';
+import { BEGIN_TURN } from '@/lib/redis/scripts/begin-turn';
+import { COMMIT_TURN } from '@/lib/redis/scripts/commit-turn';
+import { RECORD_TURN } from '@/lib/redis/scripts/record-turn';
+import { RENEW_LEASE } from '@/lib/redis/scripts/renew-lease';
+import { LEASES_HELD } from '@/lib/redis/scripts/audit-stream';
+import { ADOPT_LEGACY_KEYS, READ_SESSION, REGISTER_SESSION, SAVE_SUMMARY } from '@/lib/redis/scripts/session';
 import {
   COUNTER_TTL_SECONDS,
   ISSUED_COUNTER_TTL_SECONDS,
@@ -22,17 +24,17 @@ import {
   type LoadedMemory,
   type MemoryCaps,
   type MemoryMessage,
-  type MemoryStore,
+  type ConversationBackend,
   type RecordRequest,
   type RecordResult,
   type Replay,
-} from '@/lib/memory/types';
-import { classifyMemoryError } from '@/lib/memory/errors';
-import { defineScript, type RedisScript } from '@/lib/redis/script';
+} from '@/lib/conversation/types';
+import { classifyMemoryError } from '@/lib/conversation/errors';
+import { errorFields, log } from '@/lib/observability/log';
 import { SESSION_REF_PATTERN, sessionRef } from '@/lib/session-ref';
 
 /**
- * Session memory in Redis over Upstash's REST protocol (layout: lib/memory/keys.ts, rules:
+ * Conversations in Redis over Upstash's REST protocol (layout: lib/redis/keys.ts, rules:
  * docs/memory.md). Every change to a conversation is one Lua script that also appends the turn's
  * audit entry to the audit stream, so a remembered exchange and its audit record cannot be
  * separated by a crash. A turn costs two round trips: begin and commit (or record).
@@ -79,25 +81,14 @@ class CorruptRecordError extends Error {
 
 export { classifyMemoryError as classifyRedisError };
 
-export class RedisMemoryStore implements MemoryStore {
+export class RedisMemoryStore implements ConversationBackend {
   readonly kind = 'redis' as const;
   private readonly redis: Redis;
   private readonly stream: string;
-  private readonly scripts: Record<'begin' | 'commit' | 'record' | 'renew' | 'read' | 'register' | 'summary' | 'adopt', RedisScript>;
 
   constructor(private readonly options: RedisStoreOptions) {
     this.redis = options.redis;
     this.stream = auditKeys(options.keyPrefix).stream;
-    this.scripts = {
-      begin: defineScript(this.redis, BEGIN_TURN_SCRIPT),
-      commit: defineScript(this.redis, COMMIT_TURN_SCRIPT),
-      record: defineScript(this.redis, RECORD_TURN_SCRIPT),
-      renew: defineScript(this.redis, RENEW_LEASE_SCRIPT),
-      read: defineScript(this.redis, READ_SESSION_SCRIPT),
-      register: defineScript(this.redis, REGISTER_SESSION_SCRIPT),
-      summary: defineScript(this.redis, SAVE_SUMMARY_SCRIPT),
-      adopt: defineScript(this.redis, ADOPT_LEGACY_KEYS_SCRIPT),
-    };
   }
 
   keys(sessionId: string): SessionKeys {
@@ -107,7 +98,8 @@ export class RedisMemoryStore implements MemoryStore {
   async begin(request: BeginRequest): Promise<BeginResult> {
     const result = await this.beginOnce(request);
     // A conversation begun before the upgrade: its memory still has the previous key names.
-    if (result.kind === 'unseeded' && !request.seed && (await this.adoptLegacyKeys(request.sessionId))) return this.beginOnce(request);
+    if (result.kind === 'unseeded' && !request.seed && (await this.adoptLegacyKeys(request.sessionId)))
+      return this.beginOnce(request);
     return result;
   }
 
@@ -121,7 +113,15 @@ export class RedisMemoryStore implements MemoryStore {
     const old = legacySessionKeys(this.options.keyPrefix, sessionId);
     const k = this.keys(sessionId);
     try {
-      return Number(await this.scripts.adopt([old.meta, old.messages, old.counter, k.meta, k.messages, k.counter], [])) === 1;
+      const adopted = await runScript(this.redis, ADOPT_LEGACY_KEYS, {
+        oldMetaKey: old.meta,
+        oldMessagesKey: old.messages,
+        oldCounterKey: old.counter,
+        metaKey: k.meta,
+        messagesKey: k.messages,
+        counterKey: k.counter,
+      });
+      return Number(adopted) === 1;
     } catch (error) {
       logMemoryFailure(sessionId, error);
       return false;
@@ -132,21 +132,24 @@ export class RedisMemoryStore implements MemoryStore {
     const k = this.keys(request.sessionId);
     let reply: z.infer<typeof beginReplySchema>;
     try {
-      const raw = await this.scripts.begin(
-        [k.meta, k.messages, k.counter, k.lease, k.rate, this.stream],
-        [
-          request.auditId,
-          request.leaseMs,
-          this.options.caps.turnsPerMinute ?? 0,
-          RATE_WINDOW_MS,
-          request.messageId ?? '',
-          COUNTER_TTL_SECONDS,
-          request.seed ? request.seed.seq : '',
-          request.seed ? request.seed.kept : '',
-          JSON.stringify(request.pending),
-          AUDIT_RECORD_VERSION,
-        ],
-      );
+      const raw = await runScript(this.redis, BEGIN_TURN, {
+        metaKey: k.meta,
+        messagesKey: k.messages,
+        counterKey: k.counter,
+        leaseKey: k.lease,
+        rateKey: k.rate,
+        streamKey: this.stream,
+        auditId: request.auditId,
+        leaseMs: request.leaseMs,
+        rateLimit: this.options.caps.turnsPerMinute ?? 0,
+        rateWindowMs: RATE_WINDOW_MS,
+        messageId: request.messageId ?? '',
+        counterTtlSeconds: COUNTER_TTL_SECONDS,
+        seedSeq: request.seed ? request.seed.seq : '',
+        seedKept: request.seed ? request.seed.kept : '',
+        pendingRecord: JSON.stringify(request.pending),
+        recordVersion: AUDIT_RECORD_VERSION,
+      });
       reply = beginReplySchema.parse(raw);
     } catch (error) {
       logMemoryFailure(request.sessionId, error);
@@ -172,27 +175,29 @@ export class RedisMemoryStore implements MemoryStore {
   async commit(request: CommitRequest): Promise<CommitResult> {
     const k = this.keys(request.sessionId);
     const { maxTurns, maxTokens, ttlSeconds } = this.options.caps;
-    const raw = await this.scripts.commit(
-      [k.meta, k.messages, k.counter, k.lease, this.stream],
-      [
-        request.auditId,
-        JSON.stringify(request.exchange.user),
-        JSON.stringify(request.exchange.assistant),
-        request.now.toISOString(),
-        maxTurns * 2,
-        maxTokens,
-        ttlSeconds,
-        COUNTER_TTL_SECONDS,
-        request.fresh ? '1' : '0',
-        MEMORY_LAYOUT_VERSION,
-        request.exchange.user.messageId ?? '',
-        request.seq ?? '',
-        request.seed ? request.seed.seq : '',
-        request.seed ? request.seed.kept : '',
-        JSON.stringify(request.final),
-        AUDIT_RECORD_VERSION,
-      ],
-    );
+    const raw = await runScript(this.redis, COMMIT_TURN, {
+      metaKey: k.meta,
+      messagesKey: k.messages,
+      counterKey: k.counter,
+      leaseKey: k.lease,
+      streamKey: this.stream,
+      auditId: request.auditId,
+      userItem: JSON.stringify(request.exchange.user),
+      assistantItem: JSON.stringify(request.exchange.assistant),
+      now: request.now.toISOString(),
+      maxMessages: maxTurns * 2,
+      maxTokens,
+      ttlSeconds,
+      counterTtlSeconds: COUNTER_TTL_SECONDS,
+      fresh: request.fresh ? '1' : '0',
+      layoutVersion: MEMORY_LAYOUT_VERSION,
+      messageId: request.exchange.user.messageId ?? '',
+      givenSeq: request.seq ?? '',
+      seedSeq: request.seed ? request.seed.seq : '',
+      seedKept: request.seed ? request.seed.kept : '',
+      finalRecord: JSON.stringify(request.final),
+      recordVersion: AUDIT_RECORD_VERSION,
+    });
     const reply = commitReplySchema.parse(raw);
     switch (reply[0]) {
       case 'locked':
@@ -210,26 +215,28 @@ export class RedisMemoryStore implements MemoryStore {
 
   async record(request: RecordRequest): Promise<RecordResult> {
     const k = this.keys(request.sessionId);
-    const raw = await this.scripts.record(
-      [k.lease, k.counter, this.stream],
-      [
-        request.auditId,
-        request.seq ?? '',
-        request.seed ? request.seed.seq : '',
-        request.seed ? request.seed.kept : '',
-        request.entry.kind,
-        JSON.stringify(request.entry.record),
-        AUDIT_RECORD_VERSION,
-        COUNTER_TTL_SECONDS,
-      ],
-    );
+    const raw = await runScript(this.redis, RECORD_TURN, {
+      leaseKey: k.lease,
+      counterKey: k.counter,
+      streamKey: this.stream,
+      auditId: request.auditId,
+      givenSeq: request.seq ?? '',
+      seedSeq: request.seed ? request.seed.seq : '',
+      seedKept: request.seed ? request.seed.kept : '',
+      kind: request.entry.kind,
+      record: JSON.stringify(request.entry.record),
+      recordVersion: AUDIT_RECORD_VERSION,
+      counterTtlSeconds: COUNTER_TTL_SECONDS,
+    });
     const reply = recordReplySchema.parse(raw);
     return reply[0] === 'recorded' ? { kind: 'recorded', seq: reply[1] } : { kind: 'unseeded' };
   }
 
   async renew(sessionId: string, auditId: string, leaseMs: number): Promise<LeaseState> {
     const k = this.keys(sessionId);
-    return leaseReplySchema.parse(await this.scripts.renew([k.lease, k.stop], [auditId, leaseMs]));
+    return leaseReplySchema.parse(
+      await runScript(this.redis, RENEW_LEASE, { leaseKey: k.lease, stopKey: k.stop, auditId, leaseMs }),
+    );
   }
 
   async requestStop(sessionId: string, auditId: string): Promise<void> {
@@ -239,9 +246,17 @@ export class RedisMemoryStore implements MemoryStore {
   async read(sessionId: string): Promise<LoadedMemory> {
     const k = this.keys(sessionId);
     try {
-      let [metaPairs, items, seq, kept] = readReplySchema.parse(await this.scripts.read([k.meta, k.messages, k.counter], []));
+      let [metaPairs, items, seq, kept] = readReplySchema.parse(
+        await runScript(this.redis, READ_SESSION, { metaKey: k.meta, messagesKey: k.messages, counterKey: k.counter }),
+      );
       if (metaPairs.length === 0 && seq === '' && (await this.adoptLegacyKeys(sessionId))) {
-        [metaPairs, items, seq, kept] = readReplySchema.parse(await this.scripts.read([k.meta, k.messages, k.counter], []));
+        [metaPairs, items, seq, kept] = readReplySchema.parse(
+          await runScript(this.redis, READ_SESSION, {
+            metaKey: k.meta,
+            messagesKey: k.messages,
+            counterKey: k.counter,
+          }),
+        );
       }
       return this.parseOrUnavailable(sessionId, metaPairs, items, Number(kept || 0));
     } catch (error) {
@@ -251,16 +266,32 @@ export class RedisMemoryStore implements MemoryStore {
   }
 
   async register(sessionId: string): Promise<void> {
-    await this.scripts.register([this.keys(sessionId).counter], [ISSUED_COUNTER_TTL_SECONDS]);
+    await runScript(this.redis, REGISTER_SESSION, {
+      counterKey: this.keys(sessionId).counter,
+      ttlSeconds: ISSUED_COUNTER_TTL_SECONDS,
+    });
   }
 
   async saveSummary(sessionId: string, summary: string): Promise<void> {
-    await this.scripts.summary([this.keys(sessionId).meta], [summary]);
+    await runScript(this.redis, SAVE_SUMMARY, { metaKey: this.keys(sessionId).meta, summary });
   }
 
   async remove(sessionId: string): Promise<void> {
     const k = this.keys(sessionId);
     await this.redis.del(k.meta, k.messages, k.counter, k.lease, k.rate, k.stop);
+  }
+
+  async leasesHeld(turns: { sessionId: string; auditId: string }[]): Promise<Set<string>> {
+    if (turns.length === 0) return new Set();
+    const reply = z.array(z.coerce.number()).parse(
+      await runListScript(
+        this.redis,
+        LEASES_HELD,
+        turns.map((turn) => this.keys(turn.sessionId).lease),
+        turns.map((turn) => turn.auditId),
+      ),
+    );
+    return new Set(turns.filter((_, i) => reply[i] === 1).map((turn) => turn.auditId));
   }
 
   private parseOrUnavailable(sessionId: string, metaPairs: string[], items: string[], kept: number): LoadedMemory {
@@ -273,7 +304,10 @@ export class RedisMemoryStore implements MemoryStore {
   }
 }
 
-function replayOf(userItem: string, assistantItem: string): Extract<BeginResult, { kind: 'replay' }> | { kind: 'invalid' } {
+function replayOf(
+  userItem: string,
+  assistantItem: string,
+): Extract<BeginResult, { kind: 'replay' }> | { kind: 'invalid' } {
   const user = parseMessage(userItem);
   const assistant = parseMessage(assistantItem);
   if (!user || user.role !== 'user' || !assistant || assistant.role !== 'assistant') return { kind: 'invalid' };
@@ -295,7 +329,13 @@ function parseRecord(metaPairs: string[], items: string[], kept: number): Loaded
     if (!parsed) throw new CorruptRecordError('a stored message is not valid');
     return parsed;
   });
-  if (messages.length === 0) return { status: statusOfEmpty(kept), messages, summary: meta.data.summary ?? null, createdAt: meta.data.createdAt };
+  if (messages.length === 0)
+    return {
+      status: statusOfEmpty(kept),
+      messages,
+      summary: meta.data.summary ?? null,
+      createdAt: meta.data.createdAt,
+    };
   return { status: 'ok', messages, summary: meta.data.summary ?? null, createdAt: meta.data.createdAt };
 }
 
@@ -314,6 +354,5 @@ function parseMessageOrSkip(item: string): MemoryMessage[] {
 }
 
 function logMemoryFailure(sessionId: string, error: unknown): void {
-  const message = error instanceof Object && 'message' in error ? `${String((error as Error).name)}: ${String((error as Error).message)}` : String(error);
-  console.warn(`[tether] memory unavailable for ${sessionRef(sessionId)}: ${message}`);
+  log.warn('memory unavailable', { session: sessionRef(sessionId), ...errorFields(error) });
 }

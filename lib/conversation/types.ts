@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { EndEntry, TurnRecord } from '@/lib/audit/types';
-import type { MemoryStatus } from '@/lib/chat/events';
+import type { MemoryStatus } from '@/lib/conversation/status';
 
-export { MEMORY_LAYOUT_VERSION } from '@/lib/memory/keys';
+export { MEMORY_LAYOUT_VERSION } from '@/lib/redis/keys';
 
 /**
  * How long a conversation's turn counter outlives its memory: while it exists, an empty memory is
@@ -128,12 +128,14 @@ export type RecordResult = { kind: 'recorded'; seq: number } | { kind: 'unseeded
 export type LeaseState = 'held' | 'stop' | 'lost';
 
 /**
- * Short-term memory of conversations, and the atomic birth of each turn's audit record: every
- * call that changes a conversation also hands its audit entry on (Redis: to the audit stream, in
- * the same script; embedded: straight to the database). Calls that can fail throw; `begin` and
- * `read` report failure as a result.
+ * What a storage backend of conversations implements (one folder each: redis/, local/): short-term
+ * memory, turn counter, lease, stop requests, and the atomic birth of each turn's audit entry:
+ * every call that changes a conversation also hands its audit entry on (Redis: to the audit stream,
+ * in the same script; embedded: straight to the database). Calls that can fail throw; `begin` and
+ * `read` report failure as a result. The app never calls a backend directly: it goes through
+ * ConversationStore (lib/conversation/store.ts), which adds the durable record and the fallbacks.
  */
-export interface MemoryStore {
+export interface ConversationBackend {
   readonly kind: 'redis' | 'local';
   /** One round trip: lease, rate limit, replay check, turn number, the window, the pending record. */
   begin(request: BeginRequest): Promise<BeginResult>;
@@ -153,7 +155,12 @@ export interface MemoryStore {
   saveSummary(sessionId: string, summary: string): Promise<void>;
   /** Forgets the session entirely (admin delete). */
   remove(sessionId: string): Promise<void>;
+  /** Which of these turns still hold their conversation's lease, i.e. are still running somewhere (the drainer's abandon check). */
+  leasesHeld(turns: { sessionId: string; auditId: string }[]): Promise<Set<string>>;
 }
+
+/** The backend's earlier name ("memory store"), still used by callers that only need one of its calls. */
+export type MemoryStore = ConversationBackend;
 
 export function unavailable(errorClass: string): LoadedMemory {
   return { status: 'unavailable', errorClass, messages: [], summary: null, createdAt: null };

@@ -1,0 +1,48 @@
+import { defineListScript, defineScript } from '@/lib/redis/eval';
+
+/**
+ * Takes (or renews) the drainer lock and, if held, trims the entries the previous batch applied and
+ * reads the oldest ones: one round trip a batch. Batches are read from the start of the stream, so
+ * everything before the first id not yet applied is done: XTRIM MINID frees it (XDEL would leave the
+ * stream's nodes allocated).
+ *
+ * Replies: {0} (another drainer holds the lock) | {1, entries}
+ */
+export const TAKE_AUDIT_BATCH = defineScript({
+  name: 'take-audit-batch',
+  keys: ['lockKey', 'streamKey'],
+  args: ['token', 'lockMs', 'count', 'appliedUpTo'],
+  body: `
+local holder = redis.call('GET', lockKey)
+if holder and holder ~= token then return {0} end
+redis.call('SET', lockKey, token, 'PX', lockMs)
+if appliedUpTo and appliedUpTo ~= '' then redis.call('XTRIM', streamKey, 'MINID', appliedUpTo) end
+return {1, redis.call('XRANGE', streamKey, '-', '+', 'COUNT', count)}
+`,
+});
+
+/** Gives the drainer lock up, if this drainer still holds it. */
+export const RELEASE_AUDIT_LOCK = defineScript({
+  name: 'release-audit-lock',
+  keys: ['lockKey'],
+  args: ['token'],
+  body: `
+if redis.call('GET', lockKey) == token then return redis.call('DEL', lockKey) end
+return 0
+`,
+});
+
+/**
+ * KEYS: lease keys; ARGV: the audit id expected in each (parallel lists). For each pair: 1 when that
+ * turn still holds its conversation's lease.
+ */
+export const LEASES_HELD = defineListScript({
+  name: 'leases-held',
+  body: `
+local held = {}
+for i, leaseKey in ipairs(KEYS) do
+  if redis.call('GET', leaseKey) == ARGV[i] then held[i] = 1 else held[i] = 0 end
+end
+return held
+`,
+});
