@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseModelPrices, type ModelPrices } from '@/lib/admin/prices';
+import { parseModelPrices, type ModelPrices } from '@/lib/model/prices';
+import type { ModelConfig } from '@/lib/model/types';
 
 /**
  * The only reader of process.env. Every variable is parsed once, with zod, into typed config;
@@ -167,19 +168,6 @@ const envSchema = z.object({
 
 export type RawEnv = z.infer<typeof envSchema>;
 
-export type ModelConfig =
-  | { kind: 'demo'; model: 'tether-demo' }
-  | {
-      kind: 'openai';
-      apiKey: string;
-      baseURL: string | undefined;
-      model: string;
-      timeoutMs: number;
-      maxRetries: number;
-      maxOutputTokens: number;
-      temperature: number;
-    };
-
 export interface Config {
   env: RawEnv['NODE_ENV'];
   /** Instances live for one request (Vercel): no background loops, work runs in after() and cron routes. */
@@ -250,7 +238,7 @@ export interface Config {
     oauth: OAuthProviderConfig[];
     allowedEmails: string[];
     allowedDomain: string | undefined;
-    /** MODEL_PRICES, validated (lib/admin/prices.ts). */
+    /** MODEL_PRICES, validated (lib/model/prices.ts). */
     modelPrices: ModelPrices;
   };
 }
