@@ -1,7 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess } from '@/lib/auth/access-log';
 import { findAgentByEmail, recordSignIn, toIdentity, type AgentIdentity } from '@/lib/auth/agents';
 import { burnPasswordCheck, PASSWORD_MAX_LENGTH, verifyPassword } from '@/lib/auth/password';
 import { signInChecks } from '@/lib/auth/rate-limit';

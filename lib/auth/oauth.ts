@@ -1,5 +1,5 @@
 import 'server-only';
-import { logAccess, type Actor } from '@/lib/admin/access-log';
+import { logAccess, type Actor } from '@/lib/auth/access-log';
 import { createAgent, findAgentByEmail, recordSignIn, toIdentity, type AgentIdentity } from '@/lib/auth/agents';
 import { isAllowedEmail } from '@/lib/auth/allow-list';
 import type { Runtime } from '@/lib/runtime';

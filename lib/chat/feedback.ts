@@ -1,6 +1,6 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { turnInSession } from '@/lib/admin/transcript';
+import { turnInSession } from '@/lib/db/turns';
 import { assertIssuedSessionId, type SessionPolicy } from '@/lib/chat/request';
 import type { Database } from '@/lib/db/client';
 import { turnFeedback, type FeedbackRating } from '@/lib/db/schema';
