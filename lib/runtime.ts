@@ -19,6 +19,7 @@ import type { MemoryStore } from '@/lib/memory/types';
 import { createModelClient } from '@/lib/model';
 import type { ModelClient } from '@/lib/model/types';
 import { createRestClient } from '@/lib/redis/client';
+import { createSetupGate, type SetupGate } from '@/lib/auth/setup';
 
 /**
  * The wired-up server: config → clients → stores, once per process. Created lazily from the
@@ -39,6 +40,8 @@ export interface Runtime {
   stops: StopRegistry;
   /** Replies still streaming, kept for their short life so a reloaded page can resume them. */
   liveReplies: LiveReplyStore;
+  /** The first-run setup token of this runtime (lib/auth/setup.ts). */
+  setup: SetupGate;
   database(): Promise<DatabaseHandle>;
   close(): Promise<void>;
 }
@@ -104,6 +107,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     deadLetters,
     stops: new StopRegistry(),
     liveReplies: redis ? new RedisLiveReplyStore(redis, config.memory.keyPrefix) : new LocalLiveReplyStore(),
+    setup: createSetupGate(db),
     database: openOnce,
     async close() {
       await drainer.stop();
