@@ -15,10 +15,10 @@ import { startUpstashBridge, type UpstashBridge } from './upstash-bridge';
 
 /**
  * The production build (`next build` into NEXT_DIST_DIR, default .next-test) served by `next start`
- * (tests/support/launcher.ts)
- * on real services, with every part a test can break: Postgres behind a TCP proxy it can cut, Redis
- * behind the Upstash REST bridge it can stop or make misbehave, the mock model, and the server
- * process itself, which it can kill -9 and start again on the same stack.
+ * (through tests/support/launcher.ts) on real services, with every part a test can break: Postgres
+ * behind a TCP proxy it can cut, Redis behind the Upstash REST bridge it can stop or make
+ * misbehave, the mock model, and the server process itself, which it can kill -9 and start again
+ * on the same stack.
  */
 
 export interface ProductionStack {
