@@ -2,15 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseModelPrices, type ModelPrices } from '@/lib/admin/prices';
+import { parseModelPrices, type ModelPrices } from '@/lib/model/prices';
+import type { ModelConfig } from '@/lib/model/types';
 
 /**
- * The only reader of process.env. Every variable is parsed once, with zod, into typed config;
- * a bad value fails start-up with a message that names the variable.
+ * The only reader of process.env. Every variable is declared once (VARIABLES below: zod type,
+ * default, production rule, what it does) and parsed once into typed config; a bad value fails
+ * start-up with a message that names the variable.
  */
 
 const DEFAULT_SYSTEM_PROMPT =
-  'You are a friendly, concise customer-support assistant. Answer the customer\'s questions, ' +
+  "You are a friendly, concise customer-support assistant. Answer the customer's questions, " +
   'ask for details when you need them, and say so plainly when you do not know something.';
 
 const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -31,229 +33,316 @@ function isOrigin(value: string): boolean {
   }
 }
 
-const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  TETHER_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.data')),
-  SESSION_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
-  AUTH_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
-  DATABASE_URL: z.preprocess(
-    emptyAsUndefined,
-    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
-  ),
-  /** off behind a transaction pooler (PgBouncer, Supavisor, Neon's pooled URL): no prepared statements. */
-  DATABASE_PREPARE: onOff('on'),
-  /** on: the server applies drizzle/ to DATABASE_URL when it starts (the Docker image sets it). */
-  DATABASE_MIGRATE_ON_START: onOff('off'),
-  /** A direct (not pooled) connection for migrations, when DATABASE_URL goes through a transaction pooler. */
-  DATABASE_MIGRATION_URL: z.preprocess(
-    emptyAsUndefined,
-    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
-  ),
-  UPSTASH_REDIS_REST_URL: optionalUrl,
-  UPSTASH_REDIS_REST_TOKEN: optionalString,
-  REDIS_TIMEOUT_MS: int(50, 10_000, 1000),
-  MEMORY_KEY_PREFIX: z.preprocess(emptyAsUndefined, z.string().regex(/^[a-z0-9:_-]+$/i).default('tether')),
-  OPENAI_API_KEY: optionalString,
-  OPENAI_BASE_URL: optionalUrl,
-  OPENAI_MODEL: z.preprocess(emptyAsUndefined, z.string().default('gpt-4o-mini')),
-  OPENAI_TIMEOUT_MS: int(1_000, 600_000, 30_000),
-  OPENAI_MAX_RETRIES: int(0, 10, 2),
-  OPENAI_MAX_OUTPUT_TOKENS: int(16, 32_000, 800),
-  OPENAI_TEMPERATURE: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(2).default(0.3)),
-  SYSTEM_PROMPT: optionalString,
-  SYSTEM_PROMPT_FILE: optionalString,
-  MEMORY_TTL_SECONDS: int(1, 30 * 24 * 3600, 1800),
-  MEMORY_MAX_TURNS: int(1, 200, 10),
-  MEMORY_MAX_TOKENS: int(256, 1_000_000, 6000),
-  MEMORY_SUMMARY: onOff(),
-  MEMORY_SUMMARY_MAX_TOKENS: int(32, 4000, 300),
-  PROMPT_MAX_TOKENS: int(256, 1_000_000, 8000),
-  MESSAGE_MAX_CHARS: int(100, 100_000, 4000),
-  TURN_LOCK_WAIT_MS: int(0, 60_000, 5000),
-  TURN_LEASE_MS: int(1000, 60_000, 4000),
-  CHAT_RATE_LIMIT_PER_MINUTE: int(0, 10_000, 20),
-  /** Abuse limits (0: off). See docs/security.md for why these defaults. */
-  SESSION_CREATE_PER_IP_PER_MINUTE: int(0, 100_000, 60),
-  CHAT_PER_IP_PER_MINUTE: int(0, 100_000, 120),
-  MODEL_CALLS_PER_MINUTE: int(0, 10_000_000, 0),
-  /** Per-address limits of the endpoints around a turn (docs/security.md, "Limits"). */
-  STOP_PER_IP_PER_MINUTE: int(0, 100_000, 60),
-  FEEDBACK_PER_IP_PER_MINUTE: int(0, 100_000, 60),
-  MESSAGES_PER_IP_PER_MINUTE: int(0, 100_000, 120),
-  HEALTH_PER_IP_PER_MINUTE: int(0, 100_000, 120),
-  RESUME_PER_IP_PER_MINUTE: int(0, 100_000, 60),
-  /** Resume streams open at once on one instance: per conversation and per address. */
-  RESUME_STREAMS_PER_SESSION: int(0, 1000, 3),
-  RESUME_STREAMS_PER_IP: int(0, 100_000, 20),
-  /** How long an anonymous readiness answer is reused (0: probe every call). */
-  HEALTH_CACHE_MS: int(0, 60_000, 1500),
-  /** IPv6 clients are limited per network of this prefix length (a /64 is one ordinary allocation). */
-  RATE_LIMIT_IPV6_PREFIX: int(16, 128, 64),
-  /** off (default): the socket address; a hop count N: the Nth X-Forwarded-For entry from the right; vercel. */
-  TRUST_PROXY: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .trim()
-      .toLowerCase()
-      .regex(/^(off|vercel|[1-9]|10)$/, 'must be off, vercel or a hop count from 1 to 10')
-      .optional(),
-  ),
-  /** Comma-separated origins (https://shop.example) that may frame /widget; unset = same origin only. */
-  WIDGET_ALLOWED_ORIGINS: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .transform((list) => list.split(',').map((item) => item.trim()).filter(Boolean))
-      .pipe(
-        z.array(
-          z
-            .string()
-            .refine(isOrigin, 'must be a comma-separated list of origins such as https://shop.example (no path)'),
-        ),
-      )
-      .optional(),
-  ),
-  /** Shared with the host site's server: it signs its signed-in customers (HS256 JWT), Tether verifies (docs/identity.md). */
-  WIDGET_IDENTITY_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
-  /** on: every conversation must come from a verified customer; anonymous sessions and ids are refused. */
-  WIDGET_IDENTITY_REQUIRED: onOff('off'),
-  SERVER_HEADERS_TIMEOUT_MS: int(1_000, 600_000, 10_000),
-  SERVER_REQUEST_TIMEOUT_MS: int(1_000, 3_600_000, 30_000),
-  ADMIN_IDLE_TIMEOUT_MINUTES: int(5, 24 * 60, 60),
-  AUDIT_REDACT: z.preprocess(emptyAsUndefined, z.enum(['off', 'mask']).default('off')),
-  AUDIT_RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).optional()),
-  AUDIT_IP_SALT: optionalString,
-  CRON_SECRET: optionalString,
-  AUTH_GITHUB_ID: optionalString,
-  AUTH_GITHUB_SECRET: optionalString,
-  AUTH_GOOGLE_ID: optionalString,
-  AUTH_GOOGLE_SECRET: optionalString,
-  AUTH_OIDC_ISSUER: optionalUrl,
-  AUTH_OIDC_ID: optionalString,
-  AUTH_OIDC_SECRET: optionalString,
-  /** Comma-separated e-mail addresses that may sign in to /admin through an OAuth/OIDC provider. */
-  ADMIN_ALLOWED_EMAILS: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .transform((list) => list.split(',').map((item) => item.trim().toLowerCase()).filter(Boolean))
-      .pipe(z.array(z.email('must be a comma-separated list of e-mail addresses')))
-      .optional(),
-  ),
-  /** Bearer token that unlocks /api/health's per-backend details (anonymous callers get the status only). */
-  HEALTH_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
-  /** Put customer and assistant text into the per-turn log line (off: statuses, sizes and timings only). */
-  LOG_MESSAGE_TEXT: onOff('off'),
-  /** OTLP/HTTP collector (e.g. http://127.0.0.1:4318); traces are exported only when it is set. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
-  OTEL_SERVICE_NAME: z.preprocess(emptyAsUndefined, z.string().default('tether')),
-  /** Explicit opt-ins for running a production server on the embedded defaults (see productionProblems). */
-  TETHER_ALLOW_EMBEDDED_DATABASE: onOff('off'),
-  TETHER_ALLOW_LOCAL_MEMORY: onOff('off'),
-  TETHER_ALLOW_DEMO_MODEL: onOff('off'),
-  /** A domain (example.com) whose verified addresses may sign in to /admin through an OAuth/OIDC provider. */
-  /** JSON: model → dollars per million input/output tokens, for the admin overview's cost estimate. */
-  MODEL_PRICES: optionalString,
-  ADMIN_ALLOWED_DOMAIN: z.preprocess(
-    emptyAsUndefined,
-    z
-      .string()
-      .transform((domain) => domain.trim().toLowerCase().replace(/^@/, ''))
-      .pipe(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be a domain such as example.com'))
-      .optional(),
-  ),
+/**
+ * What a production server refuses to run without. `hint` follows "NAME: " in the message; `optIn`
+ * names the variable that accepts the embedded default instead; `orElse` is a second variable that
+ * satisfies the rule too. On Vercel a rule with `vercel: 'required'` takes no opt-in (see
+ * productionProblems); the others apply there as they do on any production server.
+ */
+interface ProductionRule {
+  hint: string;
+  optIn?: 'TETHER_ALLOW_EMBEDDED_DATABASE' | 'TETHER_ALLOW_LOCAL_MEMORY' | 'TETHER_ALLOW_DEMO_MODEL';
+  orElse?: string;
+  vercel: 'required' | 'same';
+}
+
+/** One environment variable: its zod type (with its default), what it does, and its production rule. */
+interface Variable<S extends z.ZodType> {
+  schema: S;
+  doc: string;
+  production?: ProductionRule;
+}
+
+const variable = <S extends z.ZodType>(schema: S, doc: string, production?: ProductionRule): Variable<S> => ({
+  schema,
+  doc,
+  ...(production ? { production } : {}),
 });
+
+const SECRET_MIN = 32;
+const secretRule: ProductionRule = {
+  hint: `required in production (at least ${SECRET_MIN} characters; openssl rand -base64 48)`,
+  vercel: 'required',
+};
+const secret = z.preprocess(emptyAsUndefined, z.string().min(SECRET_MIN, 'must be at least 32 characters').optional());
+const postgresUrl = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+);
+
+/**
+ * Every variable Tether reads, declared once: the schema, the typed config (Config is inferred from
+ * what parseConfig builds out of these), the production refusals, the launcher the tests and
+ * benchmarks share (tests/support/launcher.ts) and the check of .env.example and the docs'
+ * tables (tests/unit/config-docs.test.ts) all come from this table.
+ */
+export const VARIABLES = {
+  NODE_ENV: variable(
+    z.enum(['development', 'production', 'test']).default('development'),
+    'Set by Next (next dev / next start).',
+  ),
+  TETHER_DATA_DIR: variable(
+    z.preprocess(emptyAsUndefined, z.string().default('.data')),
+    'Git-ignored folder for the embedded database, development secrets and the local audit outbox.',
+  ),
+  SESSION_SECRET: variable(
+    secret,
+    'Signs session ids (HMAC-SHA256); generated into the data folder in development.',
+    secretRule,
+  ),
+  AUTH_SECRET: variable(
+    secret,
+    'Signs admin sign-in cookies (next-auth); generated like SESSION_SECRET in development.',
+    secretRule,
+  ),
+  DATABASE_URL: variable(postgresUrl, 'PostgreSQL for the audit trail; unset: the embedded PGlite database.', {
+    hint: 'required in production (or TETHER_ALLOW_EMBEDDED_DATABASE=on for the embedded PGlite database)',
+    optIn: 'TETHER_ALLOW_EMBEDDED_DATABASE',
+    vercel: 'required',
+  }),
+  DATABASE_PREPARE: variable(
+    onOff('on'),
+    'off behind a transaction pooler (PgBouncer, Supavisor, Neon pooled): no prepared statements.',
+  ),
+  DATABASE_MIGRATE_ON_START: variable(
+    onOff('off'),
+    'on: the server applies drizzle/ to DATABASE_URL when it starts (the Docker image sets it).',
+  ),
+  DATABASE_MIGRATION_URL: variable(
+    postgresUrl,
+    'A direct (not pooled) connection for migrations, when DATABASE_URL is pooled.',
+  ),
+  UPSTASH_REDIS_REST_URL: variable(
+    optionalUrl,
+    'Upstash Redis (REST) for conversation memory; unset: in-process memory.',
+    {
+      hint: 'required in production (or TETHER_ALLOW_LOCAL_MEMORY=on for in-process memory, one instance only)',
+      optIn: 'TETHER_ALLOW_LOCAL_MEMORY',
+      vercel: 'required',
+    },
+  ),
+  UPSTASH_REDIS_REST_TOKEN: variable(optionalString, 'Token of UPSTASH_REDIS_REST_URL (both or neither).'),
+  REDIS_TIMEOUT_MS: variable(int(50, 10_000, 1000), 'A memory call slower than this counts as unavailable (ms).'),
+  MEMORY_KEY_PREFIX: variable(
+    z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^[a-z0-9:_-]+$/i)
+        .default('tether'),
+    ),
+    'Namespace of every Redis key.',
+  ),
+  OPENAI_API_KEY: variable(optionalString, 'OpenAI key; neither key nor base URL: the offline demo model.', {
+    hint: 'required in production (or TETHER_ALLOW_DEMO_MODEL=on for the offline demo model)',
+    optIn: 'TETHER_ALLOW_DEMO_MODEL',
+    orElse: 'OPENAI_BASE_URL',
+    vercel: 'same',
+  }),
+  OPENAI_BASE_URL: variable(optionalUrl, 'Any OpenAI-compatible server (Azure OpenAI, Ollama, vLLM).'),
+  OPENAI_MODEL: variable(
+    z.preprocess(emptyAsUndefined, z.string().default('gpt-4o-mini')),
+    'Model name sent to the server.',
+  ),
+  OPENAI_TIMEOUT_MS: variable(
+    int(1_000, 600_000, 30_000),
+    'No token for this long (first, or between tokens): a timeout (ms).',
+  ),
+  OPENAI_MAX_RETRIES: variable(int(0, 10, 2), 'Retries of 429/5xx/connection failures before the first token.'),
+  OPENAI_MAX_OUTPUT_TOKENS: variable(int(16, 32_000, 800), 'Longest reply, in tokens.'),
+  OPENAI_TEMPERATURE: variable(
+    z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(2).default(0.3)),
+    'Sampling temperature.',
+  ),
+  SYSTEM_PROMPT: variable(optionalString, "The assistant's instructions (wins over SYSTEM_PROMPT_FILE)."),
+  SYSTEM_PROMPT_FILE: variable(optionalString, "A file holding the assistant's instructions."),
+  MEMORY_TTL_SECONDS: variable(
+    int(1, 30 * 24 * 3600, 1800),
+    "Sliding time to live of an inactive conversation's memory (s).",
+  ),
+  MEMORY_MAX_TURNS: variable(int(1, 200, 10), 'Exchanges remembered at most.'),
+  MEMORY_MAX_TOKENS: variable(int(256, 1_000_000, 6000), "Sum of the remembered messages' token estimates at most."),
+  MEMORY_SUMMARY: variable(onOff(), 'Rolling summary of turns that left the window (default: on with a real model).'),
+  MEMORY_SUMMARY_MAX_TOKENS: variable(int(32, 4000, 300), "The rolling summary's length."),
+  PROMPT_MAX_TOKENS: variable(int(256, 1_000_000, 8000), 'Token budget of everything sent to the model.'),
+  MESSAGE_MAX_CHARS: variable(int(100, 100_000, 4000), 'Longest customer message, in characters.'),
+  TURN_LOCK_WAIT_MS: variable(
+    int(0, 60_000, 5000),
+    'How long a message waits for the previous one of its conversation (ms).',
+  ),
+  TURN_LEASE_MS: variable(
+    int(1000, 60_000, 4000),
+    'How long a running turn holds its conversation unless renewed (ms).',
+  ),
+  CHAT_RATE_LIMIT_PER_MINUTE: variable(int(0, 10_000, 20), 'Messages one conversation may send per minute (0: off).'),
+  /** Abuse limits (0: off). See docs/security.md for why these defaults. */
+  SESSION_CREATE_PER_IP_PER_MINUTE: variable(
+    int(0, 100_000, 60),
+    'New sessions per client address per minute (0: off).',
+  ),
+  CHAT_PER_IP_PER_MINUTE: variable(
+    int(0, 100_000, 120),
+    'Messages per client address per minute, all its sessions (0: off).',
+  ),
+  MODEL_CALLS_PER_MINUTE: variable(int(0, 10_000_000, 0), 'Model calls per minute for the whole deployment (0: off).'),
+  /** Per-address limits of the endpoints around a turn (docs/security.md, "Limits"). */
+  STOP_PER_IP_PER_MINUTE: variable(int(0, 100_000, 60), 'Stop requests per client address per minute (0: off).'),
+  FEEDBACK_PER_IP_PER_MINUTE: variable(int(0, 100_000, 60), 'Ratings per client address per minute (0: off).'),
+  MESSAGES_PER_IP_PER_MINUTE: variable(int(0, 100_000, 120), 'History reloads per client address per minute (0: off).'),
+  HEALTH_PER_IP_PER_MINUTE: variable(
+    int(0, 100_000, 120),
+    'Anonymous /api/health calls per address per minute (0: off).',
+  ),
+  RESUME_PER_IP_PER_MINUTE: variable(int(0, 100_000, 60), 'Resume requests per client address per minute (0: off).'),
+  RESUME_STREAMS_PER_SESSION: variable(
+    int(0, 1000, 3),
+    'Resume streams open at once on one instance, per conversation.',
+  ),
+  RESUME_STREAMS_PER_IP: variable(int(0, 100_000, 20), 'Resume streams open at once on one instance, per address.'),
+  HEALTH_CACHE_MS: variable(
+    int(0, 60_000, 1500),
+    'How long an anonymous readiness answer is reused (0: probe every call).',
+  ),
+  RATE_LIMIT_IPV6_PREFIX: variable(int(16, 128, 64), 'IPv6 clients are limited per network of this prefix length.'),
+  TRUST_PROXY: variable(
+    z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .trim()
+        .toLowerCase()
+        .regex(/^(off|vercel|[1-9]|10)$/, 'must be off, vercel or a hop count from 1 to 10')
+        .optional(),
+    ),
+    'Who the client is: off (the socket address), a hop count N (Nth X-Forwarded-For from the right), vercel.',
+  ),
+  WIDGET_ALLOWED_ORIGINS: variable(
+    z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .transform((list) =>
+          list
+            .split(',')
+            .map((item) => item.trim())
+            .filter(Boolean),
+        )
+        .pipe(
+          z.array(
+            z
+              .string()
+              .refine(isOrigin, 'must be a comma-separated list of origins such as https://shop.example (no path)'),
+          ),
+        )
+        .optional(),
+    ),
+    'Comma-separated origins (https://shop.example) that may frame /widget; unset: same origin only.',
+  ),
+  WIDGET_IDENTITY_SECRET: variable(
+    secret,
+    "Shared with the host site's server, which signs its signed-in customers (HS256 JWT; docs/identity.md).",
+  ),
+  WIDGET_IDENTITY_REQUIRED: variable(onOff('off'), 'on: every conversation must come from a verified customer.'),
+  SERVER_HEADERS_TIMEOUT_MS: variable(
+    int(1_000, 600_000, 10_000),
+    'Self-hosted server: request headers within this long (ms).',
+  ),
+  SERVER_REQUEST_TIMEOUT_MS: variable(
+    int(1_000, 3_600_000, 30_000),
+    'Self-hosted server: a whole request body within this long (ms).',
+  ),
+  ADMIN_IDLE_TIMEOUT_MINUTES: variable(int(5, 24 * 60, 60), 'An admin who does nothing for this long signs in again.'),
+  AUDIT_REDACT: variable(
+    z.preprocess(emptyAsUndefined, z.enum(['off', 'mask']).default('off')),
+    'mask: store e-mails, phones, cards, IBANs masked.',
+  ),
+  AUDIT_RETENTION_DAYS: variable(
+    z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).optional()),
+    'Delete audit data older than this many days (unset: keep forever).',
+  ),
+  AUDIT_IP_SALT: variable(optionalString, 'Salt of the hashed client address (default: SESSION_SECRET).'),
+  CRON_SECRET: variable(optionalString, 'Bearer secret of the cron routes.'),
+  AUTH_GITHUB_ID: variable(optionalString, 'GitHub sign-in for /admin (with its secret).'),
+  AUTH_GITHUB_SECRET: variable(optionalString, 'GitHub sign-in for /admin (with its id).'),
+  AUTH_GOOGLE_ID: variable(optionalString, 'Google sign-in for /admin (with its secret).'),
+  AUTH_GOOGLE_SECRET: variable(optionalString, 'Google sign-in for /admin (with its id).'),
+  AUTH_OIDC_ISSUER: variable(optionalUrl, 'OIDC issuer of the generic provider.'),
+  AUTH_OIDC_ID: variable(optionalString, 'OIDC sign-in for /admin (with its secret and issuer).'),
+  AUTH_OIDC_SECRET: variable(optionalString, 'OIDC sign-in for /admin (with its id and issuer).'),
+  ADMIN_ALLOWED_EMAILS: variable(
+    z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .transform((list) =>
+          list
+            .split(',')
+            .map((item) => item.trim().toLowerCase())
+            .filter(Boolean),
+        )
+        .pipe(z.array(z.email('must be a comma-separated list of e-mail addresses')))
+        .optional(),
+    ),
+    'Comma-separated e-mail addresses that may sign in to /admin through an OAuth/OIDC provider.',
+  ),
+  HEALTH_TOKEN: variable(
+    z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+    "Bearer token that unlocks /api/health's per-backend details.",
+  ),
+  LOG_MESSAGE_TEXT: variable(onOff('off'), 'on: customer and assistant text in the per-turn log line.'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: variable(
+    optionalUrl,
+    'OTLP/HTTP collector (http://127.0.0.1:4318); traces are exported only when set.',
+  ),
+  OTEL_SERVICE_NAME: variable(
+    z.preprocess(emptyAsUndefined, z.string().default('tether')),
+    'service.name of the exported traces.',
+  ),
+  TETHER_ALLOW_EMBEDDED_DATABASE: variable(onOff('off'), 'on: a production server may run on PGlite.'),
+  TETHER_ALLOW_LOCAL_MEMORY: variable(
+    onOff('off'),
+    'on: a production server may run on in-process memory (one instance only).',
+  ),
+  TETHER_ALLOW_DEMO_MODEL: variable(onOff('off'), 'on: a production server may run on the offline demo model.'),
+  MODEL_PRICES: variable(
+    optionalString,
+    "JSON: model -> dollars per million input/output tokens, for the admin overview's cost.",
+  ),
+  ADMIN_ALLOWED_DOMAIN: variable(
+    z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .transform((domain) => domain.trim().toLowerCase().replace(/^@/, ''))
+        .pipe(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be a domain such as example.com'))
+        .optional(),
+    ),
+    'A domain (example.com) whose verified addresses may sign in to /admin through an OAuth/OIDC provider.',
+  ),
+};
+
+export type ConfigVariable = keyof typeof VARIABLES;
+
+type Schemas = { [K in ConfigVariable]: (typeof VARIABLES)[K]['schema'] };
+
+const envSchema = z.object(
+  Object.fromEntries(Object.entries(VARIABLES).map(([name, declared]) => [name, declared.schema])) as Schemas,
+);
 
 export type RawEnv = z.infer<typeof envSchema>;
 
-export type ModelConfig =
-  | { kind: 'demo'; model: 'tether-demo' }
-  | {
-      kind: 'openai';
-      apiKey: string;
-      baseURL: string | undefined;
-      model: string;
-      timeoutMs: number;
-      maxRetries: number;
-      maxOutputTokens: number;
-      temperature: number;
-    };
+/**
+ * The parsed configuration: inferred from what parseConfig builds out of VARIABLES, so a variable is
+ * declared once (its name, type and default there) and nowhere by hand again.
+ */
+export type Config = ReturnType<typeof parseConfig>;
 
-export interface Config {
-  env: RawEnv['NODE_ENV'];
-  /** Instances live for one request (Vercel): no background loops, work runs in after() and cron routes. */
-  serverless: boolean;
-  dataDir: string;
-  sessionSecret: string;
-  authSecret: string | undefined;
-  database: { kind: 'postgres'; url: string; prepare?: boolean } | { kind: 'pglite'; dir: string };
-  startup: { migrateDatabase: boolean; migrationUrl: string | undefined };
-  memory: {
-    backend: { kind: 'redis'; url: string; token: string; timeoutMs: number } | { kind: 'local' };
-    keyPrefix: string;
-    ttlSeconds: number;
-    maxTurns: number;
-    maxTokens: number;
-    lockWaitMs: number;
-    /** A running turn's hold on its conversation, renewed while the model streams; a crash frees it this fast. */
-    leaseMs: number;
-    /** Messages one conversation may send per minute (0: no limit). */
-    turnsPerMinute: number;
-    summary: boolean;
-    summaryMaxTokens: number;
-  };
-  model: ModelConfig;
-  prompt: { systemPrompt: string; maxContextTokens: number; messageMaxChars: number };
-  audit: { redact: 'off' | 'mask'; retentionDays: number | undefined; ipSalt: string; cronSecret: string | undefined };
-  observability: {
-    healthToken: string | undefined;
-    logMessageText: boolean;
-    otlpEndpoint: string | undefined;
-    serviceName: string;
-  };
-  security: {
-    /** How the client's address is found (lib/chat/client-info.ts). */
-    trustProxy: TrustProxy;
-    /** Origins that may frame /widget (CSP frame-ancestors); empty = same origin only. */
-    widgetAllowedOrigins: string[];
-    serverHeadersTimeoutMs: number;
-    serverRequestTimeoutMs: number;
-  };
-  /** Abuse limits per minute; 0 turns one off. */
-  limits: {
-    sessionCreatePerIp: number;
-    chatPerIp: number;
-    modelCallsGlobal: number;
-    stopPerIp: number;
-    feedbackPerIp: number;
-    messagesPerIp: number;
-    healthPerIp: number;
-    resumePerIp: number;
-    /** Concurrent resume streams on one instance (not per minute). */
-    resumeStreamsPerSession: number;
-    resumeStreamsPerIp: number;
-    healthCacheMs: number;
-    ipv6Prefix: number;
-  };
-  /** Identity verification of the host site's customers (lib/identity, docs/identity.md). */
-  identity: {
-    /** HS256 key shared with the host site; undefined: tokens are refused with identity_not_configured. */
-    secret: string | undefined;
-    /** Anonymous conversations are refused (creation and every use of an anonymous id). */
-    required: boolean;
-  };
-  admin: {
-    /** Signed-in agents who do nothing for this long must sign in again. */
-    idleTimeoutSeconds: number;
-    /** OAuth/OIDC providers whose id and secret are both set; the Credentials provider is always on. */
-    oauth: OAuthProviderConfig[];
-    allowedEmails: string[];
-    allowedDomain: string | undefined;
-    /** MODEL_PRICES, validated (lib/admin/prices.ts). */
-    modelPrices: ModelPrices;
-  };
-}
+export type DatabaseConfig = { kind: 'postgres'; url: string; prepare?: boolean } | { kind: 'pglite'; dir: string };
+
+export type MemoryBackendConfig = { kind: 'redis'; url: string; token: string; timeoutMs: number } | { kind: 'local' };
 
 export type TrustProxy = { kind: 'off' } | { kind: 'hops'; hops: number } | { kind: 'vercel' };
 
@@ -266,9 +355,7 @@ export class ConfigError extends Error {
 }
 
 function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`)
-    .join('\n');
+  return error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`).join('\n');
 }
 
 /** A secret kept in the git-ignored data folder, so development ids and sign-ins survive a restart. */
@@ -298,8 +385,6 @@ function readSystemPrompt(env: RawEnv): string {
   return DEFAULT_SYSTEM_PROMPT;
 }
 
-const SECRET_MIN = 32;
-
 /**
  * What a production server must not run with. Development keeps its zero-setup defaults; in
  * production a generated secret, PGlite, in-process memory or the demo model is almost always a
@@ -316,24 +401,14 @@ export function productionProblems(source: Record<string, string | undefined>): 
   const vercel = Boolean(value('VERCEL'));
   if (!vercel && value('NODE_ENV') !== 'production') return [];
   const problems: string[] = [];
-  const optIn = (name: string) => value(name) === 'on';
-  if (vercel) {
-    for (const name of ['SESSION_SECRET', 'AUTH_SECRET', 'DATABASE_URL', 'UPSTASH_REDIS_REST_URL']) {
-      if (!value(name)) problems.push(`${name}: required in a Vercel deployment (see docs/deploy.md)`);
+  for (const [name, declared] of Object.entries(VARIABLES) as [ConfigVariable, Variable<z.ZodType>][]) {
+    const rule = declared.production;
+    if (!rule || value(name) || (rule.orElse && value(rule.orElse))) continue;
+    if (vercel && rule.vercel === 'required') {
+      problems.push(`${name}: required in a Vercel deployment (see docs/deploy.md)`);
+    } else if (!rule.optIn || value(rule.optIn) !== 'on') {
+      problems.push(`${rule.orElse ? `${name} or ${rule.orElse}` : name}: ${rule.hint}`);
     }
-  } else {
-    for (const name of ['SESSION_SECRET', 'AUTH_SECRET']) {
-      if (!value(name)) problems.push(`${name}: required in production (at least ${SECRET_MIN} characters; openssl rand -base64 48)`);
-    }
-    if (!value('DATABASE_URL') && !optIn('TETHER_ALLOW_EMBEDDED_DATABASE')) {
-      problems.push('DATABASE_URL: required in production (or TETHER_ALLOW_EMBEDDED_DATABASE=on for the embedded PGlite database)');
-    }
-    if (!value('UPSTASH_REDIS_REST_URL') && !optIn('TETHER_ALLOW_LOCAL_MEMORY')) {
-      problems.push('UPSTASH_REDIS_REST_URL: required in production (or TETHER_ALLOW_LOCAL_MEMORY=on for in-process memory, one instance only)');
-    }
-  }
-  if (!value('OPENAI_API_KEY') && !value('OPENAI_BASE_URL') && !optIn('TETHER_ALLOW_DEMO_MODEL')) {
-    problems.push('OPENAI_API_KEY or OPENAI_BASE_URL: required in production (or TETHER_ALLOW_DEMO_MODEL=on for the offline demo model)');
   }
   return problems;
 }
@@ -346,7 +421,7 @@ function modelPricesOrThrow(raw: string | undefined): ModelPrices {
   }
 }
 
-export function parseConfig(source: Record<string, string | undefined>): Config {
+export function parseConfig(source: Record<string, string | undefined>) {
   const parsed = envSchema.safeParse(source);
   const problems = productionProblems(source);
   if (!parsed.success || problems.length > 0) {
@@ -382,34 +457,39 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     : { kind: 'demo', model: 'tether-demo' };
 
   const sessionSecret = env.SESSION_SECRET ?? persistedDevSecret(dataDir, 'session');
+  const database: DatabaseConfig = env.DATABASE_URL
+    ? { kind: 'postgres', url: env.DATABASE_URL, ...(env.DATABASE_PREPARE === 'off' ? { prepare: false } : {}) }
+    : { kind: 'pglite', dir: path.join(dataDir, 'pglite') };
+  const backend: MemoryBackendConfig =
+    env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
+      ? {
+          kind: 'redis',
+          url: env.UPSTASH_REDIS_REST_URL,
+          token: env.UPSTASH_REDIS_REST_TOKEN,
+          timeoutMs: env.REDIS_TIMEOUT_MS,
+        }
+      : { kind: 'local' };
 
   return {
     env: env.NODE_ENV,
+    /** Instances live for one request (Vercel): no background loops, work runs in after() and cron routes. */
     serverless: Boolean(source.VERCEL),
     dataDir,
     sessionSecret,
     // Like SESSION_SECRET in development; elsewhere admin sign-in stays off until AUTH_SECRET is set.
     authSecret: env.AUTH_SECRET ?? (env.NODE_ENV === 'development' ? persistedDevSecret(dataDir, 'auth') : undefined),
-    database: env.DATABASE_URL
-      ? { kind: 'postgres', url: env.DATABASE_URL, ...(env.DATABASE_PREPARE === 'off' ? { prepare: false } : {}) }
-      : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
+    database,
     startup: { migrateDatabase: env.DATABASE_MIGRATE_ON_START === 'on', migrationUrl: env.DATABASE_MIGRATION_URL },
     memory: {
-      backend:
-        env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
-          ? {
-              kind: 'redis',
-              url: env.UPSTASH_REDIS_REST_URL,
-              token: env.UPSTASH_REDIS_REST_TOKEN,
-              timeoutMs: env.REDIS_TIMEOUT_MS,
-            }
-          : { kind: 'local' },
+      backend,
       keyPrefix: env.MEMORY_KEY_PREFIX,
       ttlSeconds: env.MEMORY_TTL_SECONDS,
       maxTurns: env.MEMORY_MAX_TURNS,
       maxTokens: env.MEMORY_MAX_TOKENS,
       lockWaitMs: env.TURN_LOCK_WAIT_MS,
+      /** A running turn's hold on its conversation, renewed while the model streams; a crash frees it this fast. */
       leaseMs: env.TURN_LEASE_MS,
+      /** Messages one conversation may send per minute (0: no limit). */
       turnsPerMinute: env.CHAT_RATE_LIMIT_PER_MINUTE,
       summary: (env.MEMORY_SUMMARY ?? (hasModel ? 'on' : 'off')) === 'on',
       summaryMaxTokens: env.MEMORY_SUMMARY_MAX_TOKENS,
@@ -433,11 +513,14 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       serviceName: env.OTEL_SERVICE_NAME,
     },
     security: {
+      /** How the client's address is found (lib/chat/client-info.ts). */
       trustProxy: trustProxy(env.TRUST_PROXY ?? (source.VERCEL ? 'vercel' : 'off')),
+      /** Origins that may frame /widget (CSP frame-ancestors); empty = same origin only. */
       widgetAllowedOrigins: (env.WIDGET_ALLOWED_ORIGINS ?? []).map((origin) => origin.replace(/\/$/, '')),
       serverHeadersTimeoutMs: env.SERVER_HEADERS_TIMEOUT_MS,
       serverRequestTimeoutMs: env.SERVER_REQUEST_TIMEOUT_MS,
     },
+    /** Abuse limits per minute; 0 turns one off. */
     limits: {
       sessionCreatePerIp: env.SESSION_CREATE_PER_IP_PER_MINUTE,
       chatPerIp: env.CHAT_PER_IP_PER_MINUTE,
@@ -447,17 +530,27 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       messagesPerIp: env.MESSAGES_PER_IP_PER_MINUTE,
       healthPerIp: env.HEALTH_PER_IP_PER_MINUTE,
       resumePerIp: env.RESUME_PER_IP_PER_MINUTE,
+      /** Concurrent resume streams on one instance (not per minute). */
       resumeStreamsPerSession: env.RESUME_STREAMS_PER_SESSION,
       resumeStreamsPerIp: env.RESUME_STREAMS_PER_IP,
       healthCacheMs: env.HEALTH_CACHE_MS,
       ipv6Prefix: env.RATE_LIMIT_IPV6_PREFIX,
     },
-    identity: { secret: env.WIDGET_IDENTITY_SECRET, required: env.WIDGET_IDENTITY_REQUIRED === 'on' },
+    /** Identity verification of the host site's customers (lib/identity, docs/identity.md). */
+    identity: {
+      /** HS256 key shared with the host site; undefined: tokens are refused with identity_not_configured. */
+      secret: env.WIDGET_IDENTITY_SECRET,
+      /** Anonymous conversations are refused (creation and every use of an anonymous id). */
+      required: env.WIDGET_IDENTITY_REQUIRED === 'on',
+    },
     admin: {
+      /** Signed-in agents who do nothing for this long must sign in again. */
       idleTimeoutSeconds: env.ADMIN_IDLE_TIMEOUT_MINUTES * 60,
+      /** OAuth/OIDC providers whose id and secret are both set; the Credentials provider is always on. */
       oauth: oauthProviders(env),
       allowedEmails: env.ADMIN_ALLOWED_EMAILS ?? [],
       allowedDomain: env.ADMIN_ALLOWED_DOMAIN,
+      /** MODEL_PRICES, validated (lib/model/prices.ts). */
       modelPrices: modelPricesOrThrow(env.MODEL_PRICES),
     },
   };

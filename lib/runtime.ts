@@ -22,6 +22,7 @@ import type { ModelClient } from '@/lib/model/types';
 import { createRateLimiter, type RateLimiter } from '@/lib/rate-limit';
 import { LocalRateLimiter } from '@/lib/rate-limit/local';
 import { createRestClient } from '@/lib/redis/client';
+import { createSetupGate, type SetupGate } from '@/lib/auth/setup';
 
 /**
  * The wired-up server: config → clients → stores, once per process. Created lazily from the
@@ -46,6 +47,8 @@ export interface Runtime {
   rateLimiter: RateLimiter;
   /** The same limits counted in this process only (readiness probes: a question about this instance). */
   instanceLimiter: RateLimiter;
+  /** The first-run setup token of this runtime (lib/auth/setup.ts). */
+  setup: SetupGate;
   database(): Promise<DatabaseHandle>;
   close(): Promise<void>;
 }
@@ -120,6 +123,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     // The runtime's one Redis client, shared with memory and the audit stream.
     rateLimiter: createRateLimiter(config.memory, redis),
     instanceLimiter: new LocalRateLimiter(),
+    setup: createSetupGate(db),
     database: openOnce,
     async close() {
       await drainer.stop();

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { sessions } from '@/lib/db/schema';
-import type { AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import type { MemoryStore } from '@/lib/conversation/types';
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess } from '@/lib/auth/access-log';
 import { sessionRef } from '@/lib/session-ref';
 import { errorFields, log } from '@/lib/observability/log';
 

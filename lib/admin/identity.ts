@@ -1,8 +1,8 @@
 import { eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { customerIdentities, identitySessions, sessions } from '@/lib/db/schema';
-import type { AgentIdentity } from '@/lib/auth/agents';
-import { logAccess } from '@/lib/admin/access-log';
+import type { AgentIdentity } from '@/lib/auth/identity';
+import { logAccess } from '@/lib/auth/access-log';
 import type { ListFilters } from '@/lib/admin/filters';
 
 /**

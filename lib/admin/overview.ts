@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { queryRows } from '@/lib/admin/rows';
 import type { Period } from '@/lib/admin/period';
-import { estimateCost, type ModelPrices } from '@/lib/admin/prices';
+import { estimateCost, type ModelPrices } from '@/lib/model/prices';
 
 /**
  * The overview's figures for a period, straight from the audit. Both turn queries read only

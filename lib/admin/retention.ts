@@ -1,7 +1,7 @@
 import type { Database } from '@/lib/db/client';
-import type { AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import { deleteAuditOlderThan, retentionCutoff, type RetentionReport } from '@/lib/audit/retention';
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess } from '@/lib/auth/access-log';
 
 /**
  * An admin's "run retention now": the same deletion as the daily cron (lib/audit/retention.ts), with

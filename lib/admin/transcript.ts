@@ -4,8 +4,8 @@ import type { Database } from '@/lib/db/client';
 import { accessLog, agents, flags, notes, sessions, turnFeedback, turns, type FeedbackRating, type SessionRow, type TurnRow } from '@/lib/db/schema';
 import { sessionRef } from '@/lib/session-ref';
 import { fromDbText, fromDbTextOrNull, toDbSearchText } from '@/lib/db/text';
-import type { AgentIdentity } from '@/lib/auth/agents';
-import { logAccess } from '@/lib/admin/access-log';
+import type { AgentIdentity } from '@/lib/auth/identity';
+import { logAccess } from '@/lib/auth/access-log';
 import { sessionErrorCount } from '@/lib/admin/sessions';
 import { identityOfRef, type CustomerIdentityView } from '@/lib/admin/identity';
 
@@ -161,15 +161,6 @@ async function listNotes(db: Database, sessionId: string): Promise<NoteView[]> {
     .innerJoin(agents, eq(agents.id, notes.agentId))
     .where(eq(notes.sessionId, sessionId))
     .orderBy(asc(notes.createdAt));
-}
-
-/** Whether a turn belongs to a session: flags and notes must not pair one session with another's turn. */
-export async function turnInSession(db: Database, sessionId: string, auditId: string): Promise<boolean> {
-  const [row] = await db
-    .select({ auditId: turns.auditId })
-    .from(turns)
-    .where(and(eq(turns.sessionId, sessionRef(sessionId)), eq(turns.auditId, auditId)));
-  return row !== undefined;
 }
 
 /**

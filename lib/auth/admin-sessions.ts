@@ -2,7 +2,7 @@ import { and, eq, gt, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
 import { adminSessions, agents } from '@/lib/db/schema';
-import type { AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 
 /**
  * Server-side admin sessions. The Auth.js cookie is a signed, encrypted JWT: on its own it cannot be

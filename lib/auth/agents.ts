@@ -4,14 +4,10 @@ import type { Database } from '@/lib/db/client';
 import { AGENT_ROLES, agents, type AgentRole, type AgentRow } from '@/lib/db/schema';
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@/lib/auth/password';
 import { revokeAgentSessions } from '@/lib/auth/admin-sessions';
+import type { AgentIdentity } from '@/lib/auth/identity';
 
-/** Who is signed in, as every admin check sees it: always read from the agents table, never from the cookie alone. */
-export interface AgentIdentity {
-  id: string;
-  email: string;
-  name: string | null;
-  role: AgentRole;
-}
+// Re-exported: callers that look agents up get the identity type from the same module.
+export type { AgentIdentity };
 
 export const emailSchema = z
   .string()

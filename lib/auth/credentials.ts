@@ -1,8 +1,9 @@
 import 'server-only';
 import { z } from 'zod';
 import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
-import { logAccess } from '@/lib/admin/access-log';
-import { findAgentByEmail, recordSignIn, toIdentity, type AgentIdentity } from '@/lib/auth/agents';
+import { logAccess } from '@/lib/auth/access-log';
+import { findAgentByEmail, recordSignIn, toIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import { burnPasswordCheck, PASSWORD_MAX_LENGTH, verifyPassword } from '@/lib/auth/password';
 import { signInChecks } from '@/lib/auth/rate-limit';
 import { rateLimiterFor } from '@/lib/auth/limiter';

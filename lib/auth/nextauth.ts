@@ -4,7 +4,7 @@ import Credentials from 'next-auth/providers/credentials';
 import GitHub from 'next-auth/providers/github';
 import Google from 'next-auth/providers/google';
 import type { Provider } from 'next-auth/providers';
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess } from '@/lib/auth/access-log';
 import { findActiveAgent, findAgentByEmail } from '@/lib/auth/agents';
 import { endAdminSession, startAdminSession } from '@/lib/auth/admin-sessions';
 import { checkCredentials } from '@/lib/auth/credentials';

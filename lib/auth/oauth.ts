@@ -1,6 +1,7 @@
 import 'server-only';
-import { logAccess, type Actor } from '@/lib/admin/access-log';
-import { createAgent, findAgentByEmail, recordSignIn, toIdentity, type AgentIdentity } from '@/lib/auth/agents';
+import { logAccess, type Actor } from '@/lib/auth/access-log';
+import { createAgent, findAgentByEmail, recordSignIn, toIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import { isAllowedEmail } from '@/lib/auth/allow-list';
 import type { Runtime } from '@/lib/runtime';
 

@@ -2,7 +2,7 @@ import 'server-only';
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { cache } from 'react';
-import type { AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import { signInUrl } from '@/lib/auth/redirect';
 import { log } from '@/lib/observability/log';
 import { agentFromHeaders } from '@/lib/auth/session';

@@ -1,6 +1,6 @@
 import 'server-only';
 import { getToken } from 'next-auth/jwt';
-import type { AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import { resolveAdminSession } from '@/lib/auth/admin-sessions';
 import type { Runtime } from '@/lib/runtime';
 

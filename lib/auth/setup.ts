@@ -1,7 +1,7 @@
 import 'server-only';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { countAgents } from '@/lib/auth/agents';
-import type { Runtime } from '@/lib/runtime';
+import type { Database } from '@/lib/db/client';
 import { log } from '@/lib/observability/log';
 
 /**
@@ -11,43 +11,59 @@ import { log } from '@/lib/observability/log';
  * Once an agent exists, no token is valid. The token lives in this process only, so on a deployment
  * with several instances use `npm run agent:create` against the shared Postgres instead.
  */
-
-const holder = globalThis as typeof globalThis & { __tetherSetupTokens?: WeakMap<Runtime, string> };
-
-function tokens(): WeakMap<Runtime, string> {
-  holder.__tetherSetupTokens ??= new WeakMap();
-  return holder.__tetherSetupTokens;
+export interface SetupGate {
+  /** True while no agent exists; the first call in that state creates and logs the token. */
+  isOpen(): Promise<boolean>;
+  /** Constant-time comparison against this process's token; false when setup is closed. */
+  tokenMatches(candidate: string): boolean;
+  /** The token is spent once the first admin exists. */
+  close(): void;
 }
 
-/** True while no agent exists; the first call in that state creates and logs the token. */
-export async function setupIsOpen(runtime: Runtime): Promise<boolean> {
-  const open = (await countAgents((await runtime.database()).db)) === 0;
-  if (!open) {
-    tokens().delete(runtime);
-    return false;
-  }
-  if (!tokens().has(runtime)) {
-    const token = randomBytes(18).toString('base64url');
-    tokens().set(runtime, token);
-    log.warn(
-      'No admin account exists yet. To create the first one, open /admin/setup and enter the one-time setup token ' +
-        '(or stop the app and run: npm run agent:create -- --email you@example.com --role admin)',
-      { setupToken: token },
-    );
-  }
-  return true;
+/** One gate per runtime (lib/runtime.ts creates it), so its token is that runtime's state alone. */
+export function createSetupGate(database: () => Promise<Database>): SetupGate {
+  let token: string | undefined;
+  return {
+    async isOpen() {
+      const open = (await countAgents(await database())) === 0;
+      if (!open) {
+        token = undefined;
+        return false;
+      }
+      if (!token) {
+        token = randomBytes(18).toString('base64url');
+        log.warn(
+          'No admin account exists yet. To create the first one, open /admin/setup and enter the one-time setup token ' +
+            '(or stop the app and run: npm run agent:create -- --email you@example.com --role admin)',
+          { setupToken: token },
+        );
+      }
+      return true;
+    },
+    tokenMatches(candidate) {
+      if (!token) return false;
+      const digest = (value: string) => createHash('sha256').update(value).digest();
+      return timingSafeEqual(digest(token), digest(candidate));
+    },
+    close() {
+      token = undefined;
+    },
+  };
 }
 
-/** Constant-time comparison against this process's token; false when setup is closed. */
-export function setupTokenMatches(runtime: Runtime, candidate: string): boolean {
-  const token = tokens().get(runtime);
-  if (!token) return false;
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(token), digest(candidate));
+/** What holds the gate: the runtime, for the pages and the setup route. */
+interface HasSetup {
+  setup: SetupGate;
 }
 
-/** The token is spent once the first admin exists. */
-export function closeSetup(runtime: Runtime): void {
-  tokens().delete(runtime);
+export function setupIsOpen(runtime: HasSetup): Promise<boolean> {
+  return runtime.setup.isOpen();
 }
 
+export function setupTokenMatches(runtime: HasSetup, candidate: string): boolean {
+  return runtime.setup.tokenMatches(candidate);
+}
+
+export function closeSetup(runtime: HasSetup): void {
+  runtime.setup.close();
+}

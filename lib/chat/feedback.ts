@@ -1,6 +1,6 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { turnInSession } from '@/lib/admin/transcript';
+import { turnInSession } from '@/lib/db/turns';
 import { enforceEdgeLimit } from '@/lib/chat/limits';
 import { assertIssuedSessionId, type SessionPolicy } from '@/lib/http/session';
 import type { Database } from '@/lib/db/client';

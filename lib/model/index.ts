@@ -1,4 +1,4 @@
-import type { ModelConfig } from '@/lib/config';
+import type { ModelConfig } from '@/lib/model/types';
 import { DemoModelClient } from '@/lib/model/demo';
 import { OpenAIModelClient } from '@/lib/model/openai-client';
 import type { ModelClient } from '@/lib/model/types';

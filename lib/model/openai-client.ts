@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import type { ModelConfig } from '@/lib/config';
+import type { ModelConfig } from '@/lib/model/types';
 import type { ModelMessage } from '@/lib/prompt/assemble';
 import { ModelError, modelErrorOf, type ModelChunk, type ModelClient, type ModelErrorCode } from '@/lib/model/types';
 

@@ -73,3 +73,17 @@ export function modelErrorOf(error: unknown): { code: ModelErrorCode; message: s
 export function userMessageFor(code: ModelErrorCode): string {
   return USER_MESSAGES[code];
 }
+
+/** Which model answers (lib/config.ts builds it from OPENAI_*): the offline demo, or an OpenAI-compatible server. */
+export type ModelConfig =
+  | { kind: 'demo'; model: 'tether-demo' }
+  | {
+      kind: 'openai';
+      apiKey: string;
+      baseURL: string | undefined;
+      model: string;
+      timeoutMs: number;
+      maxRetries: number;
+      maxOutputTokens: number;
+      temperature: number;
+    };

@@ -4,15 +4,16 @@
  * real Redis through the Upstash REST bridge and the mock model, the last two in this process.
  * Everything it creates (database, Redis keys, data folder, server) is removed by `close()`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { createClient } from 'redis';
 import { migratePostgres } from '@/lib/db/client';
+import { startProductionServer } from '../../tests/support/launcher';
 import { startMockModel, type MockModel } from '../../tests/support/mock-model';
 import { startUpstashBridge, type UpstashBridge } from '../../tests/support/upstash-bridge';
 import { parseProcStat, ticksToMs, treeTicks, type ProcStat } from './stats';
@@ -27,12 +28,19 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export function buildApp(): void {
   const result = spawnSync(process.execPath, [require.resolve('next/dist/bin/next'), 'build'], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', NEXT_DIST_DIR: DIST_DIR, TETHER_BENCH_ROUTES: '1' },
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      NEXT_TELEMETRY_DISABLED: '1',
+      NEXT_DIST_DIR: DIST_DIR,
+      TETHER_BENCH_ROUTES: '1',
+    },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
-  if (result.status !== 0) throw new Error(`next build failed (${result.status ?? result.signal}):\n${output.slice(-4000)}`);
+  if (result.status !== 0)
+    throw new Error(`next build failed (${result.status ?? result.signal}):\n${output.slice(-4000)}`);
   // A build that does not list the benchmark routes would make two contenders answer 404.
   for (const route of ['/api/bench/bare', '/api/bench/langchain', '/api/chat']) {
     if (!output.includes(route)) throw new Error(`next build did not compile ${route}:\n${output.slice(-4000)}`);
@@ -177,62 +185,35 @@ export async function startStack({ log }: StackOptions): Promise<Stack> {
     cleanups.push({ name: 'data folder', run: () => rmSync(dataDir, { recursive: true, force: true }) });
     const logFile = path.join(dataDir, 'server.log');
     const port = await freePort();
-    // A clean environment, as tests/e2e/serve.ts does: nothing from the developer's shell or .env leaks in.
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      NEXT_TELEMETRY_DISABLED: '1',
-      NEXT_DIST_DIR: DIST_DIR,
-      TETHER_DATA_DIR: dataDir,
-      SESSION_SECRET: randomBytes(32).toString('hex'),
-      AUTH_SECRET: randomBytes(32).toString('hex'),
-      DATABASE_URL: databaseUrl.toString(),
-      UPSTASH_REDIS_REST_URL: bridge.url,
-      UPSTASH_REDIS_REST_TOKEN: bridge.token,
-      MEMORY_KEY_PREFIX: keyPrefix,
-      OPENAI_BASE_URL: model.url,
-      OPENAI_API_KEY: 'bench-key',
-      OPENAI_MODEL: 'mock-model',
-      // Customers here type back to back; the per-conversation limit would turn turns into 429s.
-      CHAT_RATE_LIMIT_PER_MINUTE: '0',
-      // One client (this test) sends every conversation's turns: the per-address limits would refuse it.
-      CHAT_PER_IP_PER_MINUTE: '0',
-      SESSION_CREATE_PER_IP_PER_MINUTE: '0',
-      // The peer does not summarise; a summary is a second model call, not the turn's own overhead.
-      MEMORY_SUMMARY: 'off',
-    };
-    const out = createWriteStream(logFile);
-    const server: ChildProcess = spawn(
-      process.execPath,
-      [require.resolve('next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'],
-      { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    server.stdout?.pipe(out);
-    server.stderr?.pipe(out);
-    let exited: string | null = null;
-    server.on('exit', (code, signal) => (exited = `${code ?? signal}`));
-    cleanups.push({
-      name: 'server',
-      run: async () => {
-        if (exited !== null) return;
-        const gone = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-        server.kill('SIGTERM');
-        const timer = setTimeout(() => server.kill('SIGKILL'), 5_000);
-        await gone;
-        clearTimeout(timer);
+    // The shared launcher builds a clean environment: nothing from the developer's shell or .env leaks in.
+    const server = await startProductionServer({
+      port,
+      cwd: ROOT,
+      distDir: DIST_DIR,
+      output: { file: logFile },
+      env: {
+        TETHER_DATA_DIR: dataDir,
+        SESSION_SECRET: randomBytes(32).toString('hex'),
+        AUTH_SECRET: randomBytes(32).toString('hex'),
+        DATABASE_URL: databaseUrl.toString(),
+        UPSTASH_REDIS_REST_URL: bridge.url,
+        UPSTASH_REDIS_REST_TOKEN: bridge.token,
+        MEMORY_KEY_PREFIX: keyPrefix,
+        OPENAI_BASE_URL: model.url,
+        OPENAI_API_KEY: 'bench-key',
+        OPENAI_MODEL: 'mock-model',
+        // Customers here type back to back; the per-conversation limit would turn turns into 429s.
+        CHAT_RATE_LIMIT_PER_MINUTE: '0',
+        // One client (this test) sends every conversation's turns: the per-address limits would refuse it.
+        CHAT_PER_IP_PER_MINUTE: '0',
+        SESSION_CREATE_PER_IP_PER_MINUTE: '0',
+        // The peer does not summarise; a summary is a second model call, not the turn's own overhead.
+        MEMORY_SUMMARY: 'off',
       },
     });
-    const base = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (exited !== null) throw new Error(`next start exited (${exited}); see its log:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
-      if (Date.now() > deadline) throw new Error('next start did not answer within 60 s');
-      const up = await fetch(`${base}/api/health`).then((r) => r.status > 0, () => false);
-      if (up) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    const serverPid = server.pid!;
+    cleanups.push({ name: 'server', run: () => server.stop() });
+    const base = server.url;
+    const serverPid = server.pid;
     return {
       base,
       bridge,

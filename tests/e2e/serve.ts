@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { HOST_PAGE_PORT, mockModelPort, stackInfoFile } from './ports';
 import { startMockModel, type MockModel } from '../support/mock-model';
 import { requireServices, TEST_REDIS_URL } from '../support/services';
 import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridge';
+import { type Settings, startProductionServer } from '../support/launcher';
 
 /**
  * Serves the production build for the e2e suite: `--stack services` on a fresh database, real Redis
@@ -18,14 +18,6 @@ import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridg
  * embedded defaults (PGlite, in-process memory, the demo model), each opted into as production
  * requires. Cleans up when Playwright stops it.
  */
-
-const CONFIG_VARIABLES = [
-  'SESSION_SECRET', 'AUTH_SECRET', 'DATABASE_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN',
-  'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'MEMORY_TTL_SECONDS', 'MEMORY_MAX_TURNS',
-  'MEMORY_MAX_TOKENS', 'MEMORY_SUMMARY', 'SYSTEM_PROMPT', 'SYSTEM_PROMPT_FILE', 'AUDIT_REDACT', 'CHAT_RATE_LIMIT_PER_MINUTE',
-  'MODEL_PRICES',
-  'TRUST_PROXY', 'WIDGET_ALLOWED_ORIGINS', 'WIDGET_IDENTITY_SECRET', 'SESSION_CREATE_PER_IP_PER_MINUTE', 'CHAT_PER_IP_PER_MINUTE', 'MODEL_CALLS_PER_MINUTE',
-];
 
 /** The admin console's e2e accounts, created in the fresh database before the server starts. */
 async function seedAgents(url: string): Promise<void> {
@@ -50,16 +42,8 @@ async function main(): Promise<void> {
   const stack = argument('stack');
   const port = Number(argument('port'));
   const dataDir = mkdtempSync(path.join(tmpdir(), `tether-e2e-${stack}-`));
-  // Start from a clean slate: nothing from the developer's shell or .env may leak into the stack.
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'production',
-    NEXT_TELEMETRY_DISABLED: '1',
-    ...(process.env.NEXT_DIST_DIR ? { NEXT_DIST_DIR: process.env.NEXT_DIST_DIR } : {}),
-    TETHER_DATA_DIR: dataDir,
-    ...Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, ''])),
-  };
+  // The launcher starts from a clean slate: nothing from the developer's shell or .env leaks into the stack.
+  const env: Settings = { TETHER_DATA_DIR: dataDir };
   let model: MockModel | null = null;
   let bridge: UpstashBridge | null = null;
   let database: TestDatabase | null = null;
@@ -91,7 +75,7 @@ async function main(): Promise<void> {
       // The host site's secret for signing its customers (identity verification, docs/identity.md);
       // the identity specs read it from the stack's info file to sign their tokens.
       WIDGET_IDENTITY_SECRET: randomBytes(32).toString('hex'),
-    });
+    } satisfies Settings);
   } else if (stack === 'embedded') {
     // A production server refuses the embedded defaults unless each is chosen explicitly.
     Object.assign(env, {
@@ -100,7 +84,7 @@ async function main(): Promise<void> {
       TETHER_ALLOW_EMBEDDED_DATABASE: 'on',
       TETHER_ALLOW_LOCAL_MEMORY: 'on',
       TETHER_ALLOW_DEMO_MODEL: 'on',
-    });
+    } satisfies Settings);
   } else {
     throw new Error(`unknown stack ${stack}`);
   }
@@ -110,25 +94,34 @@ async function main(): Promise<void> {
   if (database) {
     writeFileSync(
       stateFile,
-      JSON.stringify({ databaseUrl: database.url, keyPrefix: env.MEMORY_KEY_PREFIX, identitySecret: env.WIDGET_IDENTITY_SECRET }),
+      JSON.stringify({
+        databaseUrl: database.url,
+        keyPrefix: env.MEMORY_KEY_PREFIX,
+        identitySecret: env.WIDGET_IDENTITY_SECRET,
+      }),
     );
   }
 
-  const next = spawn(process.execPath, [require.resolve('next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
+  const server = await startProductionServer({
+    port,
     env,
-    stdio: 'inherit',
+    // Next's own default build folder unless the runner names one (npm test: .next-test).
+    distDir: process.env.NEXT_DIST_DIR || '.next',
+    output: 'inherit',
+    // Playwright polls /api/health itself.
+    waitForReady: false,
   });
 
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    next.kill('SIGTERM');
+    void server.stop('SIGTERM', null);
     await Promise.allSettled([model?.close(), bridge?.close(), database?.drop()]);
     rmSync(dataDir, { recursive: true, force: true });
     process.exit(code);
   };
-  next.on('exit', (code) => void stop(code ?? 1));
+  void server.exited.then((code) => stop(code ?? 1));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0));
 }
 

@@ -7,7 +7,7 @@ import postgres from 'postgres';
 import { sessionRef } from '@/lib/session-ref';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startMockModel, type MockModel } from '../support/mock-model';
-import { DIST_DIR, jsonLines, startProductionServer, type ProductionServer } from '../support/prod-server';
+import { DIST_DIR, jsonLines, startProductionServer, type ProductionServer } from '../support/launcher';
 import { connectRedis, deleteKeys } from '../support/redis';
 import { TEST_POSTGRES_URL, TEST_REDIS_URL } from '../support/services';
 import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridge';

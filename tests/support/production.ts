@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readChatEvents } from '@/components/chat/sse';
 import type { ChatEvent } from '@/lib/chat/events';
 import { createTestDatabase, type TestDatabase } from './db';
+import { type ProductionServer, type Settings, startProductionServer } from './launcher';
 import { startMockModel, type MockModel } from './mock-model';
 import { connectRedis, deleteKeys } from './redis';
 import { TEST_REDIS_URL } from './services';
@@ -15,12 +15,11 @@ import { startUpstashBridge, type UpstashBridge } from './upstash-bridge';
 
 /**
  * The production build (`next build` into NEXT_DIST_DIR, default .next-test) served by `next start`
- * on real services, with every part a test can break: Postgres behind a TCP proxy it can cut, Redis
- * behind the Upstash REST bridge it can stop or make misbehave, the mock model, and the server
- * process itself, which it can kill -9 and start again on the same stack.
+ * (through tests/support/launcher.ts) on real services, with every part a test can break: Postgres
+ * behind a TCP proxy it can cut, Redis behind the Upstash REST bridge it can stop or make
+ * misbehave, the mock model, and the server process itself, which it can kill -9 and start again
+ * on the same stack.
  */
-
-export const DIST_DIR = process.env.NEXT_DIST_DIR || '.next-test';
 
 export interface ProductionStack {
   url: string;
@@ -39,11 +38,7 @@ export interface ProductionStack {
 
 export interface ProductionOptions {
   stack?: 'services' | 'embedded';
-  env?: Record<string, string>;
-}
-
-export function buildExists(): boolean {
-  return existsSync(path.join(DIST_DIR, 'BUILD_ID'));
+  env?: Settings;
 }
 
 async function freePort(): Promise<number> {
@@ -66,12 +61,7 @@ export async function startProductionStack(options: ProductionOptions = {}): Pro
   let proxy: TcpProxy | null = null;
   let database: TestDatabase | null = null;
   const keyPrefix = `prod:${runId}`;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'production',
-    NEXT_TELEMETRY_DISABLED: '1',
-    NEXT_DIST_DIR: DIST_DIR,
+  const env: Settings = {
     TETHER_DATA_DIR: dataDir,
     SESSION_SECRET: randomBytes(32).toString('hex'),
     AUTH_SECRET: randomBytes(32).toString('hex'),
@@ -102,43 +92,32 @@ export async function startProductionStack(options: ProductionOptions = {}): Pro
       UPSTASH_REDIS_REST_URL: bridge.url,
       UPSTASH_REDIS_REST_TOKEN: bridge.token,
       DATABASE_URL: viaProxy.toString(),
-    });
+    } satisfies Settings);
   }
   Object.assign(env, options.env ?? {});
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  let child: ChildProcess | null = null;
-  let log = '';
+  let server: ProductionServer | null = null;
+  /** What this stack's earlier servers printed: a test reads the log across a kill and restart. */
+  let earlier = '';
 
   async function start(): Promise<void> {
-    child = spawn(process.execPath, [require.resolve('next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
+    server = await startProductionServer({
+      port,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // 500, 502 and 504 mean "not up yet"; 503 is a running server reporting a backend down.
+      readyWhen: (status) => status < 500 || status === 503,
     });
-    child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}:\n${log.slice(-2000)}`);
-      try {
-        const response = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) });
-        if (response.status < 500 || response.status === 503) return;
-      } catch {
-        // Not listening yet.
-      }
-      if (Date.now() > deadline) throw new Error(`next start did not answer within 60 s:\n${log.slice(-2000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
   }
 
   async function kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const running = child;
-    child = null;
-    if (!running || running.exitCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill(signal);
-    await exited;
+    const running = server;
+    if (!running) return;
+    // No SIGKILL after a grace period: a test may be watching what a graceful shutdown keeps.
+    await running.stop(signal, null);
+    earlier += running.output();
+    server = null;
   }
 
   await start();
@@ -149,7 +128,7 @@ export async function startProductionStack(options: ProductionOptions = {}): Pro
     proxy,
     database,
     keyPrefix,
-    output: () => log,
+    output: () => earlier + (server?.output() ?? ''),
     kill,
     restart: start,
     async close() {
@@ -193,7 +172,16 @@ export async function chat(
   options: { json?: boolean; onEvent?: (event: ChatEvent) => void; timeoutMs?: number } = {},
 ): Promise<HttpTurn> {
   const started = Date.now();
-  const turn: HttpTurn = { status: 0, events: [], reply: '', meta: undefined, done: undefined, error: undefined, body: null, ms: 0 };
+  const turn: HttpTurn = {
+    status: 0,
+    events: [],
+    reply: '',
+    meta: undefined,
+    done: undefined,
+    error: undefined,
+    body: null,
+    ms: 0,
+  };
   try {
     const response = await fetch(`${url}/api/chat`, {
       method: 'POST',
@@ -232,7 +220,8 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateCost, parseModelPrices } from '@/lib/admin/prices';
+import { estimateCost, parseModelPrices } from '@/lib/model/prices';
 import { ConfigError, parseConfig } from '@/lib/config';
 
 describe('MODEL_PRICES', () => {
