@@ -1,14 +1,14 @@
 'use client';
 
 import { useEffect, useRef, type CSSProperties } from 'react';
-import { DEFAULT_ACCENT, onAccent } from './accent';
+import { DEFAULT_ACCENT, onAccent } from '@/lib/chat/accent';
 import { ChatHeader } from './ChatHeader';
 import { Composer } from './Composer';
 import { DemoModelBanner } from './DemoModelBanner';
 import { hostChannelFor } from './host-channel';
 import { MessageList } from './MessageList';
 import { SessionNotice } from './SessionNotice';
-import { STRINGS, type Lang } from './strings';
+import { STRINGS, type Lang } from '@/lib/chat/strings';
 import { useChat } from './use-chat';
 
 export interface ChatAppProps {
@@ -20,7 +20,7 @@ export interface ChatAppProps {
   lang?: Lang;
   title?: string | null;
   greeting?: string | null;
-  /** Validated `#rgb`/`#rrggbb` (see accent.ts). */
+  /** Validated `#rgb`/`#rrggbb` (see lib/chat/accent.ts). */
   accent?: string | null;
   /** The embedding page's origin (widget only): the one origin frame messages go to and come from. */
   hostOrigin?: string | null;

@@ -14,7 +14,7 @@ import {
   type TurnEvent,
 } from './session-client';
 import type { ConversationSession } from './session-store';
-import type { ChatStrings } from './strings';
+import type { ChatStrings } from '@/lib/chat/strings';
 import { useConnection } from './use-connection';
 import { useSession } from './use-session';
 
