@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useRef, type CSSProperties } from 'react';
+import { useCallback, useEffect, useRef, type CSSProperties } from 'react';
 import { DEFAULT_ACCENT, onAccent } from '@/lib/chat/accent';
 import { ChatHeader } from './ChatHeader';
 import { Composer } from './Composer';
@@ -31,7 +31,8 @@ export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = '
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const widget = variant === 'widget';
   const embedOrigin = widget ? hostOrigin : null;
-  const chat = useChat(strings, { hostOrigin: embedOrigin, onOpen: () => composerRef.current?.focus() });
+  const focusComposer = useCallback(() => composerRef.current?.focus(), []);
+  const chat = useChat(strings, { hostOrigin: embedOrigin, onOpen: focusComposer });
   // Decided from the server-rendered props alone, so the server's HTML and the first client render agree.
   const closeFrame = embedOrigin ? () => hostChannelFor(embedOrigin)?.close() : null;
 
