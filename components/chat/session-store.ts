@@ -288,7 +288,7 @@ export function startSession(
   };
 }
 
-/** On the server (and before hydration): no session, and none will come. */
+/** On the server: no session, and none will come (the browser starts its own when it renders). */
 export const SERVER_SESSION: SessionSource = {
   ready: new Promise<ConversationSession>(() => undefined),
   now: () => null,
