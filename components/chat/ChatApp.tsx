@@ -1,14 +1,14 @@
 'use client';
 
-import { useEffect, useRef, type CSSProperties } from 'react';
-import { DEFAULT_ACCENT, onAccent } from './accent';
+import { useCallback, useEffect, useRef, type CSSProperties } from 'react';
+import { DEFAULT_ACCENT, onAccent } from '@/lib/chat/accent';
 import { ChatHeader } from './ChatHeader';
 import { Composer } from './Composer';
 import { DemoModelBanner } from './DemoModelBanner';
 import { hostChannelFor } from './host-channel';
 import { MessageList } from './MessageList';
 import { SessionNotice } from './SessionNotice';
-import { STRINGS, type Lang } from './strings';
+import { STRINGS, type Lang } from '@/lib/chat/strings';
 import { useChat } from './use-chat';
 
 export interface ChatAppProps {
@@ -20,7 +20,7 @@ export interface ChatAppProps {
   lang?: Lang;
   title?: string | null;
   greeting?: string | null;
-  /** Validated `#rgb`/`#rrggbb` (see accent.ts). */
+  /** Validated `#rgb`/`#rrggbb` (see lib/chat/accent.ts). */
   accent?: string | null;
   /** The embedding page's origin (widget only): the one origin frame messages go to and come from. */
   hostOrigin?: string | null;
@@ -31,7 +31,8 @@ export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = '
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const widget = variant === 'widget';
   const embedOrigin = widget ? hostOrigin : null;
-  const chat = useChat(strings, { hostOrigin: embedOrigin, onOpen: () => composerRef.current?.focus() });
+  const focusComposer = useCallback(() => composerRef.current?.focus(), []);
+  const chat = useChat(strings, { hostOrigin: embedOrigin, onOpen: focusComposer });
   // Decided from the server-rendered props alone, so the server's HTML and the first client render agree.
   const closeFrame = embedOrigin ? () => hostChannelFor(embedOrigin)?.close() : null;
 

@@ -1,5 +1,5 @@
 import type { Connection } from './chat-state';
-import type { ChatStrings } from './strings';
+import type { ChatStrings } from '@/lib/chat/strings';
 
 interface ChatHeaderProps {
   title: string;

@@ -71,6 +71,23 @@ export function isInvalidSession(error: unknown): boolean {
   return error instanceof ChatApiError && error.code === 'invalid_session';
 }
 
+/** The failed call's error, or null for anything else (an abort, a bug): callers read its code, not its class. */
+export function apiError(error: unknown): ChatApiError | null {
+  return error instanceof ChatApiError ? error : null;
+}
+
+/** No answer arrived, or the reply was cut off on the way: the connection, not the request, is at fault. */
+export function isNetworkError(error: unknown): boolean {
+  const code = apiError(error)?.code;
+  return code === 'network_error' || code === 'stream_interrupted';
+}
+
+/** A stored id the server rejects outright (forged, malformed, unknown) is useless and is replaced. */
+export function isRejectedSession(error: unknown): boolean {
+  const status = apiError(error)?.status;
+  return isInvalidSession(error) || status === 400 || status === 404;
+}
+
 function isAbortError(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError';
 }

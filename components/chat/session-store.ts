@@ -86,34 +86,68 @@ export async function chooseStorage(
 
 export type CreateSession = (options: CreateSessionOptions) => Promise<NewSession>;
 
+/** What the chat renders from the session; a new object on every change, so `useSyncExternalStore` sees it. */
+export interface SessionSnapshot {
+  /** The id requests go to, once known; null while it is being opened, after it was forgotten, or before start. */
+  readonly id: string | null;
+  /** The host page said who the customer is (whether or not Tether has confirmed it yet). */
+  readonly signedIn: boolean;
+  readonly identity: VerifiedIdentity | null;
+  /** Where the anonymous id lives; null until the embed has said (a widget waits for the loader's `init`). */
+  readonly storageKind: IdStorage['kind'] | null;
+}
+
+export const STARTING_SNAPSHOT: SessionSnapshot = { id: null, signedIn: false, identity: null, storageKind: null };
+
 /**
- * The conversation's session: the ONE source of truth for which id every request goes to. An
- * anonymous id is kept in `storage`; a verified customer's id is never stored, as their token gets
- * it again on any device. `current()` is a promise, so a send made during start-up waits for it.
+ * The session's whole state, replaced as one value. `opening` holds the promise of the id (so a send made
+ * during start-up waits for it) and, once it resolves, the id itself: the two cannot disagree.
+ */
+interface SessionState {
+  readonly opening: { readonly pending: Promise<string>; readonly id: string | null } | null;
+  readonly token: string | null;
+  readonly identity: VerifiedIdentity | null;
+}
+
+/**
+ * The conversation's session: the ONE source of truth for which id every request goes to, and an external
+ * store the chat subscribes to. An anonymous id is mirrored into `storage` (read once, at start, by
+ * `stored()`); a verified customer's id is never stored, as their token gets it again on any device.
  */
 export class ConversationSession {
-  private pending: Promise<string> | null = null;
-  private known: string | null = null;
-  private verifiedAs: VerifiedIdentity | null = null;
+  private state: SessionState;
+  private snapshot: SessionSnapshot;
+  private readonly listeners = new Set<() => void>();
 
   constructor(
     private readonly storage: IdStorage,
     private readonly create: CreateSession,
-    private token: string | null = null,
-  ) {}
+    token: string | null = null,
+  ) {
+    this.state = { opening: null, token, identity: null };
+    this.snapshot = this.snapshotOf(this.state);
+  }
+
+  /** For useSyncExternalStore: stable functions, a snapshot that changes only when the session does. */
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly getSnapshot = (): SessionSnapshot => this.snapshot;
 
   /** The id once known (for requests that need no new session: feedback, another tab's news). */
   get id(): string | null {
-    return this.known;
+    return this.state.opening?.id ?? null;
   }
 
   /** The host page said who the customer is (whether or not Tether has confirmed it yet). */
   get signedIn(): boolean {
-    return this.token !== null;
+    return this.state.token !== null;
   }
 
   get identity(): VerifiedIdentity | null {
-    return this.verifiedAs;
+    return this.state.identity;
   }
 
   get storageKind(): IdStorage['kind'] {
@@ -122,12 +156,12 @@ export class ConversationSession {
 
   /** An anonymous id kept from an earlier page view; never used when the customer is signed in. */
   stored(): string | null {
-    return this.token ? null : this.storage.read();
+    return this.state.token ? null : this.storage.read();
   }
 
   /** The session, created on first need; a failed attempt is forgotten so the next call tries again. */
   current(): Promise<string> {
-    return this.pending ?? this.track(this.open(false));
+    return this.state.opening?.pending ?? this.track(this.open(false));
   }
 
   /** Continue with an id known to be this conversation's (a stored one, or one another tab started). */
@@ -142,9 +176,8 @@ export class ConversationSession {
 
   /** The server no longer knows this id: forget it everywhere. */
   forget(): void {
-    if (!this.token) this.storage.write(null);
-    this.pending = null;
-    this.known = null;
+    if (!this.state.token) this.storage.write(null);
+    this.set({ opening: null });
   }
 
   /** "New conversation": a fresh anonymous session, or a fresh conversation for the signed-in customer. */
@@ -155,23 +188,22 @@ export class ConversationSession {
 
   /** A new or refreshed token; resolves to the id it opens (the same one when only the token was refreshed). */
   identify(userToken: string): Promise<string> {
-    this.token = userToken;
+    this.set({ token: userToken });
     return this.track(this.open(false));
   }
 
   /** Signed out: a fresh anonymous conversation on this device; the verified one waits for the next sign-in. */
   logout(): Promise<string> {
-    this.token = null;
-    this.verifiedAs = null;
+    this.set({ token: null, identity: null });
     this.storage.write(null);
     return this.track(this.open(false));
   }
 
   private async open(newConversation: boolean): Promise<string> {
-    const token = this.token;
+    const token = this.state.token;
     const created = await this.create(token ? { userToken: token, newConversation } : {});
     if (token) {
-      this.verifiedAs = created.identity;
+      this.set({ identity: created.identity });
     } else {
       this.storage.write(created.sessionId);
     }
@@ -179,16 +211,87 @@ export class ConversationSession {
   }
 
   private track(pending: Promise<string>): Promise<string> {
-    this.pending = pending;
-    this.known = null;
+    this.set({ opening: { pending, id: null } });
     pending.then(
       (id) => {
-        if (this.pending === pending) this.known = id;
+        if (this.state.opening?.pending === pending) this.set({ opening: { pending, id } });
       },
       () => {
-        if (this.pending === pending) this.pending = null;
+        if (this.state.opening?.pending === pending) this.set({ opening: null });
       },
     );
     return pending;
   }
+
+  private set(change: Partial<SessionState>): void {
+    this.state = { ...this.state, ...change };
+    const next = this.snapshotOf(this.state);
+    const before = this.snapshot;
+    if (
+      next.id === before.id &&
+      next.signedIn === before.signedIn &&
+      next.identity === before.identity &&
+      next.storageKind === before.storageKind
+    ) {
+      return;
+    }
+    this.snapshot = next;
+    for (const listener of this.listeners) listener();
+  }
+
+  private snapshotOf(state: SessionState): SessionSnapshot {
+    return {
+      id: state.opening?.id ?? null,
+      signedIn: state.token !== null,
+      identity: state.identity,
+      storageKind: this.storage.kind,
+    };
+  }
 }
+
+/** The page view's session: it exists once the embed has said where ids live (at once on `/`; after the loader's `init` in a widget). */
+export interface SessionSource {
+  /** The session once started: what a send made during start-up waits for. */
+  readonly ready: Promise<ConversationSession>;
+  /** The same, synchronously: null during start-up. */
+  now(): ConversationSession | null;
+  subscribe(listener: () => void): () => void;
+  getSnapshot(): SessionSnapshot;
+}
+
+/** Starts the page view's session: picks where the id lives, then hands out one ConversationSession. */
+export function startSession(
+  channel: HostChannel | null,
+  create: CreateSession,
+  frame: () => IdStorage | null = frameStorage,
+): SessionSource {
+  let session: ConversationSession | null = null;
+  const listeners = new Set<() => void>();
+  const notify = () => {
+    for (const listener of listeners) listener();
+  };
+  const ready = chooseStorage(channel, frame).then(({ storage, userToken }) => {
+    const started = new ConversationSession(storage, create, userToken);
+    started.subscribe(notify);
+    session = started;
+    notify();
+    return started;
+  });
+  return {
+    ready,
+    now: () => session,
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    getSnapshot: () => session?.getSnapshot() ?? STARTING_SNAPSHOT,
+  };
+}
+
+/** On the server: no session, and none will come (the browser starts its own when it renders). */
+export const SERVER_SESSION: SessionSource = {
+  ready: new Promise<ConversationSession>(() => undefined),
+  now: () => null,
+  subscribe: () => () => undefined,
+  getSnapshot: () => STARTING_SNAPSHOT,
+};

@@ -1,60 +1,68 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import { hostChannelFor } from './host-channel';
 import type { HostMessage } from './host-protocol';
-import { createSession } from './session-client';
-import { chooseStorage, ConversationSession, type IdStorage } from './session-store';
+import { createSession, isIdentityError } from './session-client';
+import {
+  SERVER_SESSION,
+  STARTING_SNAPSHOT,
+  startSession,
+  type SessionSnapshot,
+  type SessionSource,
+} from './session-store';
+import type { ConnectionReport } from './use-connection';
 
 export interface SessionHandle {
-  /** The session once the embed has said where ids live (at once on `/`; after the loader's `init` in a widget). */
-  ready: Promise<ConversationSession>;
-  /** The same, synchronously: null during start-up. */
-  now: () => ConversationSession | null;
-  /** Where the anonymous id lives; `none` once known means the customer must be told. */
-  storageKind: IdStorage['kind'] | null;
+  /** The page view's session, created once (see session-store.ts): what callbacks ask. */
+  source: SessionSource;
+  /** What it looks like now, for rendering. */
+  snapshot: SessionSnapshot;
 }
 
 /**
- * Owns the conversation's session for the chat: where its id is kept (frame storage, the host page's
- * storage through the loader, or nowhere) and who the customer is (the host page's token). One
- * ConversationSession, created once per page view; everything else asks it.
+ * The conversation's session for the chat: where its id is kept (frame storage, the host page's storage
+ * through the loader, or nowhere) and who the customer is (the host page's token). One store per page
+ * view; the component re-renders when it changes.
  */
-export function useSession(hostOrigin: string | null, onHostMessage: (message: HostMessage) => void): SessionHandle {
-  const [storageKind, setStorageKind] = useState<IdStorage['kind'] | null>(null);
-  const ref = useRef<{ ready: Promise<ConversationSession>; value: ConversationSession | null } | null>(null);
-  if (ref.current === null && typeof window !== 'undefined') {
-    const channel = hostChannelFor(hostOrigin);
-    const holder: { ready: Promise<ConversationSession>; value: ConversationSession | null } = {
-      ready: chooseStorage(channel).then(({ storage, userToken }) => {
-        const session = new ConversationSession(storage, (options) => createSession(options), userToken);
-        holder.value = session;
-        return session;
-      }),
-      value: null,
-    };
-    ref.current = holder;
-  }
+export function useSession(hostOrigin: string | null): SessionHandle {
+  const [source] = useState(() =>
+    typeof window === 'undefined'
+      ? SERVER_SESSION
+      : startSession(hostChannelFor(hostOrigin), (options) => createSession(options)),
+  );
+  const snapshot = useSyncExternalStore(source.subscribe, source.getSnapshot, () => STARTING_SNAPSHOT);
+  return { source, snapshot };
+}
 
-  const listener = useRef(onHostMessage);
-  listener.current = onHostMessage;
-  useEffect(() => {
-    const holder = ref.current;
-    if (!holder) return;
-    let live = true;
-    void holder.ready.then((session) => {
-      if (live) setStorageKind(session.storageKind);
-    });
-    const channel = hostChannelFor(hostOrigin);
-    const unsubscribe = channel?.subscribe((message) => listener.current(message));
-    return () => {
-      live = false;
-      unsubscribe?.();
-    };
-  }, [hostOrigin]);
+export interface SessionReport {
+  /** Reports how getting the session went, and passes the promise on. */
+  report: (pending: Promise<string>) => Promise<string>;
+  /** The host page said who the customer is and Tether could not confirm it: they must sign in again. */
+  signInAgain: boolean;
+}
 
-  // Stable across renders, so callbacks that use them do not change identity.
-  const [stable] = useState(() => ({
-    ready: ref.current?.ready ?? new Promise<ConversationSession>(() => undefined),
-    now: () => ref.current?.value ?? null,
-  }));
-  return { ...stable, storageKind };
+/** An identity the host vouched for and Tether refused is said, never hidden; other failures show as reconnecting. */
+export function useSessionReport(connection: ConnectionReport): SessionReport {
+  const [signInAgain, setSignInAgain] = useState(false);
+  const report = useCallback(
+    (pending: Promise<string>): Promise<string> => {
+      pending.then(
+        () => {
+          setSignInAgain(false);
+          connection.reached();
+        },
+        (error: unknown) => {
+          if (isIdentityError(error)) setSignInAgain(true);
+          else connection.unreachable();
+        },
+      );
+      return pending;
+    },
+    [connection],
+  );
+  return { report, signInAgain };
+}
+
+/** The host page's news (a token, a sign-out, the panel opening), for as long as the chat is mounted. */
+export function useHostMessages(hostOrigin: string | null, onMessage: (message: HostMessage) => void): void {
+  useEffect(() => hostChannelFor(hostOrigin)?.subscribe(onMessage), [hostOrigin, onMessage]);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { onAccent, parseAccent } from '@/components/chat/accent';
+import { onAccent, parseAccent } from '@/lib/chat/accent';
 
 describe('accent colour', () => {
   it('accepts only #rgb and #rrggbb, so a data- attribute cannot inject CSS', () => {

@@ -7,6 +7,7 @@ import {
   FRAME_SESSION_KEY,
   frameStorage,
   memoryStorage,
+  startSession,
   type IdStorage,
 } from '@/components/chat/session-store';
 
@@ -140,6 +141,72 @@ describe('ConversationSession: one source of truth for the session id', () => {
     await verified.current();
     expect(await verified.startNew()).toMatch(/^v-ada-/);
     expect(server.calls.at(-1)).toEqual({ userToken: 'ada:t1', newConversation: true });
+  });
+});
+
+describe('ConversationSession as the store the chat renders from', () => {
+  it('tells subscribers when the id becomes known and when it is forgotten, with a new snapshot each time', async () => {
+    const server = fakeServer();
+    const session = new ConversationSession(recordingStorage(null, 'none'), server.create);
+    const seen: (string | null)[] = [];
+    session.subscribe(() => seen.push(session.getSnapshot().id));
+    const first = session.getSnapshot();
+    expect(first).toEqual({ id: null, signedIn: false, identity: null, storageKind: 'none' });
+    expect(session.getSnapshot()).toBe(first); // unchanged: the same object, so React does not re-render
+    await session.current();
+    expect(session.getSnapshot()).toMatchObject({ id: 'anon-1' });
+    expect(session.getSnapshot()).not.toBe(first);
+    session.forget();
+    expect(seen).toEqual(['anon-1', null]);
+  });
+
+  it('an id replaced while the first was still opening never shows: the later one wins', async () => {
+    let release: (id: string) => void = () => undefined;
+    const slow = new Promise<string>((resolve) => {
+      release = resolve;
+    });
+    const session = new ConversationSession(recordingStorage(), fakeServer().create);
+    void session.follow(slow);
+    const other = session.adopt('anon-other');
+    release('anon-stale');
+    await Promise.all([slow, other]);
+    expect(session.id).toBe('anon-other');
+    expect(await session.current()).toBe('anon-other');
+  });
+
+  it('sign-in and sign-out change what the snapshot says (the "not kept" notice reads it)', async () => {
+    const server = fakeServer();
+    const session = new ConversationSession(recordingStorage(null, 'none'), server.create);
+    await session.identify('ada:t1');
+    expect(session.getSnapshot()).toMatchObject({ signedIn: true, identity: { sub: 'ada' }, id: 'v-ada' });
+    await session.logout();
+    expect(session.getSnapshot()).toMatchObject({ signedIn: false, identity: null, id: 'anon-1' });
+  });
+});
+
+describe('startSession: one session per page view', () => {
+  it('says nothing until the storage is chosen, then hands every caller the same session', async () => {
+    const server = fakeServer();
+    const source = startSession(null, server.create, () => recordingStorage('anon-kept', 'frame'));
+    expect(source.now()).toBeNull();
+    expect(source.getSnapshot()).toEqual({ id: null, signedIn: false, identity: null, storageKind: null });
+    const notified = vi.fn();
+    source.subscribe(notified);
+    const session = await source.ready;
+    expect(source.now()).toBe(session);
+    expect(notified).toHaveBeenCalled();
+    expect(source.getSnapshot()).toMatchObject({ storageKind: 'frame', id: null });
+    expect(session.stored()).toBe('anon-kept');
+    await session.adopt('anon-kept');
+    expect(source.getSnapshot().id).toBe('anon-kept');
+  });
+
+  it("in an embed, the host page's token makes the customer signed in from the start", async () => {
+    const channel = fakeChannel({ sessionId: 'anon-kept', storage: 'none', userToken: 'ada:t1' }, []);
+    const source = startSession(channel, fakeServer().create, () => null);
+    const session = await source.ready;
+    expect(source.getSnapshot()).toMatchObject({ signedIn: true, storageKind: 'none' });
+    expect(session.stored()).toBeNull();
   });
 });
 
