@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { getConfig } from '@/lib/config';
 import { errorBody } from '@/lib/errors';
-import { allowedMethods } from '@/lib/security/api-methods';
+import { allowedMethods } from '@/lib/http/methods';
 import { isApiPath, isStaticHtmlPath, newNonce, redirectHeaders, securityHeaders, withoutTrailingSlash } from '@/lib/security/headers';
 
 /**

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess } from '@/lib/auth/access-log';
 import { agentNameSchema, createAgent, emailSchema, findAgentByEmail, passwordSchema, roleSchema, updateAgent } from '@/lib/auth/agents';
 import { getConfig } from '@/lib/config';
 import { openDatabase } from '@/lib/db/client';

@@ -2,7 +2,7 @@
 
 import { AuthError, CredentialsSignin } from 'next-auth';
 import { z } from 'zod';
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess } from '@/lib/auth/access-log';
 import { revokeAgentSessions } from '@/lib/auth/admin-sessions';
 import { signIn, signOut } from '@/lib/auth/nextauth';
 import { currentPageAgent } from '@/lib/auth/page-guard';

@@ -1,6 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
-import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
+import { clientKey, clientOptionsOf } from '@/lib/security/client-info';
 import { logAccess } from '@/lib/auth/access-log';
 import { findAgentByEmail, recordSignIn, toIdentity } from '@/lib/auth/agents';
 import type { AgentIdentity } from '@/lib/auth/identity';

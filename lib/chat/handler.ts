@@ -1,6 +1,6 @@
 import 'server-only';
 import type { ChatEvent, ChatJsonResponse } from '@/lib/chat/events';
-import { clientInfo, clientKey, clientOptionsOf } from '@/lib/chat/client-info';
+import { clientInfo, clientKey, clientOptionsOf } from '@/lib/security/client-info';
 import { enforceLimits } from '@/lib/chat/limits';
 import { chatChecks } from '@/lib/rate-limit/rules';
 import { checkChatText, chatRequestSchema, chatRequestWording, maxBodyBytes } from '@/lib/chat/request';

@@ -1,5 +1,5 @@
 import 'server-only';
-import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
+import { clientKey, clientOptionsOf } from '@/lib/security/client-info';
 import { ApiError } from '@/lib/errors';
 import { rateLimiterFor } from '@/lib/rate-limit';
 import { edgeChecks, type EdgeEndpoint } from '@/lib/rate-limit/rules';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
+import { clientKey, clientOptionsOf } from '@/lib/security/client-info';
 import type { ChatEvent } from '@/lib/chat/events';
 import { enforceLimits } from '@/lib/chat/limits';
 import { liveReplyHub, type LiveReplyStore } from '@/lib/chat/live-reply';

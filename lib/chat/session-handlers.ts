@@ -1,6 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
-import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
+import { clientKey, clientOptionsOf } from '@/lib/security/client-info';
 import { enforceEdgeLimit, enforceLimits } from '@/lib/chat/limits';
 import { endpoint } from '@/lib/http/endpoint';
 import { errorFields, log } from '@/lib/observability/log';

@@ -1,6 +1,6 @@
 import 'server-only';
 import { timingSafeEqual } from 'node:crypto';
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess } from '@/lib/auth/access-log';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import { checkSameOrigin } from '@/lib/auth/csrf';
 import { loggablePath } from '@/lib/auth/log-path';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAccessLog } from '@/lib/admin/access-log';
+import { listAccessLog } from '@/lib/auth/access-log';
 import { findAgentByEmail } from '@/lib/auth/agents';
 import { verifyPassword } from '@/lib/auth/password';
 import { openDatabase } from '@/lib/db/client';

@@ -9,7 +9,7 @@ import { endAdminSession } from '@/lib/auth/admin-sessions';
 import { agentFromHeaders, sessionClaims } from '@/lib/auth/session';
 import { setupIsOpen } from '@/lib/auth/setup';
 import { safeAdminRedirect } from '@/lib/auth/redirect';
-import { listAccessLog } from '@/lib/admin/access-log';
+import { listAccessLog } from '@/lib/auth/access-log';
 import type { TestStack } from '../../support/stack';
 import { adminApiRoutes } from '../../support/admin-routes';
 import { adminRequest, cookieFor, createAdminStack, database, makeAgent, mintSessionCookie, routeContext, TEST_PASSWORD } from './helpers';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { listAccessLog } from '@/lib/admin/access-log';
+import { listAccessLog } from '@/lib/auth/access-log';
 import { addNote, createFlag } from '@/lib/admin/review';
 import { runRetention } from '@/lib/admin/retention';
 import { sessionRef } from '@/lib/session-ref';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAccessLog } from '@/lib/admin/access-log';
+import { listAccessLog } from '@/lib/auth/access-log';
 import { csvCell } from '@/lib/admin/csv';
 import { exportStream } from '@/lib/admin/export';
 import { parseListFilters } from '@/lib/admin/filters';

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logAccessThrottled, LIST_VIEW_THROTTLE_MS } from '@/lib/admin/access-log';
+import { logAccessThrottled, LIST_VIEW_THROTTLE_MS } from '@/lib/auth/access-log';
 import { decodeCursor, encodeCursor } from '@/lib/admin/cursor';
 import { parseListFilters, readListFilters, type ListFilters } from '@/lib/admin/filters';
 import { loadOverview } from '@/lib/admin/overview';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAccessLog } from '@/lib/admin/access-log';
+import { listAccessLog } from '@/lib/auth/access-log';
 import { getTurnPrompt } from '@/lib/admin/prompt';
 import { addNote, createFlag, resolveFlag } from '@/lib/admin/review';
 import { openTranscript } from '@/lib/admin/transcript';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { listAccessLog } from '@/lib/admin/access-log';
+import { listAccessLog } from '@/lib/auth/access-log';
 import { exportStream } from '@/lib/admin/export';
 import { parseListFilters } from '@/lib/admin/filters';
 import { addNote, createFlag } from '@/lib/admin/review';

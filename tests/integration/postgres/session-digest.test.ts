@@ -9,7 +9,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess } from '@/lib/auth/access-log';
 import { addNote, createFlag } from '@/lib/admin/review';
 import { openTranscript } from '@/lib/admin/transcript';
 import { recordFeedback } from '@/lib/chat/feedback';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress, clientKey } from '@/lib/chat/client-info';
+import { clientAddress, clientKey } from '@/lib/security/client-info';
 import { parseConfig } from '@/lib/config';
 import { PEER_HEADER } from '@/lib/security/node-server';
 

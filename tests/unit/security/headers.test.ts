@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { API_METHODS, allowedMethods } from '@/lib/security/api-methods';
+import { API_METHODS, allowedMethods } from '@/lib/http/methods';
 import {
   CONSTANT_HEADERS,
   NON_DOCUMENT_CSP,

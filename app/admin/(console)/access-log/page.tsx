@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AdminOnly } from '@/components/admin/AdminShell';
 import { Badge } from '@/components/admin/Badge';
 import { LocalTime } from '@/components/admin/LocalTime';
-import { listAccessLog, loggedSession } from '@/lib/admin/access-log';
+import { listAccessLog, loggedSession } from '@/lib/auth/access-log';
 import { sessionIdForRef } from '@/lib/admin/session-lookup';
 import { firstValues } from '@/lib/admin/filters';
 import { logRefusedPage, pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';

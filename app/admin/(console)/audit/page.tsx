@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { AdminOnly } from '@/components/admin/AdminShell';
 import { formatTime } from '@/components/admin/format';
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess } from '@/lib/auth/access-log';
 import { requirePageAgent } from '@/lib/auth/page-guard';
 import { getRuntime } from '@/lib/runtime';
 

@@ -4,7 +4,7 @@ import { ExportMenu } from '@/components/admin/ExportMenu';
 import { FilterBar } from '@/components/admin/FilterBar';
 import { LiveUpdates } from '@/components/admin/LiveUpdates';
 import { SessionTable, type SessionRowView } from '@/components/admin/SessionTable';
-import { logAccess, logAccessThrottled } from '@/lib/admin/access-log';
+import { logAccess, logAccessThrottled } from '@/lib/auth/access-log';
 import { decodeCursor } from '@/lib/admin/cursor';
 import { filtersToParams, firstValues, readListFilters } from '@/lib/admin/filters';
 import { InputProblems } from '@/components/admin/InputProblems';

@@ -1,4 +1,4 @@
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess } from '@/lib/auth/access-log';
 import { exportQuerySchema, exportResponse, exportStream } from '@/lib/admin/export';
 import { filtersToParams, firstValues, readListFilters } from '@/lib/admin/filters';
 import { ApiError } from '@/lib/errors';

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess } from '@/lib/auth/access-log';
 import { agentNameSchema, createFirstAdmin, emailSchema, passwordSchema } from '@/lib/auth/agents';
 import { rateLimiterFor } from '@/lib/auth/limiter';
 import { SETUP_PER_IP } from '@/lib/auth/rate-limit';
 import { closeSetup } from '@/lib/auth/setup';
-import { clientKey, clientOptionsOf } from '@/lib/chat/client-info';
+import { clientKey, clientOptionsOf } from '@/lib/security/client-info';
 import { ApiError } from '@/lib/errors';
 import { endpoint } from '@/lib/http/endpoint';
 import { serve } from '@/lib/http/serve';

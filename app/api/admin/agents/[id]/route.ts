@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess } from '@/lib/auth/access-log';
 import { agentNameSchema, passwordSchema, roleSchema, updateAgent } from '@/lib/auth/agents';
 import { ApiError } from '@/lib/errors';
 import { ADMIN_BODY_MAX_BYTES, endpoint } from '@/lib/http/endpoint';

@@ -3,7 +3,7 @@ import { notFound } from 'next/navigation';
 import { Conversation, NoteList } from '@/components/admin/Conversation';
 import { LocalTime } from '@/components/admin/LocalTime';
 import { PrintButton } from '@/components/admin/PrintButton';
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess } from '@/lib/auth/access-log';
 import { firstValues } from '@/lib/admin/filters';
 import { sessionIdForRef } from '@/lib/admin/session-lookup';
 import { getTranscript } from '@/lib/admin/transcript';

@@ -1,4 +1,4 @@
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess } from '@/lib/auth/access-log';
 import { exportQuerySchema, exportResponse, exportStream } from '@/lib/admin/export';
 import { sessionIdForRef, sessionRefSchema } from '@/lib/admin/session-lookup';
 import { ApiError } from '@/lib/errors';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logAccess } from '@/lib/admin/access-log';
+import { logAccess } from '@/lib/auth/access-log';
 import { getTurnPrompt } from '@/lib/admin/prompt';
 import { ApiError } from '@/lib/errors';
 import { endpoint } from '@/lib/http/endpoint';

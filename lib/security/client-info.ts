@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { TurnRecord } from '@/lib/audit/types';
 import type { TrustProxy } from '@/lib/config';
 import { addressBucket, canonicalAddress } from '@/lib/security/address';
 import { PEER_HEADER, peerHeaderIsTrusted } from '@/lib/security/node-server';
@@ -59,8 +58,15 @@ export interface ClientInfoOptions {
 
 export const DEFAULT_IPV6_PREFIX = 64;
 
+/** What the audit may keep about the caller (a turn record's `client`). */
+export interface ClientInfo {
+  userAgent: string | null;
+  ipHash: string | null;
+  origin: string | null;
+}
+
 /** What the audit may keep about the caller: the user agent, a salted IP hash and the page it chatted from. */
-export function clientInfo(request: Request, options: ClientInfoOptions): TurnRecord['client'] {
+export function clientInfo(request: Request, options: ClientInfoOptions): ClientInfo {
   const headers = request.headers;
   const ip = clientAddress(headers, { trustProxy: options.trustProxy });
   return {
