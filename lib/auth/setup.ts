@@ -1,4 +1,3 @@
-import 'server-only';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { countAgents } from '@/lib/auth/agents';
 import type { Database } from '@/lib/db/client';
