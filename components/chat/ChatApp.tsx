@@ -8,7 +8,7 @@ import { DemoModelBanner } from './DemoModelBanner';
 import { hostChannelFor } from './host-channel';
 import { MessageList } from './MessageList';
 import { SessionNotice } from './SessionNotice';
-import { STRINGS, type Lang } from '@/lib/chat/strings';
+import { STRINGS, type Lang } from '@/lib/copy/strings';
 import { useChat } from './use-chat';
 
 export interface ChatAppProps {

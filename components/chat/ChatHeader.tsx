@@ -1,5 +1,5 @@
 import type { Connection } from './chat-state';
-import type { ChatStrings } from '@/lib/chat/strings';
+import type { ChatStrings } from '@/lib/copy/strings';
 
 interface ChatHeaderProps {
   title: string;

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState, type KeyboardEvent, type Ref } from 'react';
-import type { ChatStrings } from '@/lib/chat/strings';
+import type { ChatStrings } from '@/lib/copy/strings';
 
 /** The counter appears once a message uses this share of the limit. */
 const COUNTER_FROM = 0.8;

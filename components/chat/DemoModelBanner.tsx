@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import type { ChatStrings } from '@/lib/chat/strings';
+import type { ChatStrings } from '@/lib/copy/strings';
 
 /** Remembered for this tab, so a dismissed banner stays dismissed on the next page of a shop. */
 const DISMISSED_KEY = 'tether.demoBannerDismissed';

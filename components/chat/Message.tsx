@@ -1,7 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import type { AssistantEntry, Rating, UserEntry } from './chat-state';
 import { Markdown } from './Markdown';
-import type { ChatStrings } from '@/lib/chat/strings';
+import type { ChatStrings } from '@/lib/copy/strings';
 import { TypingIndicator } from './TypingIndicator';
 
 /** Shared bubble shape. Wrapping anywhere keeps a long URL from widening the bubble and reflowing the row. */

@@ -1,6 +1,6 @@
 import { useEffect, useLayoutEffect, useRef } from 'react';
 import type { Entry, Rating } from './chat-state';
-import type { ChatStrings } from '@/lib/chat/strings';
+import type { ChatStrings } from '@/lib/copy/strings';
 import { AssistantMessage, UserMessage } from './Message';
 import { Notice } from './Notice';
 

@@ -1,5 +1,5 @@
 import type { LiveReplyInfo } from '@/lib/chat/events';
-import type { ChatStrings } from '@/lib/chat/strings';
+import type { ChatStrings } from '@/lib/copy/strings';
 import type { ChatAction } from './chat-state';
 import { isNetworkError, isRejectedSession, loadMessages } from './session-client';
 

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useReducer, useState } from 'react';
 import type { LiveReplyInfo } from '@/lib/chat/events';
-import type { ChatStrings } from '@/lib/chat/strings';
+import type { ChatStrings } from '@/lib/copy/strings';
 import { chatReducer, initialChatState, turnText, type Connection, type Entry, type Rating } from './chat-state';
 import { showConversation, syncConversation } from './history';
 import type { HostMessage } from './host-protocol';

@@ -1,5 +1,5 @@
 import { parseAccent } from './accent';
-import { toLang, type Lang } from './strings';
+import { toLang, type Lang } from '@/lib/copy/strings';
 
 /** The widget frame's options, from its URL (set by public/widget.js from the script tag's data- attributes). */
 export interface WidgetOptions {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { MessagesResponse } from '@/lib/chat/events';
-import { STRINGS } from '@/lib/chat/strings';
+import { STRINGS } from '@/lib/copy/strings';
 import { chatReducer, initialChatState, type ChatAction, type ChatState } from '@/components/chat/chat-state';
 import { showConversation, syncConversation } from '@/components/chat/history';
 import { ChatApiError } from '@/components/chat/session-client';

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { STRINGS } from '@/lib/chat/strings';
+import { STRINGS } from '@/lib/copy/strings';
 import {
   chatReducer,
   initialChatState,
