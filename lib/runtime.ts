@@ -7,6 +7,7 @@ import { AuditDrainer } from '@/lib/audit/drainer';
 import { FileAuditOutbox } from '@/lib/audit/outbox';
 import { RedisAuditStream } from '@/lib/audit/redis-stream';
 import { PostgresAuditSink } from '@/lib/audit/sink';
+import { LiveReplyHub, StreamSlots } from '@/lib/chat/live-reply';
 import { StopRegistry } from '@/lib/chat/stops';
 import type { TurnDeps } from '@/lib/chat/turn';
 import { getConfig, type Config } from '@/lib/config';
@@ -43,6 +44,10 @@ export interface Runtime {
   stops: StopRegistry;
   /** Replies still streaming, kept for their short life so a reloaded page can resume them. */
   liveReplies: LiveReplyStore;
+  /** The one feed of `liveReplies` on this instance: N watchers of a reply cost one store read per interval. */
+  liveReplyHub: LiveReplyHub;
+  /** Resume streams open on this instance, per conversation and per address (their caps: config.limits). */
+  resumeSlots: StreamSlots;
   /** The abuse limits, shared through Redis when there is one (lib/rate-limit). */
   rateLimiter: RateLimiter;
   /** The same limits counted in this process only (readiness probes: a question about this instance). */
@@ -109,6 +114,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     abandonAfterMs: Math.max(config.memory.leaseMs * 4, 15_000),
   });
   if (options.drainLoop ?? !config.serverless) drainer.start();
+  const liveReplies = redis ? new RedisLiveReplyStore(redis, config.memory.keyPrefix) : new LocalLiveReplyStore();
 
   return {
     config,
@@ -119,7 +125,9 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     drainer,
     deadLetters,
     stops: new StopRegistry(),
-    liveReplies: redis ? new RedisLiveReplyStore(redis, config.memory.keyPrefix) : new LocalLiveReplyStore(),
+    liveReplies,
+    liveReplyHub: new LiveReplyHub(liveReplies),
+    resumeSlots: new StreamSlots(),
     // The runtime's one Redis client, shared with memory and the audit stream.
     rateLimiter: createRateLimiter(config.memory, redis),
     instanceLimiter: new LocalRateLimiter(),
