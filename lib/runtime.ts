@@ -12,6 +12,7 @@ import { StopRegistry } from '@/lib/chat/stops';
 import type { TurnDeps } from '@/lib/chat/turn';
 import { getConfig, type Config } from '@/lib/config';
 import { openDatabase, type DatabaseHandle } from '@/lib/db/client';
+import { HealthCache } from '@/lib/health-checks';
 import { createConversationBackend } from '@/lib/conversation';
 import { PostgresDurableRecord } from '@/lib/conversation/durable';
 import type { LiveReplyStore } from '@/lib/conversation/live-reply';
@@ -52,6 +53,8 @@ export interface Runtime {
   rateLimiter: RateLimiter;
   /** The same limits counted in this process only (readiness probes: a question about this instance). */
   instanceLimiter: RateLimiter;
+  /** Readiness shared by anonymous GET /api/health calls for HEALTH_CACHE_MS (lib/health-checks.ts). */
+  health: HealthCache;
   /** The first-run setup token of this runtime (lib/auth/setup.ts). */
   setup: SetupGate;
   database(): Promise<DatabaseHandle>;
@@ -132,6 +135,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     rateLimiter: createRateLimiter(config.memory, redis),
     instanceLimiter: new LocalRateLimiter(),
     setup: createSetupGate(db),
+    health: new HealthCache(config.limits.healthCacheMs),
     database: openOnce,
     async close() {
       await drainer.stop();

@@ -3,7 +3,7 @@ import type { ChatEvent } from '@/lib/chat/events';
 import { createLiveReplyTee, LiveReplyHub, StreamSlots, type LiveReplyStore } from '@/lib/chat/live-reply';
 import { LocalLiveReplyStore } from '@/lib/conversation/local/live-reply';
 import { tailLiveReply } from '@/lib/chat/resume';
-import { cachedHealthChecks, rememberHealth, type HealthCheck } from '@/lib/health';
+import { HealthCache, type HealthCheck } from '@/lib/health-checks';
 
 const AUDIT = '0190a000-0000-7000-8000-0000000000aa';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -117,21 +117,21 @@ describe('anonymous readiness is shared', () => {
   it('N calls within the cache time cost one probe; after it, one more', async () => {
     let probes = 0;
     const checks = (): HealthCheck[] => [{ name: 'database', kind: 'x', probe: async () => void (probes += 1) }];
-    const key = {};
     let now = 1000;
-    const reports = await Promise.all(Array.from({ length: 500 }, () => cachedHealthChecks(key, checks, 1500, () => now)));
+    const cache = new HealthCache(1500, () => now);
+    const reports = await Promise.all(Array.from({ length: 500 }, () => cache.shared(checks)));
     expect(reports.every((r) => r.status === 'ok')).toBe(true);
     expect(probes).toBe(1);
     now += 1000;
-    await cachedHealthChecks(key, checks, 1500, () => now);
+    await cache.shared(checks);
     expect(probes).toBe(1);
     now += 600;
-    await cachedHealthChecks(key, checks, 1500, () => now);
+    await cache.shared(checks);
     expect(probes).toBe(2);
     // A fresh probe (a token holder's) replaces the shared answer at once: a backend that just went
     // down is not reported up for another 1.5 s.
-    rememberHealth(key, { status: 'unavailable', checks: {} }, () => now);
-    expect((await cachedHealthChecks(key, checks, 1500, () => now)).status).toBe('unavailable');
+    cache.remember({ status: 'unavailable', checks: {} });
+    expect((await cache.shared(checks)).status).toBe('unavailable');
     expect(probes).toBe(2);
   });
 
@@ -149,9 +149,9 @@ describe('anonymous readiness is shared', () => {
         },
       },
     ];
-    const key = {};
-    expect((await cachedHealthChecks(key, slow, 1500, () => now)).status).toBe('unavailable');
-    expect((await cachedHealthChecks(key, slow, 1500, () => now)).status).toBe('ok');
+    const cache = new HealthCache(1500, () => now);
+    expect((await cache.shared(slow)).status).toBe('unavailable');
+    expect((await cache.shared(slow)).status).toBe('ok');
     expect(probes).toBe(2);
   });
 });
