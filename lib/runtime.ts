@@ -24,6 +24,7 @@ import type { ModelClient } from '@/lib/model/types';
 import { createRateLimiter, type RateLimiter } from '@/lib/rate-limit';
 import { LocalRateLimiter } from '@/lib/rate-limit/local';
 import { createRestClient } from '@/lib/redis/client';
+import { AccessLogThrottle } from '@/lib/auth/access-log';
 import { createSetupGate, type SetupGate } from '@/lib/auth/setup';
 
 /**
@@ -57,6 +58,8 @@ export interface Runtime {
   health: HealthCache;
   /** The first-run setup token of this runtime (lib/auth/setup.ts). */
   setup: SetupGate;
+  /** Which admin list views were logged in the last minute, so a live list is logged once a minute. */
+  accessLogThrottle: AccessLogThrottle;
   database(): Promise<DatabaseHandle>;
   close(): Promise<void>;
 }
@@ -136,6 +139,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     instanceLimiter: new LocalRateLimiter(),
     setup: createSetupGate(db),
     health: new HealthCache(config.limits.healthCacheMs),
+    accessLogThrottle: new AccessLogThrottle(),
     database: openOnce,
     async close() {
       await drainer.stop();
