@@ -3,118 +3,16 @@ import { timingSafeEqual } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { agentFromHeaders } from '@/lib/auth/session';
 import { enforceInstanceLimit } from '@/lib/chat/limits';
+import { type HealthCheck, type HealthReport, runHealthChecks } from '@/lib/health-checks';
 import { endpoint } from '@/lib/http/endpoint';
 import type { Runtime } from '@/lib/runtime';
 
 /**
- * Readiness: each configured backend is asked one cheap question, with a time limit. The instance
- * is `ok` only when every check answers; anything else is `unavailable` (HTTP 503), so uptime
- * monitors, load balancers and the Docker healthcheck take it out of service.
+ * Readiness: each configured backend is asked one cheap question, with a time limit (the probes and
+ * the cache that shares their answer: lib/health-checks.ts). The instance is `ok` only when every
+ * check answers; anything else is `unavailable` (HTTP 503), so uptime monitors, load balancers and
+ * the Docker healthcheck take it out of service.
  */
-export interface HealthCheck {
-  /** Stable key in the report (`database`, `memory`, …). */
-  name: string;
-  /** Which backend answers it (`postgres`, `pglite`, `redis`, `local`, …). */
-  kind: string;
-  /** Resolves when the backend answered correctly; rejects (or times out) otherwise. */
-  probe(): Promise<void>;
-}
-
-export interface CheckResult {
-  kind: string;
-  ok: boolean;
-  latencyMs: number;
-  /** A short, non-secret reason (never a URL or credential). */
-  error?: string;
-}
-
-export interface HealthReport {
-  status: 'ok' | 'unavailable';
-  checks: Record<string, CheckResult>;
-}
-
-export const HEALTH_CHECK_TIMEOUT_MS = 2000;
-
-async function runCheck(check: HealthCheck, timeoutMs: number, now: () => number): Promise<CheckResult> {
-  const started = now();
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      check.probe(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-    return { kind: check.kind, ok: true, latencyMs: Math.round(now() - started) };
-  } catch (error) {
-    const reason = (error as { code?: unknown })?.code;
-    return {
-      kind: check.kind,
-      ok: false,
-      latencyMs: Math.round(now() - started),
-      error: typeof reason === 'string' ? reason : error instanceof Error ? error.message.slice(0, 120) : 'failed',
-    };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export async function runHealthChecks(
-  checks: readonly HealthCheck[],
-  timeoutMs = HEALTH_CHECK_TIMEOUT_MS,
-  now: () => number = () => performance.now(),
-): Promise<HealthReport> {
-  const results = await Promise.all(checks.map((check) => runCheck(check, timeoutMs, now)));
-  return {
-    status: results.every((result) => result.ok) ? 'ok' : 'unavailable',
-    checks: Object.fromEntries(checks.map((check, i) => [check.name, results[i]!])),
-  };
-}
-
-/**
- * Readiness reused for `ttlMs` (HEALTH_CACHE_MS) and shared while in flight: N anonymous calls within
- * that time cost one probe of each backend. Keyed on the runtime, so each process probes its own.
- */
-export function cachedHealthChecks(
-  key: object,
-  checks: () => readonly HealthCheck[],
-  ttlMs: number,
-  now: () => number = () => Date.now(),
-): Promise<HealthReport> {
-  if (ttlMs <= 0) return runHealthChecks(checks());
-  const cache = (healthCache.__tetherHealthCache ??= new WeakMap());
-  const entry = cache.get(key);
-  // Its age counts from when the probe started: a slow probe (a backend timing out, a server still
-  // migrating) is already stale when it settles, and the next caller probes again.
-  if (entry && (!entry.settled || now() - entry.startedAt < ttlMs)) return entry.report;
-  const startedAt = now();
-  const fresh: HealthCacheEntry = { report: runHealthChecks(checks()), startedAt, settled: false };
-  fresh.report.then(
-    () => (fresh.settled = true),
-    () => cache.delete(key),
-  );
-  cache.set(key, fresh);
-  return fresh.report;
-}
-
-/**
- * A fresh report (a HEALTH_TOKEN caller's or an admin's) replaces the shared one, so anonymous
- * callers never see an older state than the last probe this instance made.
- */
-export function rememberHealth(key: object, report: HealthReport, now: () => number = () => Date.now()): void {
-  const cache = (healthCache.__tetherHealthCache ??= new WeakMap());
-  cache.set(key, { report: Promise.resolve(report), startedAt: now(), settled: true });
-}
-
-interface HealthCacheEntry {
-  report: Promise<HealthReport>;
-  startedAt: number;
-  settled: boolean;
-}
-
-const healthCache = globalThis as typeof globalThis & {
-  __tetherHealthCache?: WeakMap<object, HealthCacheEntry>;
-};
 
 /** The checks of this deployment's backends. */
 export function runtimeHealthChecks(runtime: Runtime): HealthCheck[] {
@@ -186,13 +84,11 @@ export const handleHealth = endpoint(
   },
   async ({ request, runtime }) => {
     const token = healthTokenOf(request, runtime);
-    const shared = token
-      ? null
-      : await cachedHealthChecks(runtime, () => runtimeHealthChecks(runtime), runtime.config.limits.healthCacheMs);
+    const shared = token ? null : await runtime.health.shared(() => runtimeHealthChecks(runtime));
     const detailed =
       token || (shared !== null && (await isAdmin(request, runtime, shared.checks.database?.ok === true)));
     const report = detailed || !shared ? await runHealthChecks(runtimeHealthChecks(runtime)) : shared;
-    if (detailed) rememberHealth(runtime, report);
+    if (detailed) runtime.health.remember(report);
     const body = detailed
       ? {
           ...report,

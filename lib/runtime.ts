@@ -7,10 +7,12 @@ import { AuditDrainer } from '@/lib/audit/drainer';
 import { FileAuditOutbox } from '@/lib/audit/outbox';
 import { RedisAuditStream } from '@/lib/audit/redis-stream';
 import { PostgresAuditSink } from '@/lib/audit/sink';
+import { LiveReplyHub, StreamSlots } from '@/lib/chat/live-reply';
 import { StopRegistry } from '@/lib/chat/stops';
 import type { TurnDeps } from '@/lib/chat/turn';
 import { getConfig, type Config } from '@/lib/config';
 import { openDatabase, type DatabaseHandle } from '@/lib/db/client';
+import { HealthCache } from '@/lib/health-checks';
 import { createConversationBackend } from '@/lib/conversation';
 import { PostgresDurableRecord } from '@/lib/conversation/durable';
 import type { LiveReplyStore } from '@/lib/conversation/live-reply';
@@ -22,6 +24,7 @@ import type { ModelClient } from '@/lib/model/types';
 import { createRateLimiter, type RateLimiter } from '@/lib/rate-limit';
 import { LocalRateLimiter } from '@/lib/rate-limit/local';
 import { createRestClient } from '@/lib/redis/client';
+import { AccessLogThrottle } from '@/lib/auth/access-log';
 import { createSetupGate, type SetupGate } from '@/lib/auth/setup';
 
 /**
@@ -43,12 +46,20 @@ export interface Runtime {
   stops: StopRegistry;
   /** Replies still streaming, kept for their short life so a reloaded page can resume them. */
   liveReplies: LiveReplyStore;
+  /** The one feed of `liveReplies` on this instance: N watchers of a reply cost one store read per interval. */
+  liveReplyHub: LiveReplyHub;
+  /** Resume streams open on this instance, per conversation and per address (their caps: config.limits). */
+  resumeSlots: StreamSlots;
   /** The abuse limits, shared through Redis when there is one (lib/rate-limit). */
   rateLimiter: RateLimiter;
   /** The same limits counted in this process only (readiness probes: a question about this instance). */
   instanceLimiter: RateLimiter;
+  /** Readiness shared by anonymous GET /api/health calls for HEALTH_CACHE_MS (lib/health-checks.ts). */
+  health: HealthCache;
   /** The first-run setup token of this runtime (lib/auth/setup.ts). */
   setup: SetupGate;
+  /** Which admin list views were logged in the last minute, so a live list is logged once a minute. */
+  accessLogThrottle: AccessLogThrottle;
   database(): Promise<DatabaseHandle>;
   close(): Promise<void>;
 }
@@ -109,6 +120,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     abandonAfterMs: Math.max(config.memory.leaseMs * 4, 15_000),
   });
   if (options.drainLoop ?? !config.serverless) drainer.start();
+  const liveReplies = redis ? new RedisLiveReplyStore(redis, config.memory.keyPrefix) : new LocalLiveReplyStore();
 
   return {
     config,
@@ -119,11 +131,15 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     drainer,
     deadLetters,
     stops: new StopRegistry(),
-    liveReplies: redis ? new RedisLiveReplyStore(redis, config.memory.keyPrefix) : new LocalLiveReplyStore(),
+    liveReplies,
+    liveReplyHub: new LiveReplyHub(liveReplies),
+    resumeSlots: new StreamSlots(),
     // The runtime's one Redis client, shared with memory and the audit stream.
     rateLimiter: createRateLimiter(config.memory, redis),
     instanceLimiter: new LocalRateLimiter(),
     setup: createSetupGate(db),
+    health: new HealthCache(config.limits.healthCacheMs),
+    accessLogThrottle: new AccessLogThrottle(),
     database: openOnce,
     async close() {
       await drainer.stop();

@@ -98,39 +98,37 @@ export async function listAccessLog(db: Database, query: AccessLogQuery): Promis
 export const LIST_VIEW_THROTTLE_MS = 60_000;
 const THROTTLE_KEYS = 10_000;
 
-type Throttle = Map<string, number>;
-const throttleKey = Symbol.for('tether.admin.accessLogThrottle');
-const throttles = (): Throttle => {
-  const holder = globalThis as typeof globalThis & { [throttleKey]?: Throttle };
-  holder[throttleKey] ??= new Map();
-  return holder[throttleKey];
-};
-
 /**
- * logAccess, at most once per `key` per `windowMs`. The memory is per process: with several
- * instances an agent's view can be logged once per instance per window, which errs towards more
- * entries, never fewer. Returns whether an entry was written.
+ * logAccess, at most once per key per window. The runtime keeps one (lib/runtime.ts), so the memory is
+ * per process: with several instances an agent's view can be logged once per instance per window,
+ * which errs towards more entries, never fewer.
  */
-export async function logAccessThrottled(
-  db: Executor,
-  actor: Actor,
-  action: AccessAction,
-  target: AccessTarget,
-  key: string,
-  now: number = Date.now(),
-  windowMs: number = LIST_VIEW_THROTTLE_MS,
-): Promise<boolean> {
-  const seen = throttles();
-  const full = `${actor.id ?? actor.email}\u0001${action}\u0001${key}`;
-  const last = seen.get(full);
-  if (last !== undefined && now - last < windowMs) return false;
-  await logAccess(db, actor, action, target);
-  seen.delete(full);
-  seen.set(full, now);
-  // Oldest first (insertion order): forget the oldest keys past the bound.
-  for (const old of seen.keys()) {
-    if (seen.size <= THROTTLE_KEYS) break;
-    seen.delete(old);
+export class AccessLogThrottle {
+  /** When each (actor, action, key) was last logged, oldest first. */
+  private readonly seen = new Map<string, number>();
+
+  /** Returns whether an entry was written. */
+  async log(
+    db: Executor,
+    actor: Actor,
+    action: AccessAction,
+    target: AccessTarget,
+    key: string,
+    now: number = Date.now(),
+    windowMs: number = LIST_VIEW_THROTTLE_MS,
+  ): Promise<boolean> {
+    const seen = this.seen;
+    const full = `${actor.id ?? actor.email}\u0001${action}\u0001${key}`;
+    const last = seen.get(full);
+    if (last !== undefined && now - last < windowMs) return false;
+    await logAccess(db, actor, action, target);
+    seen.delete(full);
+    seen.set(full, now);
+    // Oldest first (insertion order): forget the oldest keys past the bound.
+    for (const old of seen.keys()) {
+      if (seen.size <= THROTTLE_KEYS) break;
+      seen.delete(old);
+    }
+    return true;
   }
-  return true;
 }

@@ -40,7 +40,7 @@ export const handleChat = endpoint(
     if (config.serverless) defer(runtime.drainer.drainOnce(2));
     if (wantsJson(request)) return await jsonAnswer(turn.run);
     // The streamed reply is also kept for its short life, so a reloaded page can resume it.
-    return streamAnswer(turn.run, defer, createLiveReplyTee(runtime.liveReplies, input.sessionId, input.text));
+    return streamAnswer(turn.run, defer, createLiveReplyTee(runtime.liveReplyHub, input.sessionId, input.text));
   },
 );
 

@@ -5,8 +5,9 @@ import { sessionRef } from '@/lib/session-ref';
 
 /**
  * Delivery of a reply still being written (its storage: lib/conversation/live-reply.ts): the tee that
- * copies a turn's events into the store in batches, and the hub that feeds every watcher of a reply
- * on this instance (POST /api/chat/resume).
+ * copies a turn's events into the store in batches, the hub that feeds every watcher of a reply on
+ * this instance (POST /api/chat/resume), and the slots that cap how many such watchers are open.
+ * The runtime builds one hub and one set of slots (lib/runtime.ts); nothing here is module state.
  */
 
 export type { LiveReply, LiveReplyStore };
@@ -31,7 +32,7 @@ const realTimers: TeeTimers = {
  * the live buffer is a convenience for reloads, never a reason to fail a reply.
  */
 export function createLiveReplyTee(
-  store: LiveReplyStore,
+  hub: LiveReplyHub,
   sessionId: string,
   userText: string,
   options: { now?: () => Date; timers?: TeeTimers; intervalMs?: number } = {},
@@ -45,8 +46,8 @@ export function createLiveReplyTee(
   let timer: unknown = null;
   let chain: Promise<void> = Promise.resolve();
 
+  const { store } = hub;
   // Watchers on this instance read the reply from memory, not from the store (LiveReplyHub).
-  const hub = liveReplyHub(store);
   const publish = (reply: LiveReply) => hub.publishLocal(sessionId, reply);
 
   const enqueue = (work: () => Promise<void>) => {
@@ -155,7 +156,8 @@ export class LiveReplyHub {
   /** Store reads made by poll loops (for tests and docs/security.md's figures). */
   storeReads = 0;
 
-  constructor(private readonly store: LiveReplyStore) {}
+  /** One hub per store per process (the runtime's): every watcher and tee of the store meets here. */
+  constructor(readonly store: LiveReplyStore) {}
 
   private static key(sessionId: string, auditId: string): string {
     return `${sessionId}\n${auditId}`;
@@ -259,15 +261,33 @@ export class LiveReplyHub {
   }
 }
 
-const hubs = globalThis as typeof globalThis & { __tetherLiveHubs?: WeakMap<LiveReplyStore, LiveReplyHub> };
+/**
+ * Resume streams open at once on this instance, per conversation and per client address: each one
+ * holds a connection and a slot in the reply's feed for up to two minutes, so a flood is refused at
+ * the door (429) rather than held. Per instance on purpose: what a stream costs is this instance's
+ * (its socket and memory); the per-minute rate (RESUME_PER_IP_PER_MINUTE) is shared through Redis.
+ */
+export class StreamSlots {
+  private readonly open = new Map<string, number>();
 
-/** The hub of one store (one per runtime); on globalThis so every copy of this module shares it. */
-export function liveReplyHub(store: LiveReplyStore): LiveReplyHub {
-  hubs.__tetherLiveHubs ??= new WeakMap();
-  let hub = hubs.__tetherLiveHubs.get(store);
-  if (!hub) {
-    hub = new LiveReplyHub(store);
-    hubs.__tetherLiveHubs.set(store, hub);
+  /** Takes one slot under every [key, limit] (limit 0: no limit), or none; returns its release. */
+  tryAcquire(claims: ReadonlyArray<readonly [string, number]>): (() => void) | null {
+    const active = claims.filter(([, limit]) => limit > 0);
+    if (active.some(([key, limit]) => (this.open.get(key) ?? 0) >= limit)) return null;
+    for (const [key] of active) this.open.set(key, (this.open.get(key) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const [key] of active) {
+        const left = (this.open.get(key) ?? 1) - 1;
+        if (left <= 0) this.open.delete(key);
+        else this.open.set(key, left);
+      }
+    };
   }
-  return hub;
+
+  count(key: string): number {
+    return this.open.get(key) ?? 0;
+  }
 }

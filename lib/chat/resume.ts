@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { clientKey, clientOptionsOf } from '@/lib/security/client-info';
 import type { ChatEvent } from '@/lib/chat/events';
 import { enforceLimits } from '@/lib/chat/limits';
-import { liveReplyHub, type LiveReplyStore } from '@/lib/chat/live-reply';
+import type { LiveReplyHub } from '@/lib/chat/live-reply';
 import { encodeEvent, SSE_HEADERS } from '@/lib/chat/sse';
 import { ApiError } from '@/lib/errors';
 import { assertIssuedSessionId, type SessionPolicy } from '@/lib/http/session';
@@ -47,7 +47,7 @@ export const handleResume = endpoint(
   async ({ request, runtime, body: { sessionId, auditId } }) => {
     const { config } = runtime;
     const address = clientKey(request, clientOptionsOf(config));
-    const release = resumeSlots().tryAcquire([
+    const release = runtime.resumeSlots.tryAcquire([
       [`session:${sessionId}`, config.limits.resumeStreamsPerSession],
       [`address:${address}`, config.limits.resumeStreamsPerIp],
     ]);
@@ -59,7 +59,7 @@ export const handleResume = endpoint(
     const abort = new AbortController();
     request.signal.addEventListener('abort', () => abort.abort());
     const events = tailLiveReply(
-      runtime.liveReplies,
+      runtime.liveReplyHub,
       sessionId,
       auditId,
       { pollMs: 200, maxMs: 120_000 },
@@ -84,7 +84,7 @@ export interface TailOptions {
  * feed (LiveReplyHub): memory when the turn runs here, else one store read per `pollMs`.
  */
 export async function* tailLiveReply(
-  store: LiveReplyStore,
+  hub: LiveReplyHub,
   sessionId: string,
   auditId: string,
   options: TailOptions,
@@ -92,7 +92,7 @@ export async function* tailLiveReply(
 ): AsyncGenerator<ChatEvent> {
   const now = options.now ?? Date.now;
   const deadline = now() + options.maxMs;
-  const subscription = liveReplyHub(store).watch(sessionId, auditId, { pollMs: options.pollMs, sleep: options.sleep });
+  const subscription = hub.watch(sessionId, auditId, { pollMs: options.pollMs, sleep: options.sleep });
   let sent = 0;
   let started = false;
   try {
@@ -133,44 +133,6 @@ export async function* tailLiveReply(
   } finally {
     subscription.close();
   }
-}
-
-/**
- * Resume streams open at once on this instance, per conversation and per client address: each one
- * holds a connection and a slot in the reply's feed for up to two minutes, so a flood is refused at
- * the door (429) rather than held. Per instance on purpose: what a stream costs is this instance's
- * (its socket and memory); the per-minute rate (RESUME_PER_IP_PER_MINUTE) is shared through Redis.
- */
-export class StreamSlots {
-  private readonly open = new Map<string, number>();
-
-  /** Takes one slot under every [key, limit] (limit 0: no limit), or none; returns its release. */
-  tryAcquire(claims: ReadonlyArray<readonly [string, number]>): (() => void) | null {
-    const active = claims.filter(([, limit]) => limit > 0);
-    if (active.some(([key, limit]) => (this.open.get(key) ?? 0) >= limit)) return null;
-    for (const [key] of active) this.open.set(key, (this.open.get(key) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      for (const [key] of active) {
-        const left = (this.open.get(key) ?? 1) - 1;
-        if (left <= 0) this.open.delete(key);
-        else this.open.set(key, left);
-      }
-    };
-  }
-
-  count(key: string): number {
-    return this.open.get(key) ?? 0;
-  }
-}
-
-const slotHolder = globalThis as typeof globalThis & { __tetherResumeSlots?: StreamSlots };
-
-export function resumeSlots(): StreamSlots {
-  slotHolder.__tetherResumeSlots ??= new StreamSlots();
-  return slotHolder.__tetherResumeSlots;
 }
 
 export function resumeResponse(

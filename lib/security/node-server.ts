@@ -17,6 +17,8 @@ import { CONSTANT_HEADERS, NON_DOCUMENT_CSP } from '@/lib/security/headers';
 
 export const PEER_HEADER = 'x-tether-peer';
 
+// On globalThis, not in the runtime: instrumentation.ts installs this before any runtime exists, in
+// its own bundle (a second copy of this module), and the routes' copy must see that it was done.
 interface Holder {
   __tetherNodeServer?: { installed: true; options: NodeServerOptions };
 }

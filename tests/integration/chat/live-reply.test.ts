@@ -71,7 +71,7 @@ describe('live reply buffer on Redis', () => {
     }
     expect(live?.status).toBe('streaming');
     const events: ChatEvent[] = [];
-    for await (const event of tailLiveReply(store, sessionId, live!.auditId, { pollMs: 50, maxMs: 20_000 })) events.push(event);
+    for await (const event of tailLiveReply(stack.runtime.liveReplyHub, sessionId, live!.auditId, { pollMs: 50, maxMs: 20_000 })) events.push(event);
     await turn;
     const text = events.flatMap((e) => (e.event === 'delta' ? [e.data.text] : [])).join('');
     expect(text).toBe(`start ${'middle '.repeat(40)}end`);

@@ -147,6 +147,17 @@ describe('the layout of lib/', () => {
     expect(stillTakingIt).toEqual(expect.arrayContaining(importers));
   });
 
+  it('keeps per-process state in objects the runtime builds, not on globalThis', () => {
+    // lib/runtime.ts holds the one runtime (dev-mode reloads must not open a second PGlite);
+    // lib/security/node-server.ts patches Node's own server before any runtime exists.
+    const allowed = ['lib/runtime.ts', 'lib/security/node-server.ts'];
+    const offenders = files
+      .map(rel)
+      .filter((file) => !allowed.includes(file))
+      .filter((file) => /\bglobalThis\b/.test(text.get(path.join(root, file)) ?? ''));
+    expect(offenders).toEqual([]);
+  });
+
   it('never imports from components/', () => {
     const offenders = files.filter((file) => importsOf(text.get(file) ?? '').some((s) => s.startsWith('@/components')));
     expect(offenders.map(rel)).toEqual([]);

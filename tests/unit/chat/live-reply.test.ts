@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatEvent } from '@/lib/chat/events';
-import { createLiveReplyTee, type TeeTimers } from '@/lib/chat/live-reply';
+import { createLiveReplyTee, LiveReplyHub, type TeeTimers } from '@/lib/chat/live-reply';
 import { decodeLive, encodeLive, type LiveReply, type LiveReplyStore } from '@/lib/conversation/live-reply';
 import { LocalLiveReplyStore } from '@/lib/conversation/local/live-reply';
 import { tailLiveReply } from '@/lib/chat/resume';
@@ -45,7 +45,7 @@ describe('live reply buffer', () => {
   it('a reply that ends before the first flush costs no store call at all', async () => {
     const { store, calls } = recordingStore();
     const { timers } = manualTimers();
-    const tee = createLiveReplyTee(store, 's', 'hi', { timers });
+    const tee = createLiveReplyTee(new LiveReplyHub(store), 's', 'hi', { timers });
     tee(meta);
     tee(delta('Hello'));
     tee({ event: 'done', data: { auditId: AUDIT, reply: 'Hello', remembered: true } });
@@ -56,7 +56,7 @@ describe('live reply buffer', () => {
   it('batches deltas: one write, then appends per interval, then the final state', async () => {
     const { store, calls } = recordingStore();
     const { timers, fire } = manualTimers();
-    const tee = createLiveReplyTee(store, 's', 'hi', { timers });
+    const tee = createLiveReplyTee(new LiveReplyHub(store), 's', 'hi', { timers });
     tee(meta);
     tee(delta('Hel'));
     tee(delta('lo'));
@@ -81,14 +81,14 @@ describe('live reply buffer', () => {
       if (polls === 2) await store.write('s', { auditId: AUDIT, userText: 'q', at: 'now', status: 'done', text: 'Part one, part two.' }, 20);
     };
     const events: ChatEvent[] = [];
-    for await (const event of tailLiveReply(store, 's', AUDIT, { pollMs: 1, maxMs: 10_000, sleep })) events.push(event);
+    for await (const event of tailLiveReply(new LiveReplyHub(store), 's', AUDIT, { pollMs: 1, maxMs: 10_000, sleep })) events.push(event);
     expect(events.map((e) => e.event)).toEqual(['meta', 'delta', 'delta', 'delta', 'done']);
     expect(events.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text).join('')).toBe('Part one, part two.');
   });
 
   it('a resume of an unknown or vanished reply says so instead of hanging', async () => {
     const events: ChatEvent[] = [];
-    for await (const event of tailLiveReply(new LocalLiveReplyStore(), 's', AUDIT, { pollMs: 1, maxMs: 1000 })) events.push(event);
+    for await (const event of tailLiveReply(new LiveReplyHub(new LocalLiveReplyStore()), 's', AUDIT, { pollMs: 1, maxMs: 1000 })) events.push(event);
     expect(events).toEqual([{ event: 'error', data: expect.objectContaining({ code: 'resume_lost' }) }]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hasHealthToken, publicHealth, runHealthChecks, type HealthCheck } from '@/lib/health';
+import { hasHealthToken, publicHealth } from '@/lib/health';
+import { runHealthChecks, type HealthCheck } from '@/lib/health-checks';
 
 const ok = (name: string, kind = 'postgres'): HealthCheck => ({ name, kind, probe: async () => {} });
 const failing = (name: string, error: Error): HealthCheck => ({

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatEvent } from '@/lib/chat/events';
-import { createLiveReplyTee, LiveReplyHub, liveReplyHub, type LiveReplyStore } from '@/lib/chat/live-reply';
+import { createLiveReplyTee, LiveReplyHub, StreamSlots, type LiveReplyStore } from '@/lib/chat/live-reply';
 import { LocalLiveReplyStore } from '@/lib/conversation/local/live-reply';
-import { StreamSlots, tailLiveReply } from '@/lib/chat/resume';
-import { cachedHealthChecks, rememberHealth, type HealthCheck } from '@/lib/health';
+import { tailLiveReply } from '@/lib/chat/resume';
+import { HealthCache, type HealthCheck } from '@/lib/health-checks';
 
 const AUDIT = '0190a000-0000-7000-8000-0000000000aa';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,8 +34,10 @@ const textOf = (events: ChatEvent[]) => events.flatMap((e) => (e.event === 'delt
 describe('resume: one feed per live reply per instance', () => {
   it('a turn on another instance: 200 watchers cost the store what one costs (one read per interval)', async () => {
     const { store, reads } = countingStore();
+    // The runtime's one hub for its store: every watcher on this instance meets there.
+    const hub = new LiveReplyHub(store);
     await store.write('s', { auditId: AUDIT, userText: 'q', at: 'now', status: 'streaming', text: 'Hello' }, 60);
-    const watchers = Array.from({ length: 200 }, () => collect(tailLiveReply(store, 's', AUDIT, { pollMs: 20, maxMs: 10_000 })));
+    const watchers = Array.from({ length: 200 }, () => collect(tailLiveReply(hub, 's', AUDIT, { pollMs: 20, maxMs: 10_000 })));
     // The "other instance" writes the rest of the reply over ~300 ms.
     for (const piece of [' there', ', how', ' are', ' you']) {
       await sleep(60);
@@ -50,15 +52,16 @@ describe('resume: one feed per live reply per instance', () => {
     }
     // ~360 ms at one read per 20 ms: about 18 reads for all 200 watchers (each alone would make as many).
     expect(reads()).toBeLessThan(40);
-    expect(liveReplyHub(store).size).toBe(0);
+    expect(hub.size).toBe(0);
   });
 
   it('a turn on this instance: watchers are fed from memory, the store is never read', async () => {
     const { store, reads } = countingStore();
-    const tee = createLiveReplyTee(store, 's2', 'question');
+    const hub = new LiveReplyHub(store);
+    const tee = createLiveReplyTee(hub, 's2', 'question');
     tee({ event: 'meta', data: { auditId: AUDIT, memory: 'ok', notice: null, replay: false } });
     tee({ event: 'delta', data: { text: 'Part one' } });
-    const watchers = Array.from({ length: 50 }, () => collect(tailLiveReply(store, 's2', AUDIT, { pollMs: 5, maxMs: 10_000 })));
+    const watchers = Array.from({ length: 50 }, () => collect(tailLiveReply(hub, 's2', AUDIT, { pollMs: 5, maxMs: 10_000 })));
     await sleep(30);
     tee({ event: 'delta', data: { text: ', part two' } });
     await sleep(30);
@@ -114,21 +117,21 @@ describe('anonymous readiness is shared', () => {
   it('N calls within the cache time cost one probe; after it, one more', async () => {
     let probes = 0;
     const checks = (): HealthCheck[] => [{ name: 'database', kind: 'x', probe: async () => void (probes += 1) }];
-    const key = {};
     let now = 1000;
-    const reports = await Promise.all(Array.from({ length: 500 }, () => cachedHealthChecks(key, checks, 1500, () => now)));
+    const cache = new HealthCache(1500, () => now);
+    const reports = await Promise.all(Array.from({ length: 500 }, () => cache.shared(checks)));
     expect(reports.every((r) => r.status === 'ok')).toBe(true);
     expect(probes).toBe(1);
     now += 1000;
-    await cachedHealthChecks(key, checks, 1500, () => now);
+    await cache.shared(checks);
     expect(probes).toBe(1);
     now += 600;
-    await cachedHealthChecks(key, checks, 1500, () => now);
+    await cache.shared(checks);
     expect(probes).toBe(2);
     // A fresh probe (a token holder's) replaces the shared answer at once: a backend that just went
     // down is not reported up for another 1.5 s.
-    rememberHealth(key, { status: 'unavailable', checks: {} }, () => now);
-    expect((await cachedHealthChecks(key, checks, 1500, () => now)).status).toBe('unavailable');
+    cache.remember({ status: 'unavailable', checks: {} });
+    expect((await cache.shared(checks)).status).toBe('unavailable');
     expect(probes).toBe(2);
   });
 
@@ -146,9 +149,9 @@ describe('anonymous readiness is shared', () => {
         },
       },
     ];
-    const key = {};
-    expect((await cachedHealthChecks(key, slow, 1500, () => now)).status).toBe('unavailable');
-    expect((await cachedHealthChecks(key, slow, 1500, () => now)).status).toBe('ok');
+    const cache = new HealthCache(1500, () => now);
+    expect((await cache.shared(slow)).status).toBe('unavailable');
+    expect((await cache.shared(slow)).status).toBe('ok');
     expect(probes).toBe(2);
   });
 });

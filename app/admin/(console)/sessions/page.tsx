@@ -4,7 +4,7 @@ import { ExportMenu } from '@/components/admin/ExportMenu';
 import { FilterBar } from '@/components/admin/FilterBar';
 import { LiveUpdates } from '@/components/admin/LiveUpdates';
 import { SessionTable, type SessionRowView } from '@/components/admin/SessionTable';
-import { logAccess, logAccessThrottled } from '@/lib/auth/access-log';
+import { logAccess } from '@/lib/auth/access-log';
 import { decodeCursor } from '@/lib/admin/cursor';
 import { filtersToParams, firstValues, readListFilters } from '@/lib/admin/filters';
 import { InputProblems } from '@/components/admin/InputProblems';
@@ -22,7 +22,8 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
   const agent = await requirePageAgent(pathWithQuery('/admin/sessions', raw));
   const params = firstValues(raw);
   const { filters, problems } = readListFilters(params);
-  const db = (await getRuntime().database()).db;
+  const runtime = getRuntime();
+  const db = (await runtime.database()).db;
   const [page, models] = await Promise.all([
     listSessions(db, filters, { after: decodeCursor(params.after), before: decodeCursor(params.before) }),
     listModels(db),
@@ -43,7 +44,7 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
     // of the record too (as a search without words; at most once a minute per filter set and page).
     const filterParams = Object.fromEntries(filtersToParams(filters));
     const position = params.after ? 'next' : params.before ? 'previous' : 'first';
-    await logAccessThrottled(
+    await runtime.accessLogThrottle.log(
       db,
       agent,
       'search',
