@@ -6,7 +6,6 @@ import { findAgentByEmail, recordSignIn, toIdentity } from '@/lib/auth/agents';
 import type { AgentIdentity } from '@/lib/auth/identity';
 import { burnPasswordCheck, PASSWORD_MAX_LENGTH, verifyPassword } from '@/lib/auth/password';
 import { signInChecks } from '@/lib/auth/rate-limit';
-import { rateLimiterFor } from '@/lib/auth/limiter';
 import { limitAll } from '@/lib/rate-limit/window';
 import type { Runtime } from '@/lib/runtime';
 
@@ -36,7 +35,7 @@ export async function checkCredentials(runtime: Runtime, input: unknown, request
   // The salted IP hash the audit already uses: the limiter never stores a raw address.
   const ipKey = clientKey(request, clientOptionsOf(runtime.config));
   const checks = signInChecks(email, ipKey);
-  const limiter = rateLimiterFor(runtime);
+  const limiter = runtime.rateLimiter;
   const agent = await findAgentByEmail(db, email);
   const actor = agent ? { id: agent.id, email: agent.email } : { id: null, email: email.slice(0, 254) };
   const where = { client: ipKey };

@@ -1,7 +1,6 @@
 import 'server-only';
 import { clientKey, clientOptionsOf } from '@/lib/security/client-info';
 import { ApiError } from '@/lib/errors';
-import { rateLimiterFor } from '@/lib/rate-limit';
 import { edgeChecks, type EdgeEndpoint } from '@/lib/rate-limit/rules';
 import { limitAll, type RateLimiter, type RateRule } from '@/lib/rate-limit/window';
 import type { Runtime } from '@/lib/runtime';
@@ -19,7 +18,7 @@ async function enforceWith(limiter: RateLimiter, checks: Array<[RateRule, string
 
 /** Counts the request against each (rule, key); over any of them → 429 with Retry-After. */
 export async function enforceLimits(runtime: Runtime, checks: Array<[RateRule, string]>): Promise<void> {
-  await enforceWith(rateLimiterFor(runtime), checks);
+  await enforceWith(runtime.rateLimiter, checks);
 }
 
 /** The per-address limit of one endpoint around a turn (stop, feedback, messages, resume), shared through Redis. */

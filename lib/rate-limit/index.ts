@@ -21,8 +21,3 @@ export function createRateLimiter(memory: Config['memory'], redis?: ScriptClient
     });
   return new RedisRateLimiter(client, memory.keyPrefix);
 }
-
-/** The limiter of the runtime (made once with it: its in-process counters must outlive a request). */
-export function rateLimiterFor(owner: { rateLimiter: RateLimiter }): RateLimiter {
-  return owner.rateLimiter;
-}

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { logAccess } from '@/lib/auth/access-log';
 import { agentNameSchema, createFirstAdmin, emailSchema, passwordSchema } from '@/lib/auth/agents';
-import { rateLimiterFor } from '@/lib/auth/limiter';
 import { SETUP_PER_IP } from '@/lib/auth/rate-limit';
 import { closeSetup } from '@/lib/auth/setup';
 import { clientKey, clientOptionsOf } from '@/lib/security/client-info';
@@ -21,7 +20,7 @@ const bodySchema = z.strictObject({
 
 /** Per address, so the token cannot be guessed at: SETUP_PER_IP attempts, then 429 with Retry-After. */
 async function countSetupAttempt(request: Request, runtime: Runtime): Promise<void> {
-  const verdict = await rateLimiterFor(runtime).limit(
+  const verdict = await runtime.rateLimiter.limit(
     SETUP_PER_IP,
     clientKey(request, clientOptionsOf(runtime.config)),
   );
