@@ -1,7 +1,7 @@
 /**
  * Readiness probes, each with a time limit, and the cache that shares their answer among anonymous
  * callers. Plain code (no request, no runtime, not server-only) so that the composition root
- * (lib/runtime.ts, which scripts also load under tsx) builds one cache per runtime; the endpoint
+ * (lib/runtime/index.ts, which scripts also load under tsx) builds one cache per runtime; the endpoint
  * that answers with it is lib/health.ts.
  */
 export interface HealthCheck {

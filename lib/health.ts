@@ -3,9 +3,13 @@ import { timingSafeEqual } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { agentFromHeaders } from '@/lib/auth/session';
 import { enforceInstanceLimit } from '@/lib/chat/limits';
-import { type HealthCheck, type HealthReport, runHealthChecks } from '@/lib/health-checks';
-import { endpoint } from '@/lib/http/endpoint';
-import type { Runtime } from '@/lib/runtime';
+import type { AuditDrainer } from '@/lib/audit/drainer';
+import type { DeadLetters } from '@/lib/audit/dead-letters';
+import type { ConversationStore } from '@/lib/conversation/store';
+import { type HealthCache, type HealthCheck, type HealthReport, runHealthChecks } from '@/lib/health-checks';
+import { type EdgeServices, endpointFor } from '@/lib/http/endpoint';
+import type { ModelClient } from '@/lib/model/types';
+import type { RateLimiter } from '@/lib/rate-limit/window';
 
 /**
  * Readiness: each configured backend is asked one cheap question, with a time limit (the probes and
@@ -14,8 +18,20 @@ import type { Runtime } from '@/lib/runtime';
  * the Docker healthcheck take it out of service.
  */
 
+/** What readiness asks: each backend, the audit's backlog, and this instance's limiter and cache. */
+export interface HealthServices extends EdgeServices {
+  memory: Pick<ConversationStore, 'kind' | 'read'>;
+  model: Pick<ModelClient, 'modelName'>;
+  drainer: Pick<AuditDrainer, 'backlog'>;
+  deadLetters: Pick<DeadLetters, 'countOpen'>;
+  instanceLimiter: RateLimiter;
+  health: HealthCache;
+}
+
+const endpoint = endpointFor<HealthServices>();
+
 /** The checks of this deployment's backends. */
-export function runtimeHealthChecks(runtime: Runtime): HealthCheck[] {
+function runtimeHealthChecks(runtime: HealthServices): HealthCheck[] {
   return [
     {
       name: 'database',
@@ -44,7 +60,7 @@ export function runtimeHealthChecks(runtime: Runtime): HealthCheck[] {
  * entries kept as dead letters. They need attention, but they do not take the instance out of
  * service (turns are still recorded); null when it cannot be read right now.
  */
-export async function auditHealth(runtime: Runtime): Promise<{ backlog: number; deadLetters: number } | null> {
+async function auditHealth(runtime: HealthServices): Promise<{ backlog: number; deadLetters: number } | null> {
   try {
     const [backlog, deadLetters] = await Promise.all([runtime.drainer.backlog(), runtime.deadLetters.countOpen()]);
     return { backlog, deadLetters };
@@ -103,11 +119,11 @@ export const handleHealth = endpoint(
   },
 );
 
-function healthTokenOf(request: Request, runtime: Runtime): boolean {
+function healthTokenOf(request: Request, runtime: HealthServices): boolean {
   return hasHealthToken(request.headers.get('authorization'), runtime.config.observability.healthToken);
 }
 
-async function isAdmin(request: Request, runtime: Runtime, databaseUp: boolean): Promise<boolean> {
+async function isAdmin(request: Request, runtime: HealthServices, databaseUp: boolean): Promise<boolean> {
   // Only a request with a session cookie can be an admin; without the database nobody can be checked.
   if (!databaseUp || !request.headers.get('cookie')) return false;
   try {

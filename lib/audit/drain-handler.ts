@@ -1,5 +1,8 @@
 import 'server-only';
-import { endpoint } from '@/lib/http/endpoint';
+import type { AuditDrainer } from '@/lib/audit/drainer';
+import { type EdgeServices, endpointFor } from '@/lib/http/endpoint';
+
+const endpoint = endpointFor<EdgeServices & { drainer: Pick<AuditDrainer, 'drainUntilEmpty'> }>();
 
 /**
  * GET /api/cron/audit-drain: on serverless, where no drain loop runs between requests, Vercel Cron

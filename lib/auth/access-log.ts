@@ -99,7 +99,7 @@ export const LIST_VIEW_THROTTLE_MS = 60_000;
 const THROTTLE_KEYS = 10_000;
 
 /**
- * logAccess, at most once per key per window. The runtime keeps one (lib/runtime.ts), so the memory is
+ * logAccess, at most once per key per window. The runtime keeps one (lib/runtime/index.ts), so the memory is
  * per process: with several instances an agent's view can be logged once per instance per window,
  * which errs towards more entries, never fewer.
  */

@@ -6,8 +6,13 @@ import { findAgentByEmail, recordSignIn, toIdentity } from '@/lib/auth/agents';
 import type { AgentIdentity } from '@/lib/auth/identity';
 import { burnPasswordCheck, PASSWORD_MAX_LENGTH, verifyPassword } from '@/lib/auth/password';
 import { signInChecks } from '@/lib/auth/rate-limit';
-import { limitAll } from '@/lib/rate-limit/window';
-import type { Runtime } from '@/lib/runtime';
+import { limitAll, type RateLimiter } from '@/lib/rate-limit/window';
+import type { AuthDeps } from '@/lib/auth/session';
+
+/** A password check also counts failures, in the shared rate limiter. */
+export interface CredentialsDeps extends AuthDeps {
+  rateLimiter: RateLimiter;
+}
 
 export type CredentialsOutcome =
   | { kind: 'ok'; agent: AgentIdentity }
@@ -26,16 +31,16 @@ const credentialsSchema = z.object({
  * Unknown e-mails cost as much time as wrong passwords, and every attempt lands in the access log
  * (unknown e-mails as the address that was typed, without an agent).
  */
-export async function checkCredentials(runtime: Runtime, input: unknown, request: Request): Promise<CredentialsOutcome> {
+export async function checkCredentials(deps: CredentialsDeps, input: unknown, request: Request): Promise<CredentialsOutcome> {
   const parsed = credentialsSchema.safeParse(input);
   if (!parsed.success) return { kind: 'invalid' };
   const { email, password } = parsed.data;
-  const db = (await runtime.database()).db;
+  const db = (await deps.database()).db;
 
   // The salted IP hash the audit already uses: the limiter never stores a raw address.
-  const ipKey = clientKey(request, clientOptionsOf(runtime.config));
+  const ipKey = clientKey(request, clientOptionsOf(deps.config));
   const checks = signInChecks(email, ipKey);
-  const limiter = runtime.rateLimiter;
+  const limiter = deps.rateLimiter;
   const agent = await findAgentByEmail(db, email);
   const actor = agent ? { id: agent.id, email: agent.email } : { id: null, email: email.slice(0, 254) };
   const where = { client: ipKey };

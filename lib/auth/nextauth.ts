@@ -1,5 +1,5 @@
 import 'server-only';
-import NextAuth, { CredentialsSignin, type NextAuthConfig } from 'next-auth';
+import { CredentialsSignin, type NextAuthConfig } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import GitHub from 'next-auth/providers/github';
 import Google from 'next-auth/providers/google';
@@ -7,12 +7,11 @@ import type { Provider } from 'next-auth/providers';
 import { logAccess } from '@/lib/auth/access-log';
 import { findActiveAgent, findAgentByEmail } from '@/lib/auth/agents';
 import { endAdminSession, startAdminSession } from '@/lib/auth/admin-sessions';
-import { checkCredentials } from '@/lib/auth/credentials';
+import { checkCredentials, type CredentialsDeps } from '@/lib/auth/credentials';
 import { resolveProviderAgent } from '@/lib/auth/oauth';
 import { safeAdminRedirect, SIGN_IN_PATH } from '@/lib/auth/redirect';
 import { SESSION_MAX_AGE_SECONDS } from '@/lib/auth/session';
 import type { OAuthProviderConfig } from '@/lib/config';
-import { getRuntime, type Runtime } from '@/lib/runtime';
 import { errorFields, log } from '@/lib/observability/log';
 
 /**
@@ -43,9 +42,10 @@ function oauthProvider(provider: OAuthProviderConfig): Provider {
   }
 }
 
-function authConfig(runtime: Runtime): NextAuthConfig {
-  const { config } = runtime;
-  const database = async () => (await runtime.database()).db;
+/** Auth.js's configuration over these dependencies (bound to the process's runtime in lib/runtime/auth.ts). */
+export function authConfig(deps: CredentialsDeps): NextAuthConfig {
+  const { config } = deps;
+  const database = async () => (await deps.database()).db;
   return {
     secret: config.authSecret,
     // Self-hosted behind any proxy: the request's own host is the public one.
@@ -58,7 +58,7 @@ function authConfig(runtime: Runtime): NextAuthConfig {
         id: 'credentials',
         credentials: { email: { type: 'email' }, password: { type: 'password' } },
         async authorize(credentials, request) {
-          const outcome = await checkCredentials(runtime, credentials, request);
+          const outcome = await checkCredentials(deps, credentials, request);
           if (outcome.kind === 'rate_limited') throw new RateLimitedSignIn();
           return outcome.kind === 'ok' ? { id: outcome.agent.id, email: outcome.agent.email } : null;
         },
@@ -69,7 +69,7 @@ function authConfig(runtime: Runtime): NextAuthConfig {
       async signIn({ user, account, profile }) {
         if (!account || account.provider === 'credentials') return true;
         const verified = profile?.email_verified;
-        const agent = await resolveProviderAgent(runtime, {
+        const agent = await resolveProviderAgent(deps, {
           provider: account.provider,
           email: user.email,
           emailVerified: typeof verified === 'boolean' ? verified : undefined,
@@ -118,5 +118,3 @@ function authConfig(runtime: Runtime): NextAuthConfig {
     },
   };
 }
-
-export const { handlers, signIn, signOut } = NextAuth(() => authConfig(getRuntime()));

@@ -3,7 +3,7 @@ import { logAccess, type Actor } from '@/lib/auth/access-log';
 import { createAgent, findAgentByEmail, recordSignIn, toIdentity } from '@/lib/auth/agents';
 import type { AgentIdentity } from '@/lib/auth/identity';
 import { isAllowedEmail } from '@/lib/auth/allow-list';
-import type { Runtime } from '@/lib/runtime';
+import type { AuthDeps } from '@/lib/auth/session';
 
 export interface ProviderProfile {
   provider: string;
@@ -17,9 +17,9 @@ export interface ProviderProfile {
  * Maps a provider sign-in to an agent: an existing, enabled agent with that e-mail, or, when the
  * address is allow-listed, a new agent with the `agent` role (admins promote). Null refuses.
  */
-export async function resolveProviderAgent(runtime: Runtime, profile: ProviderProfile): Promise<AgentIdentity | null> {
+export async function resolveProviderAgent(deps: AuthDeps, profile: ProviderProfile): Promise<AgentIdentity | null> {
   const email = profile.email?.trim().toLowerCase();
-  const db = (await runtime.database()).db;
+  const db = (await deps.database()).db;
   // A refused provider sign-in is in the access log like a refused password (who, which provider, why).
   const refuse = async (reason: string, agentId: string | null = null) => {
     const who = email || '(no e-mail from the provider)';
@@ -31,7 +31,7 @@ export async function resolveProviderAgent(runtime: Runtime, profile: ProviderPr
   if (profile.emailVerified === false) return refuse('email_unverified');
   let agent = await findAgentByEmail(db, email);
   if (!agent) {
-    if (!isAllowedEmail(email, runtime.config.admin)) return refuse('not_allowed');
+    if (!isAllowedEmail(email, deps.config.admin)) return refuse('not_allowed');
     agent = (await createAgent(db, { email, name: profile.name?.slice(0, 120) ?? null, role: 'agent' })) ?? (await findAgentByEmail(db, email));
     if (agent) await logAccess(db, agent, 'agent_create', { detail: { via: profile.provider, email } });
   }

@@ -1,28 +1,9 @@
 import 'server-only';
-import { headers } from 'next/headers';
-import { redirect } from 'next/navigation';
-import { cache } from 'react';
 import type { AgentIdentity } from '@/lib/auth/identity';
-import { signInUrl } from '@/lib/auth/redirect';
 import { log } from '@/lib/observability/log';
-import { agentFromHeaders } from '@/lib/auth/session';
-import { getRuntime } from '@/lib/runtime';
 
-/**
- * The server-side check at the top of every /admin page (hiding links is not access control):
- * anonymous visitors are redirected to sign-in and come back to `returnTo` afterwards.
- */
-export async function requirePageAgent(returnTo: string): Promise<AgentIdentity> {
-  const agent = await currentPageAgent();
-  if (!agent) redirect(signInUrl(returnTo));
-  return agent;
-}
-
-/**
- * The same check for a page that may render for nobody (sign-in): null instead of a redirect.
- * Memoised per request, so the console layout and its page share one cookie check and lookup.
- */
-export const currentPageAgent = cache(async (): Promise<AgentIdentity | null> => agentFromHeaders(await headers(), getRuntime()));
+// The check itself (requirePageAgent, currentPageAgent) is bound to the process's runtime in
+// lib/runtime/auth.ts; these are the helpers pages use around it.
 
 /** A page's own path with its query string, for the return trip through sign-in. */
 export function pathWithQuery(pathname: string, searchParams: Record<string, string | string[] | undefined>): string {

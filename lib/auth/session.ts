@@ -2,7 +2,8 @@ import 'server-only';
 import { getToken } from 'next-auth/jwt';
 import type { AgentIdentity } from '@/lib/auth/identity';
 import { resolveAdminSession } from '@/lib/auth/admin-sessions';
-import type { Runtime } from '@/lib/runtime';
+import type { Config } from '@/lib/config';
+import type { DatabaseHandle } from '@/lib/db/client';
 
 /**
  * Reading the Auth.js session cookie without Next's request context, so route handlers, pages and
@@ -11,6 +12,12 @@ import type { Runtime } from '@/lib/runtime';
 
 /** An agent signs in again after a working day; the cookie is not extended silently. */
 export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
+
+/** What finding the signed-in agent needs: the auth secret and idle timeout, and the agents' database. */
+export interface AuthDeps {
+  config: Config;
+  database(): Promise<DatabaseHandle>;
+}
 
 export interface SessionClaims {
   agentId: string;
@@ -35,13 +42,13 @@ export async function sessionClaims(headers: Headers, secret: string): Promise<S
  * The signed-in, enabled agent behind these request headers, or null: the cookie must decrypt AND
  * name a live server-side session (not signed out or revoked, not idle too long, not too old).
  */
-export async function agentFromHeaders(headers: Headers, runtime: Runtime): Promise<AgentIdentity | null> {
-  const secret = runtime.config.authSecret;
+export async function agentFromHeaders(headers: Headers, deps: AuthDeps): Promise<AgentIdentity | null> {
+  const secret = deps.config.authSecret;
   if (!secret) return null;
   const claims = await sessionClaims(headers, secret);
   if (!claims) return null;
-  return resolveAdminSession((await runtime.database()).db, claims.sessionId, claims.agentId, {
-    idleSeconds: runtime.config.admin.idleTimeoutSeconds,
+  return resolveAdminSession((await deps.database()).db, claims.sessionId, claims.agentId, {
+    idleSeconds: deps.config.admin.idleTimeoutSeconds,
     maxAgeSeconds: SESSION_MAX_AGE_SECONDS,
   });
 }

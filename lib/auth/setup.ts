@@ -19,7 +19,7 @@ export interface SetupGate {
   close(): void;
 }
 
-/** One gate per runtime (lib/runtime.ts creates it), so its token is that runtime's state alone. */
+/** One gate per runtime (lib/runtime/index.ts creates it), so its token is that runtime's state alone. */
 export function createSetupGate(database: () => Promise<Database>): SetupGate {
   let token: string | undefined;
   return {

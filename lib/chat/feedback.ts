@@ -1,12 +1,12 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { turnInSession } from '@/lib/db/turns';
-import { enforceEdgeLimit } from '@/lib/chat/limits';
+import { enforceEdgeLimit, type LimitDeps } from '@/lib/chat/limits';
 import { assertIssuedSessionId, type SessionPolicy } from '@/lib/http/session';
 import type { Database } from '@/lib/db/client';
 import { turnFeedback, type FeedbackRating } from '@/lib/db/schema';
 import { ApiError } from '@/lib/errors';
-import { endpoint } from '@/lib/http/endpoint';
+import { type EdgeServices, endpointFor } from '@/lib/http/endpoint';
 import { parseInput, type ZodWording } from '@/lib/http/zod';
 import { sessionIdSchema } from '@/lib/session-id';
 import { sessionRef } from '@/lib/session-ref';
@@ -34,6 +34,13 @@ export function parseFeedbackRequest(body: unknown, sessions: SessionPolicy): Fe
   assertIssuedSessionId(parsed.sessionId, sessions);
   return parsed;
 }
+
+/** A rating checks the reply is the conversation's (memory, else the audit) and stores it in Postgres. */
+export interface FeedbackServices extends EdgeServices, LimitDeps {
+  memory: FeedbackDeps['memory'];
+}
+
+const endpoint = endpointFor<FeedbackServices>();
 
 /** POST /api/feedback {sessionId, auditId, rating}: 204 once stored. */
 export const handleFeedback = endpoint(

@@ -1,15 +1,55 @@
 import 'server-only';
 import type { ChatEvent, ChatJsonResponse } from '@/lib/chat/events';
 import { clientInfo, clientKey, clientOptionsOf } from '@/lib/security/client-info';
-import { enforceLimits } from '@/lib/chat/limits';
+import { enforceLimits, type LimitDeps } from '@/lib/chat/limits';
 import { chatChecks } from '@/lib/rate-limit/rules';
 import { checkChatText, chatRequestSchema, chatRequestWording, maxBodyBytes } from '@/lib/chat/request';
 import { encodeEvent, SSE_HEADERS } from '@/lib/chat/sse';
-import { createLiveReplyTee } from '@/lib/chat/live-reply';
+import { v7 as uuidv7 } from 'uuid';
+import type { AuditDrainer } from '@/lib/audit/drainer';
+import { createLiveReplyTee, type LiveReplyHub } from '@/lib/chat/live-reply';
+import type { StopRegistry } from '@/lib/chat/stops';
 import { startTurn, type TurnDeps } from '@/lib/chat/turn';
-import { endpoint } from '@/lib/http/endpoint';
-import { turnDeps } from '@/lib/runtime';
+import type { ConversationStore } from '@/lib/conversation/store';
+import { type EdgeServices, endpointFor } from '@/lib/http/endpoint';
+import type { ModelClient } from '@/lib/model/types';
 import { errorFields, log } from '@/lib/observability/log';
+
+/** What a turn uses of the runtime. */
+export interface ChatServices extends EdgeServices, LimitDeps {
+  memory: ConversationStore;
+  model: ModelClient;
+  stops: StopRegistry;
+  /** Serverless: each turn moves the audit along after its response. */
+  drainer: Pick<AuditDrainer, 'drainOnce'>;
+  liveReplyHub: LiveReplyHub;
+}
+
+const endpoint = endpointFor<ChatServices>();
+
+/** The orchestrator's dependencies, from the runtime's services and the settings in its config. */
+export function turnDeps(services: Pick<ChatServices, 'config' | 'memory' | 'model' | 'stops'>, defer: TurnDeps['defer']): TurnDeps {
+  const { config } = services;
+  return {
+    conversation: services.memory,
+    model: services.model,
+    stops: services.stops,
+    settings: {
+      systemPrompt: config.prompt.systemPrompt,
+      limits: {
+        maxTurns: config.memory.maxTurns,
+        maxContextTokens: config.prompt.maxContextTokens,
+        messageMaxChars: config.prompt.messageMaxChars,
+      },
+      lockWaitMs: config.memory.lockWaitMs,
+      leaseMs: config.memory.leaseMs,
+      summary: { enabled: config.memory.summary, maxTokens: config.memory.summaryMaxTokens },
+    },
+    now: () => new Date(),
+    newAuditId: () => uuidv7(),
+    defer,
+  };
+}
 
 /**
  * POST /api/chat. Everything is validated before anything is loaded or stored. The turn runs to its

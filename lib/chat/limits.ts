@@ -3,7 +3,13 @@ import { clientKey, clientOptionsOf } from '@/lib/security/client-info';
 import { ApiError } from '@/lib/errors';
 import { edgeChecks, type EdgeEndpoint } from '@/lib/rate-limit/rules';
 import { limitAll, type RateLimiter, type RateRule } from '@/lib/rate-limit/window';
-import type { Runtime } from '@/lib/runtime';
+import type { Config } from '@/lib/config';
+
+/** What counting a request needs: the limits' settings and the limiter shared through Redis. */
+export interface LimitDeps {
+  config: Config;
+  rateLimiter: RateLimiter;
+}
 
 function refuse(retryAfterSeconds: number): never {
   throw new ApiError(429, 'rate_limited', 'Too many requests. Please wait a moment and try again.', {
@@ -17,14 +23,14 @@ async function enforceWith(limiter: RateLimiter, checks: Array<[RateRule, string
 }
 
 /** Counts the request against each (rule, key); over any of them → 429 with Retry-After. */
-export async function enforceLimits(runtime: Runtime, checks: Array<[RateRule, string]>): Promise<void> {
-  await enforceWith(runtime.rateLimiter, checks);
+export async function enforceLimits(deps: Pick<LimitDeps, 'rateLimiter'>, checks: Array<[RateRule, string]>): Promise<void> {
+  await enforceWith(deps.rateLimiter, checks);
 }
 
 /** The per-address limit of one endpoint around a turn (stop, feedback, messages, resume), shared through Redis. */
-export async function enforceEdgeLimit(runtime: Runtime, request: Request, endpoint: EdgeEndpoint): Promise<void> {
-  const { config } = runtime;
-  await enforceLimits(runtime, edgeChecks(config.limits, endpoint, clientKey(request, clientOptionsOf(config))));
+export async function enforceEdgeLimit(deps: LimitDeps, request: Request, endpoint: EdgeEndpoint): Promise<void> {
+  const { config } = deps;
+  await enforceLimits(deps, edgeChecks(config.limits, endpoint, clientKey(request, clientOptionsOf(config))));
 }
 
 /**
@@ -32,7 +38,11 @@ export async function enforceEdgeLimit(runtime: Runtime, request: Request, endpo
  * about this instance, and a check that cost a Redis round trip would make every refused call as
  * expensive as the probe it protects.
  */
-export async function enforceInstanceLimit(runtime: Runtime, request: Request, endpoint: EdgeEndpoint): Promise<void> {
-  const { config } = runtime;
-  await enforceWith(runtime.instanceLimiter, edgeChecks(config.limits, endpoint, clientKey(request, clientOptionsOf(config))));
+export async function enforceInstanceLimit(
+  deps: { config: Config; instanceLimiter: RateLimiter },
+  request: Request,
+  endpoint: EdgeEndpoint,
+): Promise<void> {
+  const { config } = deps;
+  await enforceWith(deps.instanceLimiter, edgeChecks(config.limits, endpoint, clientKey(request, clientOptionsOf(config))));
 }

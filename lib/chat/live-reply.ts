@@ -7,7 +7,7 @@ import { sessionRef } from '@/lib/session-ref';
  * Delivery of a reply still being written (its storage: lib/conversation/live-reply.ts): the tee that
  * copies a turn's events into the store in batches, the hub that feeds every watcher of a reply on
  * this instance (POST /api/chat/resume), and the slots that cap how many such watchers are open.
- * The runtime builds one hub and one set of slots (lib/runtime.ts); nothing here is module state.
+ * The runtime builds one hub and one set of slots (lib/runtime/index.ts); nothing here is module state.
  */
 
 export type { LiveReply, LiveReplyStore };

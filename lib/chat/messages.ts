@@ -2,13 +2,22 @@ import 'server-only';
 import { z } from 'zod';
 import type { MessagesResponse } from '@/lib/chat/events';
 import { feedbackFor } from '@/lib/chat/feedback';
-import { enforceEdgeLimit } from '@/lib/chat/limits';
+import { enforceEdgeLimit, type LimitDeps } from '@/lib/chat/limits';
 import { noticeFor } from '@/lib/copy/notices';
-import { endpoint } from '@/lib/http/endpoint';
-import type { Runtime } from '@/lib/runtime';
+import type { ConversationStore } from '@/lib/conversation/store';
+import type { LiveReplyStore } from '@/lib/conversation/live-reply';
+import { type EdgeServices, endpointFor } from '@/lib/http/endpoint';
 import { sessionIdSchema } from '@/lib/session-id';
 
 const messagesRequestSchema = z.strictObject({ sessionId: sessionIdSchema });
+
+/** A reload reads memory, the reply still streaming, and the ratings (Postgres). */
+export interface MessagesServices extends EdgeServices, LimitDeps {
+  memory: Pick<ConversationStore, 'read'>;
+  liveReplies: Pick<LiveReplyStore, 'read'>;
+}
+
+const endpoint = endpointFor<MessagesServices>();
 
 /**
  * POST /api/session/messages {sessionId}: the remembered turns, from the server, for a page reload.
@@ -60,7 +69,7 @@ export const handleListMessages = endpoint(
  * keeps none, so the two cannot disagree. A failed read costs only the pressed thumbs, never the reload.
  */
 async function ratingsOf(
-  runtime: Runtime,
+  runtime: Pick<MessagesServices, 'database'>,
   messages: { role: string; auditId: string }[],
 ): Promise<Record<string, 'up' | 'down'>> {
   const auditIds = messages.filter((m) => m.role === 'assistant').map((m) => m.auditId);

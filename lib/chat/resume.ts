@@ -1,14 +1,22 @@
 import { z } from 'zod';
 import { clientKey, clientOptionsOf } from '@/lib/security/client-info';
 import type { ChatEvent } from '@/lib/chat/events';
-import { enforceLimits } from '@/lib/chat/limits';
-import type { LiveReplyHub } from '@/lib/chat/live-reply';
+import { enforceLimits, type LimitDeps } from '@/lib/chat/limits';
+import type { LiveReplyHub, StreamSlots } from '@/lib/chat/live-reply';
 import { encodeEvent, SSE_HEADERS } from '@/lib/chat/sse';
 import { ApiError } from '@/lib/errors';
 import { assertIssuedSessionId, type SessionPolicy } from '@/lib/http/session';
-import { type BodySpec, endpoint, readBody } from '@/lib/http/endpoint';
+import { type BodySpec, type EdgeServices, endpointFor, readBody } from '@/lib/http/endpoint';
 import { edgeChecks } from '@/lib/rate-limit/rules';
 import { sessionIdSchema } from '@/lib/session-id';
+
+/** Following a reply takes a stream slot and a seat at the live reply's one feed. */
+export interface ResumeServices extends EdgeServices, LimitDeps {
+  resumeSlots: StreamSlots;
+  liveReplyHub: LiveReplyHub;
+}
+
+const endpoint = endpointFor<ResumeServices>();
 
 /** The reply to follow: the session id travels in the body (a bearer key never goes into a URL). */
 const resumeBody = {

@@ -1,13 +1,23 @@
 import 'server-only';
 import { z } from 'zod';
 import { clientKey, clientOptionsOf } from '@/lib/security/client-info';
-import { enforceEdgeLimit, enforceLimits } from '@/lib/chat/limits';
-import { endpoint } from '@/lib/http/endpoint';
+import { enforceEdgeLimit, enforceLimits, type LimitDeps } from '@/lib/chat/limits';
+import type { StopRegistry } from '@/lib/chat/stops';
+import type { ConversationStore } from '@/lib/conversation/store';
+import { type EdgeServices, endpointFor } from '@/lib/http/endpoint';
 import { errorFields, log } from '@/lib/observability/log';
 import { sessionCreateChecks } from '@/lib/rate-limit/rules';
 import { sessionIdSchema } from '@/lib/session-id';
 import { issueSession } from '@/lib/identity/issue';
 import { readCreateSessionRequest } from '@/lib/identity/session-request';
+
+/** Issuing an id notes it in memory; a stop reaches the running turn here or through memory. */
+export interface SessionServices extends EdgeServices, LimitDeps {
+  memory: Pick<ConversationStore, 'register' | 'requestStop'>;
+  stops: StopRegistry;
+}
+
+const endpoint = endpointFor<SessionServices>();
 
 /**
  * POST /api/session: a signed id. With no body, a fresh anonymous conversation; with the host site's

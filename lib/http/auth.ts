@@ -4,13 +4,13 @@ import { logAccess } from '@/lib/auth/access-log';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import { checkSameOrigin } from '@/lib/auth/csrf';
 import { loggablePath } from '@/lib/auth/log-path';
-import { agentFromHeaders } from '@/lib/auth/session';
-import { setupTokenMatches } from '@/lib/auth/setup';
+import { agentFromHeaders, type AuthDeps } from '@/lib/auth/session';
+import { type SetupGate, setupTokenMatches } from '@/lib/auth/setup';
+import type { Config } from '@/lib/config';
 import type { Database } from '@/lib/db/client';
 import type { AccessAction, AgentRole } from '@/lib/db/schema';
 import { ApiError, errorText } from '@/lib/errors';
 import { log } from '@/lib/observability/log';
-import type { Runtime } from '@/lib/runtime';
 import { SESSION_REF_PATTERN } from '@/lib/session-ref';
 
 /**
@@ -20,8 +20,10 @@ import { SESSION_REF_PATTERN } from '@/lib/session-ref';
  * - `agent`: a signed-in agent of at least `role`; a `mutation` must come from our own pages;
  * - `cron`: `Authorization: Bearer $CRON_SECRET`; without CRON_SECRET the route does not exist (404);
  * - `setup`: the one-time setup token from the server log (x-setup-token), before any agent exists.
+ *
+ * `S` is what the endpoint receives of the runtime (lib/http/endpoint.ts), which a setup limit counts with.
  */
-export type Auth =
+export type Auth<S extends EdgeServices = EdgeServices> =
   | { kind: 'public' }
   | { kind: 'customer' }
   | AgentAuth
@@ -33,8 +35,13 @@ export type Auth =
   | {
       kind: 'setup';
       /** Counts a token attempt per address (throws the 429) before the token is compared. */
-      limit: (request: Request, runtime: Runtime) => Promise<void>;
+      limit: (request: Request, services: S) => Promise<void>;
     };
+
+/** What the edge's own gates use: who is signed in (config, the agents' database) and the setup token. */
+export interface EdgeServices extends AuthDeps {
+  setup: SetupGate;
+}
 
 export interface AgentAuth {
   kind: 'agent';
@@ -57,21 +64,21 @@ export interface SignedIn {
 /** The gate of every /api/admin route: who is asking (401), a mutation from our own pages (403), the role (403). */
 export async function authorizeAgent(
   request: Request,
-  runtime: Runtime,
+  deps: AuthDeps,
   auth: AgentAuth,
   params: Readonly<Record<string, unknown>>,
 ): Promise<SignedIn> {
-  const found = await agentFromHeaders(request.headers, runtime);
+  const found = await agentFromHeaders(request.headers, deps);
   if (!found) throw new ApiError(401, 'unauthorized', 'Sign in to the admin console first.');
   if (auth.mutation && !checkSameOrigin(request)) {
-    await logRefusal(runtime, found, auth.action, request, params, 'cross_site');
+    await logRefusal(deps, found, auth.action, request, params, 'cross_site');
     throw new ApiError(403, 'forbidden', 'Cross-site request refused.');
   }
   if (auth.role === 'admin' && found.role !== 'admin') {
-    await logRefusal(runtime, found, auth.action, request, params, 'forbidden');
+    await logRefusal(deps, found, auth.action, request, params, 'forbidden');
     throw new ApiError(403, 'forbidden', 'This needs the admin role.');
   }
-  return { agent: found, db: (await runtime.database()).db };
+  return { agent: found, db: (await deps.database()).db };
 }
 
 /**
@@ -79,7 +86,7 @@ export async function authorizeAgent(
  * refusal itself must still be answered when the log cannot be written (it is then in the JSON log).
  */
 async function logRefusal(
-  runtime: Runtime,
+  deps: AuthDeps,
   agent: AgentIdentity,
   action: AccessAction | undefined,
   request: Request,
@@ -97,7 +104,7 @@ async function logRefusal(
   });
   if (!action) return;
   try {
-    const db = (await runtime.database()).db;
+    const db = (await deps.database()).db;
     await logAccess(db, agent, action, { sessionId: ref, detail: { refused, method: request.method, path } });
   } catch (error) {
     log.error('could not log a refused admin request', { error: errorText(error) });
@@ -110,8 +117,8 @@ function authorizedCron(request: Request, secret: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export function authorizeCron(request: Request, runtime: Runtime, unset: string): void {
-  const { cronSecret } = runtime.config.audit;
+export function authorizeCron(request: Request, config: Config, unset: string): void {
+  const { cronSecret } = config.audit;
   if (!cronSecret) throw new ApiError(404, 'not_found', unset);
   if (!authorizedCron(request, cronSecret)) throw new ApiError(401, 'unauthorized', 'A valid cron secret is required.');
 }
@@ -120,14 +127,14 @@ export function authorizeCron(request: Request, runtime: Runtime, unset: string)
  * The setup token, counted per address before it is compared (guessing it costs the guesser); once
  * any agent exists no token is valid, so the route answers 401 forever after.
  */
-export async function authorizeSetup(
+export async function authorizeSetup<S extends EdgeServices>(
   request: Request,
-  runtime: Runtime,
-  limit: (request: Request, runtime: Runtime) => Promise<void>,
+  services: S,
+  limit: (request: Request, services: S) => Promise<void>,
 ): Promise<void> {
   const token = request.headers.get('x-setup-token')?.trim();
   if (!token) throw new ApiError(401, 'unauthorized', 'The setup token is missing.');
-  await limit(request, runtime);
-  if (!setupTokenMatches(runtime, token)) throw new ApiError(401, 'unauthorized', 'The setup token is not valid.');
+  await limit(request, services);
+  if (!setupTokenMatches(services, token)) throw new ApiError(401, 'unauthorized', 'The setup token is not valid.');
   if (!checkSameOrigin(request)) throw new ApiError(403, 'forbidden', 'Cross-site request refused.');
 }

@@ -4,11 +4,10 @@ import type { Config } from '@/lib/config';
 import type { Database } from '@/lib/db/client';
 import type { AgentIdentity } from '@/lib/auth/agents';
 import { errorResponse } from '@/lib/errors';
-import { type Auth, authorizeAgent, authorizeCron, authorizeSetup, type SignedIn } from '@/lib/http/auth';
+import { type Auth, authorizeAgent, authorizeCron, authorizeSetup, type EdgeServices, type SignedIn } from '@/lib/http/auth';
 import { readJsonBody } from '@/lib/http/body';
 import { assertIssuedSessionId } from '@/lib/http/session';
 import { parseInput, type ZodWording } from '@/lib/http/zod';
-import type { Runtime } from '@/lib/runtime';
 
 /**
  * The one shape of an API endpoint: it declares who may call it, what it reads (body, query, path
@@ -20,9 +19,13 @@ import type { Runtime } from '@/lib/runtime';
  *   `validate` → limit → work
  *
  * "Only valid requests count" is the default for limits: a flood of garbage is refused without
- * spending anyone's budget. An endpoint is `(request, runtime, scope)`: tests call it with their own
- * runtime; route files get theirs from the one composition point (lib/http/serve.ts).
+ * spending anyone's budget. An endpoint is `(request, runtime, scope)`, where `runtime` is only what
+ * it declares it uses (`S`, a slice of the runtime's services): tests call it with their own; route
+ * files get the process's runtime from the one composition point (lib/runtime/serve.ts). A module
+ * declares its slice once: `const endpoint = endpointFor<ChatServices>()`.
  */
+
+export type { EdgeServices } from '@/lib/http/auth';
 
 /** Keeps the function alive after the response for work that must finish (Next's `after`). */
 export type Defer = (work: Promise<unknown>) => void;
@@ -33,7 +36,7 @@ export interface Scope {
   defer?: Defer;
 }
 
-export type Endpoint = (request: Request, runtime: Runtime, scope?: Scope) => Promise<Response>;
+export type Endpoint<S extends EdgeServices = EdgeServices> = (request: Request, runtime: S, scope?: Scope) => Promise<Response>;
 
 export interface BodySpec<B> {
   schema: z.ZodType<B>;
@@ -48,27 +51,27 @@ export interface QuerySpec<Q> {
   read?: (search: URLSearchParams) => unknown;
 }
 
-export interface LimitSpec {
+export interface LimitSpec<S> {
   /** Counts the request; throws the 429 (`rate_limited`, Retry-After) when over. */
-  check: (request: Request, runtime: Runtime) => Promise<void>;
+  check: (request: Request, runtime: S) => Promise<void>;
   /** Counted before the input is read, so malformed requests count too (what slows down guessing). */
   countsInvalid?: boolean;
 }
 
-export interface EndpointSpec<A extends Auth, P, Q, B, V> {
+export interface EndpointSpec<S extends EdgeServices, A extends Auth<S>, P, Q, B, V> {
   auth: A;
   /** The value of the route's one dynamic segment (`[id]`, `[ref]`…). */
   param?: z.ZodType<P>;
   query?: QuerySpec<Q>;
   body?: BodySpec<B>;
   /** Checks on the parsed body that need the config (before the limit: a refused request never counts). */
-  validate?: (body: B, runtime: Runtime) => V;
-  limit?: LimitSpec;
+  validate?: (body: B, runtime: S) => V;
+  limit?: LimitSpec<S>;
 }
 
-export interface Context<A extends Auth, P, Q, B, V> {
+export interface Context<S extends EdgeServices, A extends Auth<S>, P, Q, B, V> {
   request: Request;
-  runtime: Runtime;
+  runtime: S;
   param: P;
   query: Q;
   body: B;
@@ -85,10 +88,21 @@ const runOn: Defer = (work) => {
   void work.catch(() => undefined);
 };
 
-export function endpoint<A extends Auth, P = undefined, Q = undefined, B = undefined, V = B>(
-  spec: EndpointSpec<A, P, Q, B, V>,
-  work: (context: Context<A, P, Q, B, V>) => Promise<Response>,
-): Endpoint {
+/** The endpoint builder for modules whose endpoints use `S` of the runtime. */
+export function endpointFor<S extends EdgeServices>() {
+  return <A extends Auth<S>, P = undefined, Q = undefined, B = undefined, V = B>(
+    spec: EndpointSpec<S, A, P, Q, B, V>,
+    work: (context: Context<S, A, P, Q, B, V>) => Promise<Response>,
+  ): Endpoint<S> => build(spec, work);
+}
+
+/** The builder for endpoints that need nothing beyond the edge's own gates (most admin routes: `db`, `agent`). */
+export const endpoint = endpointFor<EdgeServices>();
+
+function build<S extends EdgeServices, A extends Auth<S>, P, Q, B, V>(
+  spec: EndpointSpec<S, A, P, Q, B, V>,
+  work: (context: Context<S, A, P, Q, B, V>) => Promise<Response>,
+): Endpoint<S> {
   return async (request, runtime, scope = {}) => {
     try {
       const rawParams = scope.params ?? {};
@@ -111,8 +125,8 @@ export function endpoint<A extends Auth, P = undefined, Q = undefined, B = undef
         body,
         input,
         defer: scope.defer ?? runOn,
-        agent: (signedIn?.agent ?? null) as Context<A, P, Q, B, V>['agent'],
-        db: (signedIn?.db ?? null) as Context<A, P, Q, B, V>['db'],
+        agent: (signedIn?.agent ?? null) as Context<S, A, P, Q, B, V>['agent'],
+        db: (signedIn?.db ?? null) as Context<S, A, P, Q, B, V>['db'],
       });
       // Admin answers show conversations and agents: never kept by a browser or a proxy.
       if (signedIn && !response.headers.has('cache-control')) response.headers.set('cache-control', 'no-store');
@@ -123,17 +137,17 @@ export function endpoint<A extends Auth, P = undefined, Q = undefined, B = undef
   };
 }
 
-async function authorize(
-  auth: Auth,
+async function authorize<S extends EdgeServices>(
+  auth: Auth<S>,
   request: Request,
-  runtime: Runtime,
+  runtime: S,
   params: Readonly<Record<string, unknown>>,
 ): Promise<SignedIn | null> {
   switch (auth.kind) {
     case 'agent':
       return authorizeAgent(request, runtime, auth, params);
     case 'cron':
-      authorizeCron(request, runtime, auth.unset);
+      authorizeCron(request, runtime.config, auth.unset);
       return null;
     case 'setup':
       await authorizeSetup(request, runtime, auth.limit);

@@ -1,6 +1,6 @@
 /**
  * Every API route and the methods it serves: the one list. A route file builds its handlers from its
- * entry (`serve('/api/chat', { POST: … })`, lib/http/serve.ts), so TypeScript refuses a method the
+ * entry (`serve('/api/chat', { POST: … })`, lib/runtime/serve.ts), so TypeScript refuses a method the
  * entry does not declare and requires each one it does; the proxy answers 405 and `Allow` from the
  * same entries (lib/http/methods.ts). A unit test checks that each route file names its own
  * path and exports exactly these methods.

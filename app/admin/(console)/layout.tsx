@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { AdminShell } from '@/components/admin/AdminShell';
-import { currentPageAgent } from '@/lib/auth/page-guard';
+import { currentPageAgent } from '@/lib/runtime/auth';
 
 export const dynamic = 'force-dynamic';
 

@@ -11,7 +11,8 @@ import { TimeChart, type ChartSeries } from '@/components/admin/TimeChart';
 import { firstValues } from '@/lib/admin/filters';
 import { loadOverview, type BucketFigures } from '@/lib/admin/overview';
 import { bucketDays, dayOf, parsePeriod, type Period } from '@/lib/admin/period';
-import { pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
+import { pathWithQuery } from '@/lib/auth/page-guard';
+import { requirePageAgent } from '@/lib/runtime/auth';
 import { getRuntime } from '@/lib/runtime';
 import { plural } from '@/components/admin/format';
 

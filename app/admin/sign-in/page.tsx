@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { signInWithProvider } from '@/app/admin/auth-actions';
 import { SignInForm } from '@/components/admin/SignInForm';
-import { currentPageAgent } from '@/lib/auth/page-guard';
+import { currentPageAgent } from '@/lib/runtime/auth';
 import { safeAdminPath } from '@/lib/auth/redirect';
 import { setupIsOpen } from '@/lib/auth/setup';
 import { getRuntime } from '@/lib/runtime';

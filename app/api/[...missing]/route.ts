@@ -1,6 +1,6 @@
 import { ApiError } from '@/lib/errors';
 import { endpoint } from '@/lib/http/endpoint';
-import { serve } from '@/lib/http/serve';
+import { serve } from '@/lib/runtime/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
 import { handleFeedback } from '@/lib/chat/feedback';
-import { serve } from '@/lib/http/serve';
+import { serve } from '@/lib/runtime/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

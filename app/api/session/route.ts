@@ -1,5 +1,5 @@
 import { handleCreateSession } from '@/lib/chat/session-handlers';
-import { serve } from '@/lib/http/serve';
+import { serve } from '@/lib/runtime/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,5 +1,5 @@
 import { notFound } from 'next/navigation';
-import { requirePageAgent } from '@/lib/auth/page-guard';
+import { requirePageAgent } from '@/lib/runtime/auth';
 
 export const dynamic = 'force-dynamic';
 

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { AdminOnly } from '@/components/admin/AdminShell';
 import { formatTime } from '@/components/admin/format';
 import { logAccess } from '@/lib/auth/access-log';
-import { requirePageAgent } from '@/lib/auth/page-guard';
+import { requirePageAgent } from '@/lib/runtime/auth';
 import { getRuntime } from '@/lib/runtime';
 
 export const metadata: Metadata = { title: 'Audit health' };

@@ -9,7 +9,8 @@ import { decodeCursor } from '@/lib/admin/cursor';
 import { filtersToParams, firstValues, readListFilters } from '@/lib/admin/filters';
 import { InputProblems } from '@/components/admin/InputProblems';
 import { listModels, listSessions } from '@/lib/admin/sessions';
-import { pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
+import { pathWithQuery } from '@/lib/auth/page-guard';
+import { requirePageAgent } from '@/lib/runtime/auth';
 import { getRuntime } from '@/lib/runtime';
 
 export const metadata: Metadata = { title: 'Sessions' };

@@ -2,7 +2,7 @@ import { createFlag, flagRequestSchema } from '@/lib/admin/review';
 import { sessionIdForRef } from '@/lib/admin/session-lookup';
 import { ApiError } from '@/lib/errors';
 import { ADMIN_BODY_MAX_BYTES, endpoint } from '@/lib/http/endpoint';
-import { serve } from '@/lib/http/serve';
+import { serve } from '@/lib/runtime/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -5,9 +5,9 @@ import { SETUP_PER_IP } from '@/lib/auth/rate-limit';
 import { closeSetup } from '@/lib/auth/setup';
 import { clientKey, clientOptionsOf } from '@/lib/security/client-info';
 import { ApiError } from '@/lib/errors';
-import { endpoint } from '@/lib/http/endpoint';
-import { serve } from '@/lib/http/serve';
-import type { Runtime } from '@/lib/runtime';
+import type { LimitDeps } from '@/lib/chat/limits';
+import { type EdgeServices, endpointFor } from '@/lib/http/endpoint';
+import { serve } from '@/lib/runtime/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -18,8 +18,13 @@ const bodySchema = z.strictObject({
   password: passwordSchema,
 });
 
+/** Attempts are counted per address in the shared limiter. */
+type SetupServices = EdgeServices & LimitDeps;
+
+const endpoint = endpointFor<SetupServices>();
+
 /** Per address, so the token cannot be guessed at: SETUP_PER_IP attempts, then 429 with Retry-After. */
-async function countSetupAttempt(request: Request, runtime: Runtime): Promise<void> {
+async function countSetupAttempt(request: Request, runtime: SetupServices): Promise<void> {
   const verdict = await runtime.rateLimiter.limit(
     SETUP_PER_IP,
     clientKey(request, clientOptionsOf(runtime.config)),

@@ -1,5 +1,5 @@
-import { handlers } from '@/lib/auth/nextauth';
-import { foreign } from '@/lib/http/serve';
+import { handlers } from '@/lib/runtime/auth';
+import { foreign } from '@/lib/runtime/serve';
 
 // Auth.js's own endpoints (sign-in callbacks, CSRF token, sign-out). Not through the API wrapper:
 // Auth.js answers with its own redirects, cookies and error pages and checks its CSRF token itself,

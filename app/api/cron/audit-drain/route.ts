@@ -1,5 +1,5 @@
 import { handleDrainCron } from '@/lib/audit/drain-handler';
-import { serve } from '@/lib/http/serve';
+import { serve } from '@/lib/runtime/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -7,7 +7,8 @@ import { decodeCursor } from '@/lib/admin/cursor';
 import { filtersToParams, firstValues, parseListFilters } from '@/lib/admin/filters';
 import { openCustomer } from '@/lib/admin/identity';
 import { listSessions } from '@/lib/admin/sessions';
-import { pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
+import { pathWithQuery } from '@/lib/auth/page-guard';
+import { requirePageAgent } from '@/lib/runtime/auth';
 import { getRuntime } from '@/lib/runtime';
 
 export const metadata: Metadata = { title: 'Customer' };

@@ -12,7 +12,8 @@ import { firstValues } from '@/lib/admin/filters';
 import { queryTerms } from '@/lib/admin/highlight';
 import { sessionIdForRef } from '@/lib/admin/session-lookup';
 import { openTranscript, TRANSCRIPT_MAX_TURNS } from '@/lib/admin/transcript';
-import { pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
+import { pathWithQuery } from '@/lib/auth/page-guard';
+import { requirePageAgent } from '@/lib/runtime/auth';
 import { getRuntime } from '@/lib/runtime';
 import { plural } from '@/components/admin/format';
 

@@ -3,7 +3,7 @@ import { logAccess } from '@/lib/auth/access-log';
 import { agentNameSchema, passwordSchema, roleSchema, updateAgent } from '@/lib/auth/agents';
 import { ApiError } from '@/lib/errors';
 import { ADMIN_BODY_MAX_BYTES, endpoint } from '@/lib/http/endpoint';
-import { serve } from '@/lib/http/serve';
+import { serve } from '@/lib/runtime/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

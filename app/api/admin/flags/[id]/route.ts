@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { resolveFlag } from '@/lib/admin/review';
 import { ApiError } from '@/lib/errors';
 import { ADMIN_BODY_MAX_BYTES, endpoint } from '@/lib/http/endpoint';
-import { serve } from '@/lib/http/serve';
+import { serve } from '@/lib/runtime/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -2,14 +2,18 @@ import { z } from 'zod';
 import { deleteSession } from '@/lib/admin/delete';
 import { sessionIdForRef, sessionRefSchema } from '@/lib/admin/session-lookup';
 import { ApiError } from '@/lib/errors';
-import { ADMIN_BODY_MAX_BYTES, endpoint } from '@/lib/http/endpoint';
-import { serve } from '@/lib/http/serve';
+import type { ConversationStore } from '@/lib/conversation/store';
+import { ADMIN_BODY_MAX_BYTES, type EdgeServices, endpointFor } from '@/lib/http/endpoint';
+import { serve } from '@/lib/runtime/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 /** The caller repeats the conversation's reference: a stray or replayed request cannot delete by accident. */
 const bodySchema = z.strictObject({ confirm: z.string() });
+
+/** Deleting a conversation also removes its memory. */
+const endpoint = endpointFor<EdgeServices & { memory: Pick<ConversationStore, 'remove'> }>();
 
 /** DELETE /api/admin/sessions/{ref}: admins only; removes audit rows and Redis memory, logs who did it. */
 const deleteSessionEndpoint = endpoint(

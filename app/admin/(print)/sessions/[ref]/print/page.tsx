@@ -7,7 +7,8 @@ import { logAccess } from '@/lib/auth/access-log';
 import { firstValues } from '@/lib/admin/filters';
 import { sessionIdForRef } from '@/lib/admin/session-lookup';
 import { getTranscript } from '@/lib/admin/transcript';
-import { pathWithQuery, requirePageAgent } from '@/lib/auth/page-guard';
+import { pathWithQuery } from '@/lib/auth/page-guard';
+import { requirePageAgent } from '@/lib/runtime/auth';
 import { getRuntime } from '@/lib/runtime';
 import { plural } from '@/components/admin/format';
 

@@ -3,7 +3,7 @@ import { exportQuerySchema, exportResponse, exportStream } from '@/lib/admin/exp
 import { sessionIdForRef, sessionRefSchema } from '@/lib/admin/session-lookup';
 import { ApiError } from '@/lib/errors';
 import { endpoint } from '@/lib/http/endpoint';
-import { serve } from '@/lib/http/serve';
+import { serve } from '@/lib/runtime/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -3,7 +3,7 @@ import { logAccess } from '@/lib/auth/access-log';
 import { getTurnPrompt } from '@/lib/admin/prompt';
 import { ApiError } from '@/lib/errors';
 import { endpoint } from '@/lib/http/endpoint';
-import { serve } from '@/lib/http/serve';
+import { serve } from '@/lib/runtime/serve';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Redis } from '@upstash/redis';
-import { v7 as uuidv7 } from 'uuid';
 import { PostgresDeadLetters } from '@/lib/audit/dead-letters';
 import { DirectAuditWriter } from '@/lib/audit/direct';
 import { AuditDrainer } from '@/lib/audit/drainer';
@@ -9,7 +8,6 @@ import { RedisAuditStream } from '@/lib/audit/redis-stream';
 import { PostgresAuditSink } from '@/lib/audit/sink';
 import { LiveReplyHub, StreamSlots } from '@/lib/chat/live-reply';
 import { StopRegistry } from '@/lib/chat/stops';
-import type { TurnDeps } from '@/lib/chat/turn';
 import { getConfig, type Config } from '@/lib/config';
 import { openDatabase, type DatabaseHandle } from '@/lib/db/client';
 import { HealthCache } from '@/lib/health-checks';
@@ -155,27 +153,4 @@ const holder = globalThis as typeof globalThis & { __tetherRuntime?: Runtime };
 export function getRuntime(): Runtime {
   holder.__tetherRuntime ??= createRuntime(getConfig());
   return holder.__tetherRuntime;
-}
-
-export function turnDeps(runtime: Runtime, defer: TurnDeps['defer']): TurnDeps {
-  const { config } = runtime;
-  return {
-    conversation: runtime.memory,
-    model: runtime.model,
-    stops: runtime.stops,
-    settings: {
-      systemPrompt: config.prompt.systemPrompt,
-      limits: {
-        maxTurns: config.memory.maxTurns,
-        maxContextTokens: config.prompt.maxContextTokens,
-        messageMaxChars: config.prompt.messageMaxChars,
-      },
-      lockWaitMs: config.memory.lockWaitMs,
-      leaseMs: config.memory.leaseMs,
-      summary: { enabled: config.memory.summary, maxTokens: config.memory.summaryMaxTokens },
-    },
-    now: () => new Date(),
-    newAuditId: () => uuidv7(),
-    defer,
-  };
 }

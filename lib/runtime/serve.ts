@@ -3,7 +3,7 @@ import { after } from 'next/server';
 import { errorResponse } from '@/lib/errors';
 import type { Endpoint } from '@/lib/http/endpoint';
 import type { ApiPath, MethodsOf, ParamsOf } from '@/lib/http/manifest';
-import { getRuntime } from '@/lib/runtime';
+import { getRuntime, type Runtime } from '@/lib/runtime';
 
 /** A handler as Next calls it from a route file. */
 export type RouteHandler<P> = (request: Request, context?: { params: Promise<P> }) => Promise<Response>;
@@ -17,7 +17,8 @@ export type RouteHandler<P> = (request: Request, context?: { params: Promise<P> 
 export function serve<P extends ApiPath>(
   // Only typed: it picks the manifest entry whose methods the handlers must match.
   _path: P,
-  endpoints: { [M in MethodsOf<P>]: Endpoint },
+  // Each endpoint takes the slice of the runtime it declares; the whole runtime satisfies every slice.
+  endpoints: { [M in MethodsOf<P>]: Endpoint<Runtime> },
 ): { [M in MethodsOf<P>]: RouteHandler<ParamsOf<P>> } {
   const handlers: Partial<Record<MethodsOf<P>, RouteHandler<ParamsOf<P>>>> = {};
   for (const method of Object.keys(endpoints) as Array<MethodsOf<P>>) {
