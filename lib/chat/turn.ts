@@ -159,6 +159,8 @@ async function runExchange(input: TurnInput, deps: TurnDeps, pending: TurnRecord
           usage = chunk.usage;
           continue;
         }
+        // Not offered by this turn (offerHandoff), so never sent: the handoff path is issue 20's.
+        if (chunk.type === 'handoff') continue;
         firstTokenAt ??= deps.now().getTime();
         reply += chunk.text;
         emit({ event: 'delta', data: { text: chunk.text } });

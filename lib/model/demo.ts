@@ -1,5 +1,5 @@
 import type { ModelMessage } from '@/lib/prompt/assemble';
-import type { ModelChunk, ModelClient } from '@/lib/model/types';
+import type { ModelChunk, ModelClient, StreamOptions } from '@/lib/model/types';
 import { estimateMessageTokens, estimateTokens } from '@/lib/prompt/tokens';
 
 /**
@@ -12,14 +12,17 @@ export class DemoModelClient implements ModelClient {
 
   constructor(private readonly wordDelayMs = 12) {}
 
-  async *stream(messages: ModelMessage[], signal?: AbortSignal): AsyncIterable<ModelChunk> {
-    const reply = demoReply(messages);
+  async *stream(messages: ModelMessage[], signal?: AbortSignal, options: StreamOptions = {}): AsyncIterable<ModelChunk> {
+    // Like a real model given the tool: a customer asking for a person gets one.
+    const handoff = options.offerHandoff === true && asksForPerson(messages.at(-1)?.content ?? '');
+    const reply = handoff ? '[Demo model] I am asking a person from our team to take over.' : demoReply(messages);
     const words = reply.match(/\S+\s*/g) ?? [reply];
     for (const word of words) {
       if (signal?.aborted) return;
       if (this.wordDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.wordDelayMs));
       yield { type: 'delta', text: word };
     }
+    if (handoff) yield { type: 'handoff', reason: 'The customer asked to talk to a person.' };
     // Estimates with the same tokenizer as memory, so the audit shows figures for demo turns too.
     yield {
       type: 'usage',
@@ -40,6 +43,14 @@ export class DemoModelClient implements ModelClient {
       ? `Earlier the customer said: ${customerLines.map((line) => `"${clip(line, 80)}"`).join('; ')}.`
       : 'Nothing of note was said earlier.';
   }
+}
+
+const PERSON_PATTERN =
+  /\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|someone\s+|somebody\s+)?(?:real\s+|human\s+|live\s+)?(?:human|person|agent|someone|somebody|people)\b|\b(?:human|live|real)\s+(?:agent|person|support)\b/i;
+
+/** The demo model's rule for escalating: the customer plainly asks for a person. */
+export function asksForPerson(text: string): boolean {
+  return PERSON_PATTERN.test(text);
 }
 
 const NAME_PATTERN = /\bmy name is\s+([\p{L}][\p{L}'-]{0,40})/iu;

@@ -1,7 +1,15 @@
 import OpenAI from 'openai';
 import type { ModelConfig } from '@/lib/model/types';
 import type { ModelMessage } from '@/lib/prompt/assemble';
-import { ModelError, modelErrorOf, type ModelChunk, type ModelClient, type ModelErrorCode } from '@/lib/model/types';
+import { HANDOFF_TOOL, HANDOFF_TOOL_NAME, handoffReason } from '@/lib/model/tools';
+import {
+  ModelError,
+  modelErrorOf,
+  type ModelChunk,
+  type ModelClient,
+  type ModelErrorCode,
+  type StreamOptions,
+} from '@/lib/model/types';
 
 type OpenAIModelConfig = Extract<ModelConfig, { kind: 'openai' }>;
 
@@ -25,10 +33,12 @@ export class OpenAIModelClient implements ModelClient {
     });
   }
 
-  async *stream(messages: ModelMessage[], signal?: AbortSignal): AsyncIterable<ModelChunk> {
+  async *stream(messages: ModelMessage[], signal?: AbortSignal, options: StreamOptions = {}): AsyncIterable<ModelChunk> {
     const watchdog = new Watchdog(this.config.timeoutMs, signal);
     let sawText = false;
     let finished = false;
+    // A tool call arrives in pieces (name first, then its JSON arguments), keyed by its index.
+    const calls = new Map<number, { name: string; args: string }>();
     try {
       const stream = await this.client.chat.completions.create(
         {
@@ -38,6 +48,7 @@ export class OpenAIModelClient implements ModelClient {
           stream_options: { include_usage: true },
           max_tokens: this.config.maxOutputTokens,
           temperature: this.config.temperature,
+          ...(options.offerHandoff ? { tools: [HANDOFF_TOOL], tool_choice: 'auto' as const } : {}),
         },
         { signal: watchdog.signal },
       );
@@ -48,6 +59,12 @@ export class OpenAIModelClient implements ModelClient {
         if (text) {
           sawText = true;
           yield { type: 'delta', text };
+        }
+        for (const call of choice?.delta?.tool_calls ?? []) {
+          const known = calls.get(call.index) ?? { name: '', args: '' };
+          known.name += call.function?.name ?? '';
+          known.args += call.function?.arguments ?? '';
+          calls.set(call.index, known);
         }
         if (choice?.finish_reason) finished = true;
         if (chunk.usage) {
@@ -70,6 +87,12 @@ export class OpenAIModelClient implements ModelClient {
       }
       // A stream that ends without a finish reason was cut off (a proxy closed it, the server died).
       throw new ModelError('model_stream_broken', 'stream ended without a finish reason', sawText);
+    }
+    // Only the tool we offered counts; a model inventing another tool has given no answer.
+    const handoff = options.offerHandoff ? [...calls.values()].find((call) => call.name === HANDOFF_TOOL_NAME) : undefined;
+    if (handoff) {
+      yield { type: 'handoff', reason: handoffReason(handoff.args) };
+      return;
     }
     if (!sawText) throw new ModelError('model_empty', 'the model returned no text', false);
   }

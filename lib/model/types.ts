@@ -5,7 +5,17 @@ export interface ModelUsage {
   completionTokens: number | null;
 }
 
-export type ModelChunk = { type: 'delta'; text: string } | { type: 'usage'; usage: ModelUsage };
+export type ModelChunk =
+  | { type: 'delta'; text: string }
+  | { type: 'usage'; usage: ModelUsage }
+  /** The model asked for a person (the `handoff_to_human` tool, lib/model/tools.ts), with its reason. */
+  | { type: 'handoff'; reason: string };
+
+/** What a turn may offer the model beyond answering. */
+export interface StreamOptions {
+  /** Offer `handoff_to_human` (only while the assistant has the conversation). */
+  offerHandoff?: boolean;
+}
 
 /** Stable codes for what went wrong with the model; they reach the audit row and the `error` event. */
 export type ModelErrorCode =
@@ -51,8 +61,11 @@ export class ModelError extends Error {
 export interface ModelClient {
   /** Recorded in the audit row. */
   readonly modelName: string;
-  /** Streams a reply. Throws ModelError; retries (if any) happen before the first delta only. */
-  stream(messages: ModelMessage[], signal?: AbortSignal): AsyncIterable<ModelChunk>;
+  /**
+   * Streams a reply. Throws ModelError; retries (if any) happen before the first delta only. A reply
+   * may be a `handoff` chunk instead of (or after some) text: that is an answer, not `model_empty`.
+   */
+  stream(messages: ModelMessage[], signal?: AbortSignal, options?: StreamOptions): AsyncIterable<ModelChunk>;
   /** A whole reply, for server-side jobs such as the rolling summary. */
   complete(messages: ModelMessage[], options: { maxTokens: number; signal?: AbortSignal }): Promise<string>;
 }

@@ -47,6 +47,19 @@ export interface Behaviour {
   splitUtf16?: boolean;
   /** Consumed front to back, one per completion request; when empty, requests succeed. */
   faults: Fault[];
+  /**
+   * Answer with this tool call (after `content`, default none) when the request offers a tool of that
+   * name, as a model that decides to call it would; requests that do not offer it get `reply`.
+   */
+  toolCall: ToolCall | null;
+}
+
+export interface ToolCall {
+  name: string;
+  /** The call's JSON arguments, as text (streamed in two pieces, as real servers split them). */
+  arguments: string;
+  /** Text the model says before the call. */
+  content?: string;
 }
 
 export interface MockModel {
@@ -75,6 +88,7 @@ const DEFAULT_BEHAVIOUR: Readonly<Behaviour> = {
   chunkDelayMs: 0,
   chunkSize: 16,
   faults: [],
+  toolCall: null,
 };
 
 /** Deterministic, and it reveals both what the model was asked and how much history it was given. */
@@ -111,10 +125,11 @@ export async function startMockModel(opts: { port?: number } = {}): Promise<Mock
     if (fault === 'timeout') return; // Never answer; closeServer() or the client's abort ends the socket.
     if (fault === '429' || fault === '400' || fault === '500' || fault === '503') return sendFault(res, fault);
 
-    const content = fault === 'empty' ? '' : renderReply(current.reply, body);
+    const toolCall = offers(body, current.toolCall);
+    const content = fault === 'empty' ? '' : toolCall ? (toolCall.content ?? '') : renderReply(current.reply, body);
     const broken = fault === 'broken-stream';
     if (body.stream) {
-      await streamCompletion(res, { id, body, content, broken, behaviour: current });
+      await streamCompletion(res, { id, body, content, broken, behaviour: current, toolCall });
     } else if (broken) {
       // Half a JSON document, then the connection dies: the client sees a truncated body.
       const payload = JSON.stringify(completion(id, body, content));
@@ -122,7 +137,7 @@ export async function startMockModel(opts: { port?: number } = {}): Promise<Mock
       res.write(payload.slice(0, Math.floor(payload.length / 2)));
       res.destroy();
     } else {
-      sendJson(res, 200, completion(id, body, content));
+      sendJson(res, 200, completion(id, body, content, toolCall));
     }
   }
 
@@ -184,6 +199,13 @@ function freshBehaviour(): Behaviour {
   return { ...DEFAULT_BEHAVIOUR, faults: [] };
 }
 
+/** The scripted tool call, when this request offers a tool by that name. */
+function offers(body: ChatRequest, call: ToolCall | null): ToolCall | null {
+  if (!call) return null;
+  const offered = (body.tools ?? []).some((tool) => tool.type === 'function' && tool.function.name === call.name);
+  return offered ? call : null;
+}
+
 function renderReply(reply: Behaviour['reply'], body: ChatRequest): string {
   return typeof reply === 'function' ? reply(body) : reply;
 }
@@ -214,7 +236,10 @@ function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-function completion(id: string, body: ChatRequest, content: string): ChatCompletion {
+function completion(id: string, body: ChatRequest, content: string, toolCall: ToolCall | null = null): ChatCompletion {
+  const calls = toolCall
+    ? [{ id: 'call_mock_1', type: 'function' as const, function: { name: toolCall.name, arguments: toolCall.arguments } }]
+    : undefined;
   return {
     id,
     object: 'chat.completion',
@@ -223,9 +248,9 @@ function completion(id: string, body: ChatRequest, content: string): ChatComplet
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content, refusal: null },
+        message: { role: 'assistant', content, refusal: null, ...(calls ? { tool_calls: calls } : {}) },
         logprobs: null,
-        finish_reason: 'stop',
+        finish_reason: calls ? 'tool_calls' : 'stop',
       },
     ],
     usage: usageFor(body, content),
@@ -238,6 +263,7 @@ interface StreamPlan {
   content: string;
   broken: boolean;
   behaviour: Behaviour;
+  toolCall: ToolCall | null;
 }
 
 /** How many content chunks a `broken-stream` fault lets through before killing the socket. */
@@ -249,7 +275,7 @@ const CHUNKS_BEFORE_BREAK = 2;
 const BREAK_GRACE_MS = 50;
 
 async function streamCompletion(res: ServerResponse, plan: StreamPlan): Promise<void> {
-  const { id, body, content, broken, behaviour } = plan;
+  const { id, body, content, broken, behaviour, toolCall } = plan;
   const created = nowSeconds();
   const chunk = (choices: ChatCompletionChunk['choices'], usage?: CompletionUsage): ChatCompletionChunk => ({
     id,
@@ -272,6 +298,8 @@ async function streamCompletion(res: ServerResponse, plan: StreamPlan): Promise<
   await delay(behaviour.firstTokenDelayMs);
 
   const pieces = behaviour.splitUtf16 ? splitIntoUnits(content, behaviour.chunkSize) : splitIntoChunks(content, behaviour.chunkSize);
+  // A tool call with no text before it starts with the call itself.
+  if (toolCall && content === '') pieces.length = 0;
   for (const [index, piece] of pieces.entries()) {
     if (index > 0) await delay(behaviour.chunkDelayMs);
     if (broken && index === CHUNKS_BEFORE_BREAK) break;
@@ -284,7 +312,16 @@ async function streamCompletion(res: ServerResponse, plan: StreamPlan): Promise<
     res.destroy();
     return;
   }
-  send(JSON.stringify(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }])));
+  if (toolCall) {
+    // Name and id first, then the arguments in two pieces: a client must put them back together.
+    const half = Math.ceil(toolCall.arguments.length / 2);
+    const call = (fields: Record<string, unknown>) =>
+      chunk([{ index: 0, delta: { tool_calls: [{ index: 0, ...fields }] }, finish_reason: null }]);
+    send(JSON.stringify(call({ id: 'call_mock_1', type: 'function', function: { name: toolCall.name, arguments: '' } })));
+    send(JSON.stringify(call({ function: { arguments: toolCall.arguments.slice(0, half) } })));
+    send(JSON.stringify(call({ function: { arguments: toolCall.arguments.slice(half) } })));
+  }
+  send(JSON.stringify(chunk([{ index: 0, delta: {}, finish_reason: toolCall ? 'tool_calls' : 'stop' }])));
   if (body.stream_options?.include_usage) send(JSON.stringify(chunk([], usageFor(body, content))));
   send('[DONE]');
   res.end();
@@ -361,6 +398,15 @@ function parseBehaviourPatch(input: unknown): Partial<Behaviour> {
       const valid = Array.isArray(value) && value.every((f: unknown) => FAULTS.some((known) => known === f));
       if (!valid) throw new BodyError(400, `"faults" must be an array of ${FAULTS.join(', ')}`);
       patch.faults = value as Fault[];
+    } else if (key === 'toolCall') {
+      const valid =
+        value === null ||
+        (isRecord(value) &&
+          typeof value.name === 'string' &&
+          typeof value.arguments === 'string' &&
+          (value.content === undefined || typeof value.content === 'string'));
+      if (!valid) throw new BodyError(400, '"toolCall" must be null or {name, arguments, content?} strings');
+      patch.toolCall = value as ToolCall | null;
     } else if (NUMERIC_FIELDS.some((field) => field === key)) {
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
         throw new BodyError(400, `"${key}" must be a non-negative number`);
