@@ -1,6 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
+import { ApiError } from '@/lib/errors';
 import { flags, notes, sessions } from '@/lib/db/schema';
 import type { AgentIdentity } from '@/lib/auth/identity';
 import { logAccess } from '@/lib/auth/access-log';
@@ -43,6 +44,12 @@ export const newNoteSchema = z.strictObject({
 });
 
 export type ReviewOutcome<T> = { kind: 'ok'; value: T } | { kind: 'not_found'; what: 'session' | 'turn' | 'flag' };
+
+/** A review action's answer for its route: the value (201 for something new), or 404 naming what is missing. */
+export function reviewAnswer<T>(outcome: ReviewOutcome<T>, status: 200 | 201 = 200): Response {
+  if (outcome.kind === 'not_found') throw new ApiError(404, 'not_found', `No such ${outcome.what}.`);
+  return Response.json(outcome.value, { status });
+}
 
 async function checkTarget(db: Database, sessionId: string, auditId: string | null): Promise<'session' | 'turn' | null> {
   const [session] = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, sessionId));

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
+import { ApiError } from '@/lib/errors';
 import { sessions } from '@/lib/db/schema';
 import { SESSION_REF_PATTERN } from '@/lib/session-ref';
 
@@ -22,4 +23,11 @@ export async function sessionIdForRef(db: Database, ref: string): Promise<string
   if (!isSessionRef(ref)) return null;
   const [row] = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.ref, ref));
   return row?.id ?? null;
+}
+
+/** The same for an API route: a reference naming no stored session is the one 404 every route gives. */
+export async function requireSessionId(db: Database, ref: string): Promise<string> {
+  const sessionId = await sessionIdForRef(db, ref);
+  if (!sessionId) throw new ApiError(404, 'not_found', 'No such session.');
+  return sessionId;
 }

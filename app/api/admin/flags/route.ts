@@ -1,6 +1,5 @@
-import { createFlag, flagRequestSchema } from '@/lib/admin/review';
-import { sessionIdForRef } from '@/lib/admin/session-lookup';
-import { ApiError } from '@/lib/errors';
+import { createFlag, flagRequestSchema, reviewAnswer } from '@/lib/admin/review';
+import { requireSessionId } from '@/lib/admin/session-lookup';
 import { ADMIN_BODY_MAX_BYTES, endpoint } from '@/lib/http/endpoint';
 import { serve } from '@/lib/runtime/serve';
 
@@ -13,13 +12,8 @@ const createFlagEndpoint = endpoint(
     auth: { kind: 'agent', role: 'agent', mutation: true, action: 'flag' },
     body: { schema: flagRequestSchema, maxBytes: ADMIN_BODY_MAX_BYTES },
   },
-  async ({ body: { session, ...input }, db, agent }) => {
-    const sessionId = await sessionIdForRef(db, session);
-    if (!sessionId) throw new ApiError(404, 'not_found', 'No such session.');
-    const outcome = await createFlag(db, agent, { ...input, sessionId });
-    if (outcome.kind === 'not_found') throw new ApiError(404, 'not_found', `No such ${outcome.what}.`);
-    return Response.json(outcome.value, { status: 201 });
-  },
+  async ({ body: { session, ...input }, db, agent }) =>
+    reviewAnswer(await createFlag(db, agent, { ...input, sessionId: await requireSessionId(db, session) }), 201),
 );
 
 export const { POST } = serve('/api/admin/flags', { POST: createFlagEndpoint });

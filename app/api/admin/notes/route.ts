@@ -1,6 +1,5 @@
-import { addNote, noteRequestSchema } from '@/lib/admin/review';
-import { sessionIdForRef } from '@/lib/admin/session-lookup';
-import { ApiError } from '@/lib/errors';
+import { addNote, noteRequestSchema, reviewAnswer } from '@/lib/admin/review';
+import { requireSessionId } from '@/lib/admin/session-lookup';
 import { ADMIN_BODY_MAX_BYTES, endpoint } from '@/lib/http/endpoint';
 import { serve } from '@/lib/runtime/serve';
 
@@ -13,13 +12,8 @@ const addNoteEndpoint = endpoint(
     auth: { kind: 'agent', role: 'agent', mutation: true, action: 'note' },
     body: { schema: noteRequestSchema, maxBytes: ADMIN_BODY_MAX_BYTES },
   },
-  async ({ body: { session, ...input }, db, agent }) => {
-    const sessionId = await sessionIdForRef(db, session);
-    if (!sessionId) throw new ApiError(404, 'not_found', 'No such session.');
-    const outcome = await addNote(db, agent, { ...input, sessionId });
-    if (outcome.kind === 'not_found') throw new ApiError(404, 'not_found', `No such ${outcome.what}.`);
-    return Response.json(outcome.value, { status: 201 });
-  },
+  async ({ body: { session, ...input }, db, agent }) =>
+    reviewAnswer(await addNote(db, agent, { ...input, sessionId: await requireSessionId(db, session) }), 201),
 );
 
 export const { POST } = serve('/api/admin/notes', { POST: addNoteEndpoint });

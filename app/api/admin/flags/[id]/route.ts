@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { resolveFlag } from '@/lib/admin/review';
-import { ApiError } from '@/lib/errors';
+import { resolveFlag, reviewAnswer } from '@/lib/admin/review';
 import { ADMIN_BODY_MAX_BYTES, endpoint } from '@/lib/http/endpoint';
 import { serve } from '@/lib/runtime/serve';
 
@@ -16,11 +15,7 @@ const resolveFlagEndpoint = endpoint(
     param: z.uuid(),
     body: { schema: bodySchema, maxBytes: ADMIN_BODY_MAX_BYTES },
   },
-  async ({ param: flagId, db, agent }) => {
-    const outcome = await resolveFlag(db, agent, flagId);
-    if (outcome.kind === 'not_found') throw new ApiError(404, 'not_found', 'No such flag.');
-    return Response.json(outcome.value);
-  },
+  async ({ param: flagId, db, agent }) => reviewAnswer(await resolveFlag(db, agent, flagId)),
 );
 
 export const { PATCH } = serve('/api/admin/flags/[id]', { PATCH: resolveFlagEndpoint });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { deleteSession } from '@/lib/admin/delete';
-import { sessionIdForRef, sessionRefSchema } from '@/lib/admin/session-lookup';
+import { requireSessionId, sessionRefSchema } from '@/lib/admin/session-lookup';
 import { ApiError } from '@/lib/errors';
 import type { ConversationStore } from '@/lib/conversation/store';
 import { ADMIN_BODY_MAX_BYTES, type EdgeServices, endpointFor } from '@/lib/http/endpoint';
@@ -24,8 +24,7 @@ const deleteSessionEndpoint = endpoint(
   },
   async ({ param: ref, body: { confirm }, db, runtime, agent }) => {
     if (confirm !== ref) throw new ApiError(400, 'invalid_request', 'confirm: must repeat the conversation reference.');
-    const sessionId = await sessionIdForRef(db, ref);
-    if (!sessionId) throw new ApiError(404, 'not_found', 'No such session.');
+    const sessionId = await requireSessionId(db, ref);
     const outcome = await deleteSession(db, runtime.memory, agent, sessionId);
     if (outcome.kind === 'not_found') throw new ApiError(404, 'not_found', 'No such session.');
     if (outcome.kind === 'memory_unavailable') {

@@ -1,7 +1,6 @@
 import { logAccess } from '@/lib/auth/access-log';
 import { exportQuerySchema, exportResponse, exportStream } from '@/lib/admin/export';
-import { sessionIdForRef, sessionRefSchema } from '@/lib/admin/session-lookup';
-import { ApiError } from '@/lib/errors';
+import { requireSessionId, sessionRefSchema } from '@/lib/admin/session-lookup';
 import { endpoint } from '@/lib/http/endpoint';
 import { serve } from '@/lib/runtime/serve';
 
@@ -16,8 +15,7 @@ const exportSession = endpoint(
     query: { schema: exportQuerySchema },
   },
   async ({ param: ref, query, db, agent }) => {
-    const sessionId = await sessionIdForRef(db, ref);
-    if (!sessionId) throw new ApiError(404, 'not_found', 'No such session.');
+    const sessionId = await requireSessionId(db, ref);
     const includeNotes = query.notes === '1';
     await logAccess(db, agent, 'export_session', { sessionId, detail: { format: query.format, notes: includeNotes } });
     const stream = await exportStream(db, { kind: 'session', sessionId }, { format: query.format, includeNotes });

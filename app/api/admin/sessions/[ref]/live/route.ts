@@ -1,5 +1,5 @@
 import { transcriptVersion, versionResponse } from '@/lib/admin/live';
-import { sessionIdForRef, sessionRefSchema } from '@/lib/admin/session-lookup';
+import { requireSessionId, sessionRefSchema } from '@/lib/admin/session-lookup';
 import { ApiError } from '@/lib/errors';
 import { endpoint } from '@/lib/http/endpoint';
 import { serve } from '@/lib/runtime/serve';
@@ -11,8 +11,8 @@ export const dynamic = 'force-dynamic';
 const transcriptLive = endpoint(
   { auth: { kind: 'agent', role: 'agent', mutation: false }, param: sessionRefSchema },
   async ({ request, param: ref, db }) => {
-    const sessionId = await sessionIdForRef(db, ref);
-    const version = sessionId ? await transcriptVersion(db, sessionId) : null;
+    const version = await transcriptVersion(db, await requireSessionId(db, ref));
+    // The session was deleted between the two reads.
     if (!version) throw new ApiError(404, 'not_found', 'No such session.');
     return versionResponse(request, version);
   },
