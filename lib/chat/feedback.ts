@@ -1,7 +1,7 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { turnInSession } from '@/lib/db/turns';
-import { enforceEdgeLimit, type LimitDeps } from '@/lib/chat/limits';
+import { edgeLimit, type LimitDeps } from '@/lib/chat/limits';
 import { assertIssuedSessionId, type SessionPolicy } from '@/lib/http/session';
 import type { Database } from '@/lib/db/client';
 import { turnFeedback, type FeedbackRating } from '@/lib/db/schema';
@@ -48,7 +48,7 @@ export const handleFeedback = endpoint(
     auth: { kind: 'customer' },
     body: { schema: feedbackSchema, maxBytes: 2048, wording: feedbackWording },
     // Per address; only valid requests count, like the chat's limits.
-    limit: { check: (request, runtime) => enforceEdgeLimit(runtime, request, 'feedback') },
+    limit: edgeLimit('feedback'),
   },
   async ({ runtime, body }) => {
     await recordFeedback({ memory: runtime.memory, db: async () => (await runtime.database()).db }, body);

@@ -33,6 +33,11 @@ export async function enforceEdgeLimit(deps: LimitDeps, request: Request, endpoi
   await enforceLimits(deps, edgeChecks(config.limits, endpoint, clientKey(request, clientOptionsOf(config))));
 }
 
+/** That limit as an endpoint declares it (lib/http/endpoint.ts): `limit: edgeLimit('stop')`. */
+export function edgeLimit(endpoint: EdgeEndpoint): { check: (request: Request, deps: LimitDeps) => Promise<void> } {
+  return { check: (request, deps) => enforceEdgeLimit(deps, request, endpoint) };
+}
+
 /**
  * The same per-address limit counted in this process only, for /api/health: readiness is a question
  * about this instance, and a check that cost a Redis round trip would make every refused call as

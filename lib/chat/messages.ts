@@ -2,7 +2,7 @@ import 'server-only';
 import { z } from 'zod';
 import type { MessagesResponse } from '@/lib/chat/events';
 import { feedbackFor } from '@/lib/chat/feedback';
-import { enforceEdgeLimit, type LimitDeps } from '@/lib/chat/limits';
+import { edgeLimit, type LimitDeps } from '@/lib/chat/limits';
 import { noticeFor } from '@/lib/copy/notices';
 import type { ConversationStore } from '@/lib/conversation/store';
 import type { LiveReplyStore } from '@/lib/conversation/live-reply';
@@ -33,7 +33,7 @@ export const handleListMessages = endpoint(
     },
     // Per address before the work (a memory and a live-reply read); only valid requests count, like
     // the chat's limits: an invalid one has had its own 4xx above.
-    limit: { check: (request, runtime) => enforceEdgeLimit(runtime, request, 'messages') },
+    limit: edgeLimit('messages'),
   },
   async ({ runtime, body: { sessionId } }) => {
     const [memory, live] = await Promise.all([

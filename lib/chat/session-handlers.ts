@@ -1,7 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import { clientKey, clientOptionsOf } from '@/lib/security/client-info';
-import { enforceEdgeLimit, enforceLimits, type LimitDeps } from '@/lib/chat/limits';
+import { edgeLimit, enforceLimits, type LimitDeps } from '@/lib/chat/limits';
 import type { StopRegistry } from '@/lib/chat/stops';
 import type { ConversationStore } from '@/lib/conversation/store';
 import { type EdgeServices, endpointFor } from '@/lib/http/endpoint';
@@ -84,7 +84,7 @@ export const handleStop = endpoint(
       wording: { expected: '{"sessionId": string, "auditId": string} and nothing else' },
     },
     // Per address; only valid requests count, like the chat's limits.
-    limit: { check: (request, runtime) => enforceEdgeLimit(runtime, request, 'stop') },
+    limit: edgeLimit('stop'),
   },
   async ({ runtime, body: { sessionId, auditId } }) => {
     if (!runtime.stops.stop(auditId, sessionId)) await runtime.memory.requestStop(sessionId, auditId);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OpenAIModelClient } from '@/lib/model/openai-client';
 import { HANDOFF_TOOL_NAME } from '@/lib/model/tools';
 import type { ModelChunk } from '@/lib/model/types';
@@ -13,15 +13,12 @@ import { startMockModel, type MockModel } from '../../support/mock-model';
 
 let model: MockModel;
 
+// One mock model for the file (closed by the returned teardown), reset between tests.
 beforeAll(async () => {
   model = await startMockModel();
+  return () => model.close();
 });
-afterAll(async () => {
-  await model.close();
-});
-beforeEach(() => {
-  model.reset();
-});
+beforeEach(() => model.reset());
 
 function client(): OpenAIModelClient {
   return new OpenAIModelClient({
