@@ -1,6 +1,6 @@
 import { Suspense, type ReactNode } from 'react';
 import { signOutAction, signOutEverywhereAction } from '@/app/admin/auth-actions';
-import type { AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import { Badge } from './Badge';
 import { MenuToggle } from './MenuToggle';
 import { NavLink } from './NavLink';

@@ -6,9 +6,6 @@ import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@/lib/au
 import { revokeAgentSessions } from '@/lib/auth/admin-sessions';
 import type { AgentIdentity } from '@/lib/auth/identity';
 
-// Re-exported: callers that look agents up get the identity type from the same module.
-export type { AgentIdentity };
-
 export const emailSchema = z
   .string()
   .trim()

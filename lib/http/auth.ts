@@ -1,7 +1,7 @@
 import 'server-only';
 import { timingSafeEqual } from 'node:crypto';
 import { logAccess } from '@/lib/auth/access-log';
-import type { AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import { checkSameOrigin } from '@/lib/auth/csrf';
 import { loggablePath } from '@/lib/auth/log-path';
 import { agentFromHeaders, type AuthDeps } from '@/lib/auth/session';

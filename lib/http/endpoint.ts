@@ -2,7 +2,7 @@ import 'server-only';
 import type { z } from 'zod';
 import type { Config } from '@/lib/config';
 import type { Database } from '@/lib/db/client';
-import type { AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import { errorResponse } from '@/lib/errors';
 import { type Auth, authorizeAgent, authorizeCron, authorizeSetup, type EdgeServices, type SignedIn } from '@/lib/http/auth';
 import { readJsonBody } from '@/lib/http/body';

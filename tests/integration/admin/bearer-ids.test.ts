@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import { sessionRef } from '@/lib/session-ref';
 import type { TestStack } from '../../support/stack';
 import { adminRequest, cookieFor, createAdminStack, makeAgent, routeContext } from './helpers';

@@ -5,7 +5,7 @@ import { exportStream } from '@/lib/admin/export';
 import { parseListFilters } from '@/lib/admin/filters';
 import { sessionRef } from '@/lib/session-ref';
 import { addNote, createFlag } from '@/lib/admin/review';
-import type { AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import type { Database } from '@/lib/db/client';
 import type { TestStack } from '../../support/stack';
 import { adminRequest, cookieFor, createAdminStack, database, makeAgent, routeContext } from './helpers';

@@ -7,7 +7,7 @@ import { loadOverview } from '@/lib/admin/overview';
 import { parsePeriod } from '@/lib/admin/period';
 import { listSessions, refPrefixCondition } from '@/lib/admin/sessions';
 import { getTranscript } from '@/lib/admin/transcript';
-import type { AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import type { Database } from '@/lib/db/client';
 import { accessLog, sessions } from '@/lib/db/schema';
 import { setLogSink } from '@/lib/observability/log';

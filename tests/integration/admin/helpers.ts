@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createAgent, toIdentity, type AgentIdentity } from '@/lib/auth/agents';
+import { createAgent, toIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import { encode } from 'next-auth/jwt';
 import { randomUUID } from 'node:crypto';
 import { startAdminSession } from '@/lib/auth/admin-sessions';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listVersion, transcriptVersion } from '@/lib/admin/live';
 import { loadOverview } from '@/lib/admin/overview';
 import { parsePeriod } from '@/lib/admin/period';
-import type { AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import type { Database } from '@/lib/db/client';
 import { sessionRef } from '@/lib/session-ref';
 import type { TestStack } from '../../support/stack';

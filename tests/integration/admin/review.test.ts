@@ -6,7 +6,7 @@ import { openTranscript } from '@/lib/admin/transcript';
 import { highlightTerms, queryTerms } from '@/lib/admin/highlight';
 import { renderPromptForReview } from '@/lib/prompt/assemble';
 import { sessionRef } from '@/lib/session-ref';
-import type { AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import type { Database } from '@/lib/db/client';
 import type { TestStack } from '../../support/stack';
 import { adminRequest, cookieFor, createAdminStack, database, makeAgent, routeContext } from './helpers';

@@ -6,7 +6,7 @@ import { createFlag, resolveFlag } from '@/lib/admin/review';
 import { listModels, listSessions, SELECTIVE_SEARCH_TURNS, type SessionListPage } from '@/lib/admin/sessions';
 import { openTranscript } from '@/lib/admin/transcript';
 import { sessionRef } from '@/lib/session-ref';
-import type { AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import type { Database } from '@/lib/db/client';
 import type { TestStack } from '../../support/stack';
 import { createAdminStack, database, insertSessions, makeAgent } from './helpers';

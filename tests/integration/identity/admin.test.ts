@@ -6,7 +6,7 @@ import { openCustomer } from '@/lib/admin/identity';
 import { parseListFilters } from '@/lib/admin/filters';
 import { listSessions } from '@/lib/admin/sessions';
 import { openTranscript } from '@/lib/admin/transcript';
-import type { AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import { handleCreateSession } from '@/lib/chat/session-handlers';
 import type { Database } from '@/lib/db/client';
 import { sessionRef } from '@/lib/session-ref';
