@@ -356,7 +356,7 @@ describe('refusals before the model runs', () => {
 
   it('answers 429 rate_limited with retry-after in whole seconds', async () => {
     const h = harness();
-    h.memory.onBegin = () => ({ kind: 'rate_limited', retryAfterMs: 12_300 });
+    h.memory.onBegin = () => ({ kind: 'rate_limited', by: 'conversation', retryAfterMs: 12_300 });
     const error = await refusal(startTurn(input(), h.deps));
     expect(isApiError(error)).toBe(true);
     expect(error).toMatchObject({ status: 429, code: 'rate_limited', headers: { 'retry-after': '13' } });
