@@ -363,6 +363,19 @@ describe('refusals before the model runs', () => {
     expect(h.model.prompts).toEqual([]);
   });
 
+  it('over a chat limit counted in the begin: the same 429 as the per-address check before it, nothing runs', async () => {
+    const h = harness();
+    h.memory.onBegin = () => ({ kind: 'rate_limited', by: 'client', retryAfterMs: 4200 });
+    const error = await refusal(startTurn(input(), h.deps));
+    expect(error).toMatchObject({
+      status: 429,
+      code: 'rate_limited',
+      message: 'Too many requests. Please wait a moment and try again.',
+      headers: { 'retry-after': '5' },
+    });
+    expect(h.model.prompts).toEqual([]);
+  });
+
   it('answers a resend memory recognises at begin with the stored reply; nothing is committed', async () => {
     const h = harness();
     h.memory.onBegin = () => ({ kind: 'replay', replay: { auditId: PREVIOUS_AUDIT, reply: 'Hello Ada.' } });
