@@ -18,7 +18,7 @@ const PINNED: Record<string, string> = {
   'renew-lease': 'b829e51a6dccfab93c16a31d065e8c39efdf0ce3',
   'save-summary': '74c6e2f59ab1510ac7f1c414ad4c5681419638d4',
   'sliding-window': 'dd9aa88180ba27d1475ccd2cd28594a9be45517e',
-  'take-audit-batch': 'c0ec97fa39302a3390a27d0b855a45e0246b5530',
+  'take-audit-batch': 'f807c384e57dc6fef17b97824cb26d97d97553a6',
 };
 
 describe('Lua scripts', () => {
