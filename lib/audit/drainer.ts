@@ -41,6 +41,19 @@ export interface DrainerOptions {
 const DEFAULT_BATCH = 500;
 const DATABASE_COOLDOWN_MS = 1000;
 const NUDGE_DELAY_MS = 50;
+/**
+ * Passes started by nudges are at least this far apart: at one turn a second, every other pass
+ * drains two turns (one Redis request for both), and a turn's rows are still in Postgres within
+ * ~1.5 s of its end. Under load a pass drains every turn that ended meanwhile, in one transaction.
+ */
+export const DRAIN_SPACING_MS = 1500;
+/**
+ * With no traffic, the loop looks at the stream this often: one Redis request (trim, read, legacy
+ * list length and stale open turns in one script), no Postgres query unless there is something to
+ * do. It bounds how long a crashed instance's entries wait for another instance (DRAIN_SWEEP_MS),
+ * and its unfinished turns for being marked abandoned (abandonAfterMs + DRAIN_SWEEP_MS).
+ */
+export const DRAIN_SWEEP_MS = 30_000;
 
 /**
  * Moves audit entries to Postgres: from the audit stream (under the drainer lock, in batches),
@@ -53,11 +66,22 @@ export class AuditDrainer {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private again = false;
   private nudged = false;
-  private idleMs = 500;
+  private idleMs = DRAIN_SWEEP_MS;
   private stopped = true;
+  /** One-off passes (serverless, the drain command): abandon at most this often, as before. */
   private nextAbandonAt = 0;
+  /** The loop: an abandon pass is due at this time (after start, after pending entries from the outbox file). */
+  private abandonDueAt: number | null = null;
+  /** Open turns older than abandonAfterMs, as the last take counted them. */
+  private staleOpenTurns = 0;
+  /** The cutoff of the last abandon pass: the next take forgets the open turns before it. */
+  private forgetBefore: number | undefined;
+  private lastPassAt = 0;
+  /** A nudge asked for a pass that has not drained yet (a locked stream is tried again soon). */
+  private wanted = false;
   private failures = 0;
-  private nextLegacyAt = 0;
+  /** How long the lock that blocked the last pass had left. */
+  private lockedForMs = 0;
   /** Everything before this stream id is applied but not yet trimmed: the next take trims it in its round trip. */
   private trimBelow = '';
   private appliedCount = 0;
@@ -89,11 +113,16 @@ export class AuditDrainer {
     return total;
   }
 
-  /** Keeps draining in this process: promptly after a nudge, else every `idleMs`; backs off on failure. */
-  start(idleMs = 500): void {
+  /**
+   * Keeps draining in this process: soon after a nudge, else a sweep every `idleMs` (DRAIN_SWEEP_MS);
+   * backs off on failure. Abandoned turns are looked for once abandonAfterMs after the start (turns a
+   * crash left before this process ran), then only when the stream's open-turn set shows stale ones.
+   */
+  start(idleMs = DRAIN_SWEEP_MS): void {
     if (!this.stopped) return;
     this.stopped = false;
     this.idleMs = idleMs;
+    this.abandonDueAt = Date.now() + this.options.abandonAfterMs;
     this.schedule(0, idleMs);
   }
 
@@ -103,6 +132,7 @@ export class AuditDrainer {
    */
   nudge(): void {
     if (this.stopped) return;
+    this.wanted = true;
     if (this.running !== null) {
       this.again = true;
       return;
@@ -111,7 +141,12 @@ export class AuditDrainer {
     this.nudged = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.schedule(NUDGE_DELAY_MS, this.idleMs);
+    this.schedule(this.spacedDelay(), this.idleMs);
+  }
+
+  /** How long until the next nudged pass may start (DRAIN_SPACING_MS after the previous one). */
+  private spacedDelay(): number {
+    return Math.max(NUDGE_DELAY_MS, this.lastPassAt + DRAIN_SPACING_MS - Date.now());
   }
 
   async stop(): Promise<void> {
@@ -130,13 +165,18 @@ export class AuditDrainer {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.nudged = false;
+      this.lastPassAt = Date.now();
       void this.drainOnce().then((report) => {
         if (this.stopped) return;
         this.failures = report.blocked && report.blocked.reason !== 'locked' ? this.failures + 1 : 0;
         const busy = this.again || report.remaining > 0;
         this.again = false;
-        const backoff = Math.min(idleMs * 2 ** this.failures, 10_000);
-        this.schedule(this.failures > 0 ? backoff : busy && !report.blocked ? NUDGE_DELAY_MS : idleMs, idleMs);
+        if (!report.blocked) this.wanted = false;
+        let delay = idleMs;
+        if (this.failures > 0) delay = Math.min(1000 * 2 ** this.failures, 10_000, idleMs);
+        else if (report.blocked?.reason === 'locked' && this.wanted) delay = Math.min(this.lockedForMs + NUDGE_DELAY_MS, idleMs);
+        else if (busy && !report.blocked) delay = this.spacedDelay();
+        this.schedule(delay, idleMs);
       });
     }, delayMs);
     // A drain loop must never keep a process alive by itself (tests, scripts, shutdown).
@@ -179,14 +219,20 @@ export class AuditDrainer {
     try {
       if (stream) streamLeft = await this.drainStream(stream, batchSize, maxBatches, report);
       if (!report.blocked) filesLeft = await this.drainOutbox(batchSize, report);
-      if (!report.blocked && Date.now() >= this.nextAbandonAt) {
-        this.nextAbandonAt = Date.now() + Math.min(5000, this.options.abandonAfterMs / 2);
+      // Only once the stream is read to its end: every pending entry of a stale turn is in Postgres.
+      if (!report.blocked && streamLeft === 0 && this.abandonWanted()) {
+        const now = Date.now();
+        this.nextAbandonAt = now + Math.min(5000, this.options.abandonAfterMs / 2);
         const db = await this.options.database();
         report.abandoned = await withTimeout(
-          abandonUnfinished(db, this.options.leases, { olderThanMs: this.options.abandonAfterMs, limit: batchSize }),
+          abandonUnfinished(db, this.options.leases, { olderThanMs: this.options.abandonAfterMs, limit: batchSize, now: new Date(now) }),
           this.options.applyTimeoutMs ?? 15_000,
           'abandoning unfinished turns',
         );
+        this.abandonDueAt = null;
+        this.staleOpenTurns = 0;
+        // Settled (ended, abandoned, or still leased and so renewed past the cutoff): the next take forgets them.
+        this.forgetBefore = now - this.options.abandonAfterMs;
       }
     } catch (error) {
       if (!report.blocked) {
@@ -194,31 +240,58 @@ export class AuditDrainer {
         report.blocked = { reason: 'database', detail: errorText(error) };
       }
     }
-    // Counted only when this pass cannot tell (it was blocked, or left a full batch behind).
+    // Counted only when this pass cannot tell (it was blocked, or left a full batch behind); not for
+    // the loop's pass that found the stream locked (another instance is draining: a request for nothing).
+    const lockedLoop = !this.stopped && report.blocked?.reason === 'locked';
     report.remaining =
-      streamLeft === 0 && filesLeft === 0 && !report.blocked ? 0 : await this.remaining().catch(() => report.remaining);
+      (streamLeft === 0 && filesLeft === 0 && !report.blocked) || lockedLoop
+        ? 0
+        : await this.remaining().catch(() => report.remaining);
     return report;
+  }
+
+  /**
+   * The loop asks Postgres only when there may be something to abandon: stale open turns in the
+   * stream's set, or a due check (after start; after pending entries from the outbox file). One-off
+   * passes (serverless after() and cron, the drain command) keep their cadence: at most every 5 s.
+   */
+  private abandonWanted(): boolean {
+    if (this.stopped) return Date.now() >= this.nextAbandonAt;
+    return this.staleOpenTurns > 0 || (this.abandonDueAt !== null && Date.now() >= this.abandonDueAt);
   }
 
   private async drainStream(stream: RedisAuditStream, batchSize: number, maxBatches: number, report: DrainReport): Promise<number | null> {
     const lockMs = this.options.lockMs ?? 5000;
     let left: number | null = 0;
+    let legacyLength = 0;
     for (let batch = 0; batch < maxBatches; batch++) {
-      let entries;
+      let taken;
       try {
         // Entries applied by the last batch (of this pass or the previous one) are trimmed by this call.
-        entries = await stream.take(batchSize, lockMs, this.trimBelow);
+        taken = await stream.take(batchSize, lockMs, {
+          trimBelow: this.trimBelow,
+          staleBefore: Date.now() - this.options.abandonAfterMs,
+          forgetBefore: this.forgetBefore,
+        });
         this.trimBelow = '';
         this.appliedCount = 0;
+        this.forgetBefore = undefined;
       } catch (error) {
         report.blocked = { reason: 'stream', detail: errorText(error) };
         return null;
       }
-      if (entries === null) {
+      if ('lockedForMs' in taken) {
+        this.lockedForMs = taken.lockedForMs;
         report.blocked = { reason: 'locked', detail: 'another drainer holds the audit stream' };
         return null;
       }
-      if (entries.length === 0) return 0;
+      const { entries } = taken;
+      legacyLength = taken.legacyLength;
+      this.staleOpenTurns = taken.staleOpenTurns;
+      if (entries.length === 0) {
+        left = 0;
+        break;
+      }
       const parsed = entries.map((entry) => parseStreamEntry(entry.fields));
       const done = await this.applyParsed(parsed, entries.map((e) => JSON.stringify({ id: e.id, ...e.fields })), 'stream', report);
       // Trimmed with the next take: applying twice (a crash before that) changes nothing.
@@ -231,9 +304,8 @@ export class AuditDrainer {
       left = entries.length < batchSize ? 0 : null;
       if (left === 0) break;
     }
-    // The first release's outbox list: read at the first pass and then once a minute.
-    if (Date.now() >= this.nextLegacyAt) {
-      this.nextLegacyAt = Date.now() + 60_000;
+    // The first release's outbox list: read only when the take saw entries in it.
+    if (legacyLength > 0) {
       const legacy = await stream.readLegacy(batchSize);
       if (legacy.length > 0) {
         const done = await this.applyParsed(legacy.map(parseLegacyLine), legacy, 'redis-outbox-v1', report);
@@ -268,6 +340,9 @@ export class AuditDrainer {
             () => withTimeout(this.options.sink.apply(good), this.options.applyTimeoutMs ?? 15_000, 'audit batch'),
           )
         : { applied: 0, rejected: [] };
+    // Pending entries that came by the outbox file have no open-turn mark in Redis: check them later.
+    if (!this.stopped && source === 'outbox-file' && good.some((entry) => entry.kind === 'pending'))
+      this.abandonDueAt ??= Date.now() + this.options.abandonAfterMs;
     for (const item of result.rejected) {
       dead.push({ source, reason: item.reason, payload: JSON.stringify(streamFields(item.entry)) });
     }

@@ -17,7 +17,28 @@ export interface StreamEntry {
 }
 
 const xrangeSchema = z.array(z.tuple([z.string(), z.array(z.string())]));
-const takeReplySchema = z.union([z.tuple([z.literal(0)]), z.tuple([z.literal(1), xrangeSchema])]);
+const takeReplySchema = z.union([
+  z.tuple([z.literal(0), z.coerce.number()]),
+  z.tuple([z.literal(1), xrangeSchema, z.coerce.number(), z.coerce.number()]),
+]);
+
+/** One take: the batch, and what the same round trip learned about the rest. */
+export interface TakenBatch {
+  entries: StreamEntry[];
+  /** Entries in the first release's outbox list (read separately, only when there are any). */
+  legacyLength: number;
+  /** Turns begun before `staleBefore` that never ended (the open-turn set): abandon candidates. */
+  staleOpenTurns: number;
+}
+
+export interface TakeOptions {
+  /** The id after the previous batch's last: everything before it is trimmed. */
+  trimBelow?: string;
+  /** Count the open turns whose last sign of life is older than this (ms since the epoch). */
+  staleBefore?: number;
+  /** Forget the open turns older than this (the last abandon pass settled them). */
+  forgetBefore?: number;
+}
 
 export class RedisAuditStream {
   private readonly keys: ReturnType<typeof auditKeys>;
@@ -33,27 +54,31 @@ export class RedisAuditStream {
   }
 
   /**
-   * The oldest entries, under the drainer lock (taken or renewed), after trimming everything before
-   * `trimBelow` (the id after the previous batch's last) in the same round trip; null while another
-   * drainer holds the lock.
+   * The oldest entries, under the drainer lock (taken or renewed), after trimming what the previous
+   * batch applied, in one round trip; `{ lockedForMs }` while another drainer holds the lock.
    */
-  async take(count: number, lockMs: number, trimBelow = ''): Promise<StreamEntry[] | null> {
+  async take(count: number, lockMs: number, options: TakeOptions = {}): Promise<TakenBatch | { lockedForMs: number }> {
     const reply = takeReplySchema.parse(
       await runScript(this.redis, TAKE_AUDIT_BATCH, {
         lockKey: this.keys.lock,
         streamKey: this.keys.stream,
+        legacyKey: this.legacyKey,
+        openKey: this.keys.open,
         token: this.token,
         lockMs,
         count,
-        appliedUpTo: trimBelow,
+        appliedUpTo: options.trimBelow ?? '',
+        staleBefore: options.staleBefore ?? '',
+        forgetBefore: options.forgetBefore ?? '',
       }),
     );
-    if (reply[0] === 0) return null;
-    return reply[1].map(([id, flat]) => {
+    if (reply[0] === 0) return { lockedForMs: Math.max(reply[1], 0) };
+    const entries = reply[1].map(([id, flat]) => {
       const fields: Record<string, string> = {};
       for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
       return { id, fields };
     });
+    return { entries, legacyLength: reply[2], staleOpenTurns: reply[3] };
   }
 
   async release(): Promise<void> {

@@ -1,7 +1,6 @@
 import 'server-only';
 import type { ChatEvent, ChatJsonResponse } from '@/lib/chat/events';
 import { clientInfo, clientKey, clientOptionsOf } from '@/lib/security/client-info';
-import { enforceLimits, type LimitDeps } from '@/lib/chat/limits';
 import { chatChecks } from '@/lib/rate-limit/rules';
 import { checkChatText, chatRequestSchema, chatRequestWording, maxBodyBytes } from '@/lib/chat/request';
 import { encodeEvent, SSE_HEADERS } from '@/lib/chat/sse';
@@ -16,7 +15,7 @@ import type { ModelClient } from '@/lib/model/types';
 import { errorFields, log } from '@/lib/observability/log';
 
 /** What a turn uses of the runtime. */
-export interface ChatServices extends EdgeServices, LimitDeps {
+export interface ChatServices extends EdgeServices {
   memory: ConversationStore;
   model: ModelClient;
   stops: StopRegistry;
@@ -65,17 +64,14 @@ export const handleChat = endpoint(
       wording: chatRequestWording,
     },
     validate: (body, runtime) => checkChatText(body, { messageMaxChars: runtime.config.prompt.messageMaxChars }),
-    // Per client address across sessions, and the deployment's model-call budget; only valid
-    // requests count (a flood of garbage is refused above without spending anyone's budget).
-    limit: {
-      check: (request, runtime) =>
-        enforceLimits(runtime, chatChecks(runtime.config.limits, clientKey(request, clientOptionsOf(runtime.config)))),
-    },
   },
   async ({ request, runtime, input, defer }) => {
     const { config } = runtime;
     const deps = turnDeps(runtime, defer);
-    const turn = await startTurn({ ...input, client: clientInfo(request, clientOptionsOf(config)) }, deps);
+    // Per client address across sessions, and the deployment's model-call budget: counted in the
+    // turn's begin (one round trip), so only valid requests count (garbage is refused above).
+    const limits = chatChecks(config.limits, clientKey(request, clientOptionsOf(config)));
+    const turn = await startTurn({ ...input, client: clientInfo(request, clientOptionsOf(config)), limits }, deps);
     // Serverless instances run no drain loop: each turn moves the audit along after its response.
     if (config.serverless) defer(runtime.drainer.drainOnce(2));
     if (wantsJson(request)) return await jsonAnswer(turn.run);

@@ -1,7 +1,7 @@
 import 'server-only';
 import { clientKey, clientOptionsOf } from '@/lib/security/client-info';
-import { ApiError } from '@/lib/errors';
 import { edgeChecks, type EdgeEndpoint } from '@/lib/rate-limit/rules';
+import { rateLimitedError } from '@/lib/rate-limit/refusal';
 import { limitAll, type RateLimiter, type RateRule } from '@/lib/rate-limit/window';
 import type { Config } from '@/lib/config';
 
@@ -11,15 +11,9 @@ export interface LimitDeps {
   rateLimiter: RateLimiter;
 }
 
-function refuse(retryAfterSeconds: number): never {
-  throw new ApiError(429, 'rate_limited', 'Too many requests. Please wait a moment and try again.', {
-    'retry-after': String(retryAfterSeconds),
-  });
-}
-
 async function enforceWith(limiter: RateLimiter, checks: Array<[RateRule, string]>): Promise<void> {
   const verdict = await limitAll(limiter, checks);
-  if (!verdict.success) refuse(verdict.retryAfterSeconds);
+  if (!verdict.success) throw rateLimitedError(verdict.retryAfterSeconds);
 }
 
 /** Counts the request against each (rule, key); over any of them → 429 with Retry-After. */

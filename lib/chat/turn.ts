@@ -13,6 +13,8 @@ import type { StopRegistry } from '@/lib/chat/stops';
 import { log } from '@/lib/observability/log';
 import { withSpan, withSpanSync } from '@/lib/observability/tracing';
 import { logTurn } from '@/lib/observability/turn-log';
+import { rateLimitedError } from '@/lib/rate-limit/refusal';
+import type { RateRule } from '@/lib/rate-limit/window';
 
 /**
  * One chat turn, the only orchestrator: begin the conversation's turn → assemble the prompt →
@@ -48,6 +50,8 @@ export interface TurnInput {
   text: string;
   messageId: string | null;
   client: TurnRecord['client'];
+  /** The request's chat limits (per address, model-call budget): counted in the turn's begin. */
+  limits?: ReadonlyArray<readonly [RateRule, string]>;
 }
 
 export type EmitEvent = (event: ChatEvent) => void;
@@ -74,11 +78,13 @@ export async function startTurn(input: TurnInput, deps: TurnDeps): Promise<Start
     pending,
     lockWaitMs: deps.settings.lockWaitMs,
     defer: deps.defer,
+    limits: input.limits,
   });
   switch (opening.kind) {
     case 'replay':
       return replayTurn(opening.replay, opening.status);
     case 'rate_limited': {
+      if (opening.by === 'client') throw rateLimitedError(Math.max(1, Math.ceil(opening.retryAfterMs / 1000)));
       const seconds = Math.max(1, Math.ceil(opening.retryAfterMs / 1000));
       throw new ApiError(
         429,

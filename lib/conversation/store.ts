@@ -15,6 +15,7 @@ import {
 import { errorFields, log } from '@/lib/observability/log';
 import { withSpan } from '@/lib/observability/tracing';
 import { sessionRef } from '@/lib/session-ref';
+import type { RateRule } from '@/lib/rate-limit/window';
 
 /**
  * Everything a conversation persists, behind one interface: its memory window, turn counter, lease
@@ -48,6 +49,8 @@ export interface TurnStart {
   lockWaitMs?: number;
   /** Keeps work alive after the response is sent (a lease given back once the backend answers again). */
   defer?: (work: Promise<unknown>) => void;
+  /** The request's chat limits, counted by the first begin (same round trip): 429 before anything else when over. */
+  limits?: ReadonlyArray<readonly [RateRule, string]>;
 }
 
 /** A turn that may run: it holds the conversation (unless the backend was unreachable). */
@@ -66,7 +69,7 @@ export interface OpenTurn {
 export type Opening =
   /** Another turn of this conversation kept running for the whole wait. */
   | { kind: 'busy' }
-  | { kind: 'rate_limited'; retryAfterMs: number }
+  | { kind: 'rate_limited'; by: 'client' | 'conversation'; retryAfterMs: number }
   /** This message was answered before (same messageId): nothing was started; `status` for the meta event. */
   | { kind: 'replay'; replay: Replay; status: MemoryStatus }
   | { kind: 'begun'; turn: OpenTurn };
@@ -114,6 +117,8 @@ export class ConversationStore {
             messageId: start.messageId,
             pending: start.pending,
             seed,
+            // Counted once per request: a wait for a busy conversation or a seeded retry does not count again.
+            limits: attempt === 0 && seed === null ? start.limits : undefined,
           });
           span.setAttribute('tether.memory.result', result.kind);
           if (result.kind === 'begun') {

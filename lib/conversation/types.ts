@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EndEntry, TurnRecord } from '@/lib/audit/types';
 import type { MemoryStatus } from '@/lib/conversation/status';
+import type { RateRule } from '@/lib/rate-limit/window';
 
 export { MEMORY_LAYOUT_VERSION } from '@/lib/redis/keys';
 
@@ -12,8 +13,6 @@ export const COUNTER_TTL_SECONDS = 30 * 24 * 3600;
 
 /** A counter created when the server issues an id lives this long if no message follows. */
 export const ISSUED_COUNTER_TTL_SECONDS = 24 * 3600;
-
-export const RATE_WINDOW_MS = 60_000;
 
 export const memoryMessageSchema = z.object({
   tokens: z.number().int().nonnegative(),
@@ -71,6 +70,11 @@ export interface BeginRequest {
   pending: TurnRecord;
   /** Given after the durable record was asked (an `unseeded` answer). */
   seed: Seed | null;
+  /**
+   * The request's chat limits (lib/rate-limit/rules.ts chatChecks), counted by this call before
+   * anything else: given on a request's first begin only, so a wait or a retry never counts twice.
+   */
+  limits?: ReadonlyArray<readonly [RateRule, string]>;
 }
 
 export interface Replay {
@@ -81,7 +85,11 @@ export interface Replay {
 export type BeginResult =
   /** Another turn of this conversation is running. */
   | { kind: 'busy' }
-  | { kind: 'rate_limited'; retryAfterMs: number }
+  /**
+   * Over a limit: `client` (a chat limit: nothing else was done) or `conversation` (the
+   * conversation's own limit: counted after the lease and the replay check).
+   */
+  | { kind: 'rate_limited'; by: 'client' | 'conversation'; retryAfterMs: number }
   /** The message was answered before (same messageId): nothing was started. */
   | { kind: 'replay'; replay: Replay }
   /** Memory has no turn counter for the session: ask the durable record, then begin again with a seed. */
@@ -137,7 +145,7 @@ export type LeaseState = 'held' | 'stop' | 'lost';
  */
 export interface ConversationBackend {
   readonly kind: 'redis' | 'local';
-  /** One round trip: lease, rate limit, replay check, turn number, the window, the pending record. */
+  /** One round trip: chat limits, lease, replay check, conversation limit, turn number, the window, the pending record. */
   begin(request: BeginRequest): Promise<BeginResult>;
   /** One round trip: stores the exchange and its final record, releases the lease. */
   commit(request: CommitRequest): Promise<CommitResult>;

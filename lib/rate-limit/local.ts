@@ -13,6 +13,11 @@ export class LocalRateLimiter implements RateLimiter {
   ) {}
 
   async limit(rule: RateRule, key: string, cost = 1): Promise<RateVerdict> {
+    return this.limitNow(rule, key, cost);
+  }
+
+  /** `limit` without a promise, for a caller that must not yield between reading and changing its state. */
+  limitNow(rule: RateRule, key: string, cost = 1): RateVerdict {
     const now = this.now();
     if (this.counts.size >= this.maxKeys) this.sweep(now);
     const call = windowCall('local', rule, key, now, cost);

@@ -9,14 +9,15 @@ import { sessionRef } from '@/lib/session-ref';
  *   {prefix}:v3:s:{<ref>}:m       list   one JSON message per entry, oldest first     (memory TTL)
  *   {prefix}:v3:s:{<ref>}:n       hash   seq (last turn number), kept (exchanges ever stored) (30 days)
  *   {prefix}:v3:s:{<ref>}:lease   string audit id of the turn in progress              (short, renewed)
- *   {prefix}:v3:s:{<ref>}:rate    string turns started in the current minute
  *   {prefix}:v3:s:{<ref>}:stop    string audit id the customer asked to stop
  *   {prefix}:v2:audit             stream audit records on their way to Postgres
  *   {prefix}:v2:audit:dead        list   records the drainer could not apply, with the reason
  *   {prefix}:v2:audit:lock        string the drainer that currently holds the stream
+ *   {prefix}:v2:audit:open        zset   audit ids of turns begun and not yet ended (score: last sign of life, ms)
  *   {prefix}:v1:audit-outbox      list   the first release's outbox (still drained)
  *   {prefix}:v2:session:{<id>}:live  string the reply still streaming (header line + text so far)
  *   {prefix}:v1:rl:{<rule>:<key>}:<window>  string  one fixed window of a sliding-window limit
+ *                                  (the per-conversation limit too: rule chat-session, key the reference)
  *
  * `<ref>` is sessionRef(session id) (lib/session-ref.ts), the name the audit also keys the session by:
  * so the admin's delete, which knows only the reference, reaches the memory too, and the key names
@@ -37,7 +38,6 @@ export interface SessionKeys {
   messages: string;
   counter: string;
   lease: string;
-  rate: string;
   stop: string;
 }
 
@@ -45,6 +45,8 @@ export interface AuditKeys {
   stream: string;
   dead: string;
   lock: string;
+  /** Turns begun and not yet ended, scored by their last sign of life: what tells an idle drainer to look for abandoned turns. */
+  open: string;
 }
 
 /** The keys of a session, given its id or its reference. */
@@ -63,14 +65,13 @@ function keysUnder(base: string): SessionKeys {
     messages: `${base}:m`,
     counter: `${base}:n`,
     lease: `${base}:lease`,
-    rate: `${base}:rate`,
     stop: `${base}:stop`,
   };
 }
 
 export function auditKeys(prefix: string): AuditKeys {
   const base = `${prefix}:v${MEMORY_LAYOUT_VERSION}:audit`;
-  return { stream: base, dead: `${base}:dead`, lock: `${base}:lock` };
+  return { stream: base, dead: `${base}:dead`, lock: `${base}:lock`, open: `${base}:open` };
 }
 
 /** The outbox list of the first release (v1 layout), still drained so nothing it queued is lost. */

@@ -4,13 +4,15 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AuditEntry } from '@/lib/audit/types';
 import { sessionRef } from '@/lib/session-ref';
+import { LocalRateLimiter } from '@/lib/rate-limit/local';
+import { conversationRule } from '@/lib/rate-limit/rules';
+import { limitAll } from '@/lib/rate-limit/window';
 import {
   applyCaps,
   COUNTER_TTL_SECONDS,
   findReplay,
   ISSUED_COUNTER_TTL_SECONDS,
   memoryMessageSchema,
-  RATE_WINDOW_MS,
   statusOfEmpty,
   type BeginRequest,
   type BeginResult,
@@ -65,7 +67,8 @@ export class LocalMemoryStore implements ConversationBackend {
   readonly kind = 'local' as const;
   private readonly states = new Map<string, SessionState>();
   private readonly leases = new Map<string, { token: string; expiresAt: number }>();
-  private readonly rates = new Map<string, { started: number; resetAt: number }>();
+  /** The chat limits and the per-conversation limit: the same sliding windows as Redis, in this process. */
+  private readonly limiter: LocalRateLimiter;
   private readonly stops = new Map<string, string>();
   private readonly clock: () => number;
   private nextSweepAt = 0;
@@ -76,6 +79,7 @@ export class LocalMemoryStore implements ConversationBackend {
     private readonly options: LocalStoreOptions = {},
   ) {
     this.clock = options.clock ?? Date.now;
+    this.limiter = new LocalRateLimiter(() => this.clock());
     if (options.dir) mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   }
 
@@ -84,6 +88,10 @@ export class LocalMemoryStore implements ConversationBackend {
     this.sweep(now);
     const { auditId } = request;
     const sessionId = sessionRef(request.sessionId);
+    if (request.limits && request.limits.length > 0) {
+      const verdict = await limitAll(this.limiter, request.limits);
+      if (!verdict.success) return { kind: 'rate_limited', by: 'client', retryAfterMs: verdict.retryAfterSeconds * 1000 };
+    }
     const holder = this.liveLease(sessionId, now);
     if (holder && holder.token !== auditId) return { kind: 'busy' };
     const state = this.state(sessionId, now);
@@ -93,15 +101,10 @@ export class LocalMemoryStore implements ConversationBackend {
       if (!request.seed) return { kind: 'unseeded' };
       state.counter = { seq: request.seed.seq, kept: request.seed.kept, expiresAt: 0 };
     }
-    const limit = this.caps.turnsPerMinute ?? 0;
-    if (limit > 0) {
-      let window = this.rates.get(sessionId);
-      if (!window || window.resetAt <= now) {
-        window = { started: 0, resetAt: now + RATE_WINDOW_MS };
-        this.rates.set(sessionId, window);
-      }
-      window.started += 1;
-      if (window.started > limit) return { kind: 'rate_limited', retryAfterMs: window.resetAt - now };
+    const rule = conversationRule(this.caps.turnsPerMinute ?? 0);
+    if (rule.limit > 0) {
+      const verdict = this.limiter.limitNow(rule, sessionId);
+      if (!verdict.success) return { kind: 'rate_limited', by: 'conversation', retryAfterMs: verdict.retryAfterSeconds * 1000 };
     }
     state.counter.seq += 1;
     state.counter.expiresAt = now + COUNTER_TTL_SECONDS * 1000;
@@ -208,7 +211,6 @@ export class LocalMemoryStore implements ConversationBackend {
     const sessionId = sessionRef(id);
     this.states.delete(sessionId);
     this.leases.delete(sessionId);
-    this.rates.delete(sessionId);
     this.stops.delete(sessionId);
     if (this.options.dir) rmSync(this.file(sessionId), { force: true });
   }
@@ -291,7 +293,6 @@ export class LocalMemoryStore implements ConversationBackend {
     if (now < this.nextSweepAt) return;
     this.nextSweepAt = now + 60_000;
     for (const [id, lease] of this.leases) if (lease.expiresAt <= now) this.leases.delete(id);
-    for (const [id, window] of this.rates) if (window.resetAt <= now) this.rates.delete(id);
     for (const [id, state] of this.states) {
       const gone = (!state.record || state.record.expiresAt <= now) && (!state.counter || (state.counter.expiresAt > 0 && state.counter.expiresAt <= now));
       if (gone) this.states.delete(id);

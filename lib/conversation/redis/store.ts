@@ -13,7 +13,6 @@ import {
   COUNTER_TTL_SECONDS,
   ISSUED_COUNTER_TTL_SECONDS,
   memoryMessageSchema,
-  RATE_WINDOW_MS,
   statusOfEmpty,
   unavailable,
   type BeginRequest,
@@ -31,13 +30,17 @@ import {
 } from '@/lib/conversation/types';
 import { classifyMemoryError } from '@/lib/conversation/errors';
 import { errorFields, log } from '@/lib/observability/log';
+import { LocalRateLimiter } from '@/lib/rate-limit/local';
+import { conversationRule } from '@/lib/rate-limit/rules';
+import { limitAll, verdictOf, windowCall, type RateRule, type WindowCall } from '@/lib/rate-limit/window';
 import { SESSION_REF_PATTERN, sessionRef } from '@/lib/session-ref';
 
 /**
  * Conversations in Redis over Upstash's REST protocol (layout: lib/redis/keys.ts, rules:
  * docs/memory.md). Every change to a conversation is one Lua script that also appends the turn's
  * audit entry to the audit stream, so a remembered exchange and its audit record cannot be
- * separated by a crash. A turn costs two round trips: begin and commit (or record).
+ * separated by a crash. A turn costs two round trips: begin (which also counts the chat limits)
+ * and commit (or record).
  */
 
 const STOP_REQUEST_TTL_MS = 60_000;
@@ -50,13 +53,15 @@ const metaSchema = z.object({
 });
 
 const count = z.coerce.number().int().nonnegative();
-const beginReplySchema = z.union([
+const beginOutcomeSchema = z.union([
+  z.tuple([z.literal('limited')]),
   z.tuple([z.literal('busy')]),
   z.tuple([z.literal('unseeded')]),
   z.tuple([z.literal('replay'), z.string(), z.string()]),
-  z.tuple([z.literal('rate_limited'), z.coerce.number()]),
+  z.tuple([z.literal('rate_limited'), count, count]),
   z.tuple([z.literal('begun'), count, count, z.array(z.string()), z.array(z.string())]),
 ]);
+const beginReplySchema = z.tuple([z.array(count), beginOutcomeSchema]);
 const commitReplySchema = z.union([
   z.tuple([z.literal('locked')]),
   z.tuple([z.literal('unseeded')]),
@@ -71,7 +76,14 @@ export interface RedisStoreOptions {
   redis: Redis;
   keyPrefix: string;
   caps: MemoryCaps;
+  /** Counts the chat limits when Redis cannot (never a limit turned off by an outage); mirrors every shared count. */
+  fallbackLimiter?: LocalRateLimiter;
+  now?: () => number;
 }
+
+/** The begin script has two chat-limit slots (per address, model-call budget): rules past them are refused loudly. */
+const CHAT_LIMIT_SLOTS = 2;
+const OFF: WindowCall = { keys: ['', ''], args: [0, 1, 0, 1] };
 
 /** A record we cannot trust (foreign layout, broken JSON): the turn treats it as unavailable. */
 class CorruptRecordError extends Error {
@@ -85,10 +97,18 @@ export class RedisMemoryStore implements ConversationBackend {
   readonly kind = 'redis' as const;
   private readonly redis: Redis;
   private readonly stream: string;
+  private readonly open: string;
+  private readonly fallback: LocalRateLimiter;
+  private readonly now: () => number;
+  private lastLimitWarning = 0;
 
   constructor(private readonly options: RedisStoreOptions) {
     this.redis = options.redis;
-    this.stream = auditKeys(options.keyPrefix).stream;
+    const audit = auditKeys(options.keyPrefix);
+    this.stream = audit.stream;
+    this.open = audit.open;
+    this.now = options.now ?? Date.now;
+    this.fallback = options.fallbackLimiter ?? new LocalRateLimiter(this.now);
   }
 
   keys(sessionId: string): SessionKeys {
@@ -99,7 +119,7 @@ export class RedisMemoryStore implements ConversationBackend {
     const result = await this.beginOnce(request);
     // A conversation begun before the upgrade: its memory still has the previous key names.
     if (result.kind === 'unseeded' && !request.seed && (await this.adoptLegacyKeys(request.sessionId)))
-      return this.beginOnce(request);
+      return this.beginOnce({ ...request, limits: [] });
     return result;
   }
 
@@ -130,6 +150,14 @@ export class RedisMemoryStore implements ConversationBackend {
 
   private async beginOnce(request: BeginRequest): Promise<BeginResult> {
     const k = this.keys(request.sessionId);
+    const now = this.now();
+    const limits = (request.limits ?? []).filter(([rule]) => rule.limit > 0);
+    if (limits.length > CHAT_LIMIT_SLOTS) throw new Error(`begin counts at most ${CHAT_LIMIT_SLOTS} chat limits`);
+    const calls = limits.map(([rule, key]) => windowCall(this.options.keyPrefix, rule, key, now));
+    const [first, second] = [calls[0] ?? OFF, calls[1] ?? OFF];
+    const turnsPerMinute = this.options.caps.turnsPerMinute ?? 0;
+    const conversation = conversationRule(turnsPerMinute);
+    const rate = windowCall(this.options.keyPrefix, conversation, sessionRef(request.sessionId), now);
     let reply: z.infer<typeof beginReplySchema>;
     try {
       const raw = await runScript(this.redis, BEGIN_TURN, {
@@ -137,12 +165,26 @@ export class RedisMemoryStore implements ConversationBackend {
         messagesKey: k.messages,
         counterKey: k.counter,
         leaseKey: k.lease,
-        rateKey: k.rate,
         streamKey: this.stream,
+        openKey: this.open,
+        rateKey: rate.keys[0],
+        ratePreviousKey: rate.keys[1],
+        firstKey: first.keys[0],
+        firstPreviousKey: first.keys[1],
+        secondKey: second.keys[0],
+        secondPreviousKey: second.keys[1],
         auditId: request.auditId,
         leaseMs: request.leaseMs,
-        rateLimit: this.options.caps.turnsPerMinute ?? 0,
-        rateWindowMs: RATE_WINDOW_MS,
+        nowMs: now,
+        rateLimit: turnsPerMinute,
+        rateWindowMs: rate.args[1],
+        rateElapsedMs: rate.args[2],
+        firstLimit: first.args[0],
+        firstWindowMs: first.args[1],
+        firstElapsedMs: first.args[2],
+        secondLimit: second.args[0],
+        secondWindowMs: second.args[1],
+        secondElapsedMs: second.args[2],
         messageId: request.messageId ?? '',
         counterTtlSeconds: COUNTER_TTL_SECONDS,
         seedSeq: request.seed ? request.seed.seq : '',
@@ -153,23 +195,68 @@ export class RedisMemoryStore implements ConversationBackend {
       reply = beginReplySchema.parse(raw);
     } catch (error) {
       logMemoryFailure(request.sessionId, error);
-      return { kind: 'unavailable', errorClass: classifyMemoryError(error) };
+      // The chat limits still count, in this process: a Redis outage never turns a limit off.
+      const refused = await this.countLocally(limits, error);
+      return refused ?? { kind: 'unavailable', errorClass: classifyMemoryError(error) };
     }
-    switch (reply[0]) {
+    const [checks, outcome] = reply;
+    const refused = this.verdictOfChecks(limits, calls, checks);
+    switch (outcome[0]) {
+      case 'limited':
+        // The script refused only when a check said no: a reply without one is still a refusal.
+        return refused ?? { kind: 'rate_limited', by: 'client', retryAfterMs: 1000 };
       case 'busy':
       case 'unseeded':
-        return { kind: reply[0] };
+        return { kind: outcome[0] };
       case 'rate_limited':
-        return { kind: 'rate_limited', retryAfterMs: Math.max(reply[1], 0) };
+        return {
+          kind: 'rate_limited',
+          by: 'conversation',
+          retryAfterMs: verdictOf(false, outcome[1], outcome[2], rate).retryAfterSeconds * 1000,
+        };
       case 'replay': {
-        const replay = replayOf(reply[1], reply[2]);
+        const replay = replayOf(outcome[1], outcome[2]);
         return replay.kind === 'replay' ? replay : { kind: 'unavailable', errorClass: 'corrupt_record' };
       }
       case 'begun': {
-        const [, seq, kept, metaPairs, items] = reply;
+        const [, seq, kept, metaPairs, items] = outcome;
         return { kind: 'begun', seq, memory: this.parseOrUnavailable(request.sessionId, metaPairs, items, kept) };
       }
     }
+  }
+
+  /**
+   * The chat limits' shared counts, mirrored into this process's counters (so a later outage goes on
+   * from them, never from zero); the refusal when any of them said no, with the longest Retry-After.
+   */
+  private verdictOfChecks(
+    limits: ReadonlyArray<readonly [RateRule, string]>,
+    calls: WindowCall[],
+    checks: number[],
+  ): Extract<BeginResult, { kind: 'rate_limited' }> | null {
+    let retryAfterSeconds = 0;
+    limits.forEach(([rule, key], i) => {
+      const [allowed, previous, current] = [checks[i * 3], checks[i * 3 + 1] ?? 0, checks[i * 3 + 2] ?? 0];
+      const call = calls[i];
+      if (allowed === undefined || !call) return;
+      this.fallback.observe(rule, key, previous, current);
+      const verdict = verdictOf(allowed === 1, previous, current, call);
+      if (!verdict.success) retryAfterSeconds = Math.max(retryAfterSeconds, verdict.retryAfterSeconds);
+    });
+    return retryAfterSeconds > 0 ? { kind: 'rate_limited', by: 'client', retryAfterMs: retryAfterSeconds * 1000 } : null;
+  }
+
+  private async countLocally(
+    limits: ReadonlyArray<readonly [RateRule, string]>,
+    error: unknown,
+  ): Promise<Extract<BeginResult, { kind: 'rate_limited' }> | null> {
+    if (limits.length === 0) return null;
+    if (this.now() - this.lastLimitWarning > 60_000) {
+      this.lastLimitWarning = this.now();
+      log.warn('rate limit: Redis unavailable, counting in-process', errorFields(error));
+    }
+    const verdict = await limitAll(this.fallback, limits);
+    return verdict.success ? null : { kind: 'rate_limited', by: 'client', retryAfterMs: verdict.retryAfterSeconds * 1000 };
   }
 
   async commit(request: CommitRequest): Promise<CommitResult> {
@@ -181,6 +268,7 @@ export class RedisMemoryStore implements ConversationBackend {
       counterKey: k.counter,
       leaseKey: k.lease,
       streamKey: this.stream,
+      openKey: this.open,
       auditId: request.auditId,
       userItem: JSON.stringify(request.exchange.user),
       assistantItem: JSON.stringify(request.exchange.assistant),
@@ -219,6 +307,7 @@ export class RedisMemoryStore implements ConversationBackend {
       leaseKey: k.lease,
       counterKey: k.counter,
       streamKey: this.stream,
+      openKey: this.open,
       auditId: request.auditId,
       givenSeq: request.seq ?? '',
       seedSeq: request.seed ? request.seed.seq : '',
@@ -235,7 +324,14 @@ export class RedisMemoryStore implements ConversationBackend {
   async renew(sessionId: string, auditId: string, leaseMs: number): Promise<LeaseState> {
     const k = this.keys(sessionId);
     return leaseReplySchema.parse(
-      await runScript(this.redis, RENEW_LEASE, { leaseKey: k.lease, stopKey: k.stop, auditId, leaseMs }),
+      await runScript(this.redis, RENEW_LEASE, {
+        leaseKey: k.lease,
+        stopKey: k.stop,
+        openKey: this.open,
+        auditId,
+        leaseMs,
+        nowMs: this.now(),
+      }),
     );
   }
 
@@ -278,7 +374,8 @@ export class RedisMemoryStore implements ConversationBackend {
 
   async remove(sessionId: string): Promise<void> {
     const k = this.keys(sessionId);
-    await this.redis.del(k.meta, k.messages, k.counter, k.lease, k.rate, k.stop);
+    const rate = windowCall(this.options.keyPrefix, conversationRule(0), sessionRef(sessionId), this.now());
+    await this.redis.del(k.meta, k.messages, k.counter, k.lease, k.stop, ...rate.keys);
   }
 
   async leasesHeld(turns: { sessionId: string; auditId: string }[]): Promise<Set<string>> {

@@ -1,23 +1,36 @@
 import { defineListScript, defineScript } from '@/lib/redis/eval';
 
 /**
- * Takes (or renews) the drainer lock and, if held, trims the entries the previous batch applied and
- * reads the oldest ones: one round trip a batch. Batches are read from the start of the stream, so
+ * Unless another drainer holds the lock, trims the entries the previous batch applied and reads the
+ * oldest ones, holding the lock (taken or renewed) while there are any: one round trip a batch. Batches are read from the start of the stream, so
  * everything before the first id not yet applied is done: XTRIM MINID frees it (XDEL would leave the
- * stream's nodes allocated).
+ * stream's nodes allocated). The same trip tells whether the first release's outbox list holds
+ * anything and how many turns began before `staleBefore` and never ended (the open-turn set the
+ * conversation scripts keep): an idle drainer learns everything it needs in one request, and asks
+ * Postgres nothing unless there is something to abandon. `forgetBefore` drops the open turns that
+ * the last abandon pass settled.
  *
- * Replies: {0} (another drainer holds the lock) | {1, entries}
+ * Replies: {0, lockPttl} (another drainer holds the lock) | {1, entries, legacyLength, staleOpenTurns}
  */
 export const TAKE_AUDIT_BATCH = defineScript({
   name: 'take-audit-batch',
-  keys: ['lockKey', 'streamKey'],
-  args: ['token', 'lockMs', 'count', 'appliedUpTo'],
+  keys: ['lockKey', 'streamKey', 'legacyKey', 'openKey'],
+  args: ['token', 'lockMs', 'count', 'appliedUpTo', 'staleBefore', 'forgetBefore'],
   body: `
 local holder = redis.call('GET', lockKey)
-if holder and holder ~= token then return {0} end
-redis.call('SET', lockKey, token, 'PX', lockMs)
-if appliedUpTo and appliedUpTo ~= '' then redis.call('XTRIM', streamKey, 'MINID', appliedUpTo) end
-return {1, redis.call('XRANGE', streamKey, '-', '+', 'COUNT', count)}
+if holder and holder ~= token then return {0, redis.call('PTTL', lockKey)} end
+if appliedUpTo ~= '' then redis.call('XTRIM', streamKey, 'MINID', appliedUpTo) end
+local entries = redis.call('XRANGE', streamKey, '-', '+', 'COUNT', count)
+-- Held only while there is something to apply: an idle sweep never keeps another instance waiting.
+if #entries > 0 then
+  redis.call('SET', lockKey, token, 'PX', lockMs)
+elseif holder then
+  redis.call('DEL', lockKey)
+end
+if forgetBefore ~= '' then redis.call('ZREMRANGEBYSCORE', openKey, '-inf', '(' .. forgetBefore) end
+local stale = 0
+if staleBefore ~= '' then stale = redis.call('ZCOUNT', openKey, '-inf', '(' .. staleBefore) end
+return {1, entries, redis.call('LLEN', legacyKey), stale}
 `,
 });
 

@@ -3,7 +3,7 @@ import { defineScript } from '@/lib/redis/eval';
 /**
  * Stores a finished exchange and its final audit entry in one atomic step: lease check,
  * idempotency on the client's messageId, append, trim to the caps (oldest exchange first, the rule
- * of applyCaps() in lib/conversation/types.ts), sliding TTL, turn number, lease release, XADD.
+ * of applyCaps() in lib/conversation/types.ts), sliding TTL, turn number, lease release, the turn no longer open, XADD.
  *
  * Replies: {'stored', seq, evictedItems} | {'locked'} | {'duplicate', userItem, assistantItem}
  *        | {'unseeded'}
@@ -12,7 +12,7 @@ import { defineScript } from '@/lib/redis/eval';
  */
 export const COMMIT_TURN = defineScript({
   name: 'commit-turn',
-  keys: ['metaKey', 'messagesKey', 'counterKey', 'leaseKey', 'streamKey'],
+  keys: ['metaKey', 'messagesKey', 'counterKey', 'leaseKey', 'streamKey', 'openKey'],
   args: [
     'auditId',
     'userItem',
@@ -91,6 +91,7 @@ redis.call('HINCRBY', counterKey, 'kept', 1)
 if not redis.call('HGET', counterKey, 'seq') then redis.call('HSET', counterKey, 'seq', seq) end
 redis.call('EXPIRE', counterKey, counterTtlSeconds)
 if holder then redis.call('DEL', leaseKey) end
+redis.call('ZREM', openKey, auditId)
 redis.call('XADD', streamKey, '*', 'v', recordVersion, 'k', 'final', 's', seq, 'r', finalRecord)
 return {'stored', tonumber(seq), evicted}
 `,

@@ -166,4 +166,26 @@ describe(`memory rules (${STACK} stack)`, () => {
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(await remembered(stack, sessionId)).toHaveLength(4);
   });
+
+  it('the per-address limit, counted in the turn begin: across sessions, 429 with Retry-After, nothing stored, invalid requests free', async () => {
+    stack = await createTestStack({ CHAT_PER_IP_PER_MINUTE: '2', MODEL_CALLS_PER_MINUTE: '100' });
+    const s = stack;
+    const [one, two] = [await s.newSession(), await s.newSession()];
+    // Refused before the limit: it spends nobody's budget.
+    expect((await s.post({ sessionId: one, text: 'x'.repeat(4001) })).status).toBe(400);
+    expect((await s.send(one, 'first')).status).toBe(200);
+    expect((await s.send(two, 'second, another session')).status).toBe(200);
+    const refused = await s.post({ sessionId: two, text: 'third' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(121);
+    expect(await refused.json()).toEqual({
+      error: { code: 'rate_limited', message: 'Too many requests. Please wait a moment and try again.' },
+    });
+    await s.settle();
+    expect(s.model.requests).toHaveLength(2);
+    expect(await remembered(s, two)).toHaveLength(2);
+    const rows = await s.query('select audit_id from turns');
+    expect(rows).toHaveLength(2);
+  });
 });

@@ -356,10 +356,23 @@ describe('refusals before the model runs', () => {
 
   it('answers 429 rate_limited with retry-after in whole seconds', async () => {
     const h = harness();
-    h.memory.onBegin = () => ({ kind: 'rate_limited', retryAfterMs: 12_300 });
+    h.memory.onBegin = () => ({ kind: 'rate_limited', by: 'conversation', retryAfterMs: 12_300 });
     const error = await refusal(startTurn(input(), h.deps));
     expect(isApiError(error)).toBe(true);
     expect(error).toMatchObject({ status: 429, code: 'rate_limited', headers: { 'retry-after': '13' } });
+    expect(h.model.prompts).toEqual([]);
+  });
+
+  it('over a chat limit counted in the begin: the same 429 as the per-address check before it, nothing runs', async () => {
+    const h = harness();
+    h.memory.onBegin = () => ({ kind: 'rate_limited', by: 'client', retryAfterMs: 4200 });
+    const error = await refusal(startTurn(input(), h.deps));
+    expect(error).toMatchObject({
+      status: 429,
+      code: 'rate_limited',
+      message: 'Too many requests. Please wait a moment and try again.',
+      headers: { 'retry-after': '5' },
+    });
     expect(h.model.prompts).toEqual([]);
   });
 

@@ -496,16 +496,44 @@ describe('LocalMemoryStore: commit', () => {
 });
 
 describe('LocalMemoryStore: rate limit', () => {
-  it('refuses more turns per minute than allowed, with the time until the window resets', async () => {
+  it('refuses more turns per minute than allowed (a sliding minute), with the time until one more fits', async () => {
     store = new LocalMemoryStore({ ...CAPS, turnsPerMinute: 2 }, sink, { clock: () => now });
     await turn(1);
     advance(10_000);
     await turn(2);
     const before = sink.entries.length;
-    expect(await begin('a-3')).toEqual({ kind: 'rate_limited', retryAfterMs: 50_000 });
+    const refused = await begin('a-3');
+    expect(refused).toMatchObject({ kind: 'rate_limited', by: 'conversation' });
+    const wait = (refused as { retryAfterMs: number }).retryAfterMs;
+    // Whole seconds, no later than a fixed minute from the first turn would have said.
+    expect(wait % 1000).toBe(0);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(61_000);
     expect(sink.entries.length).toBe(before);
-    advance(50_000);
+    advance(wait - 1000);
+    expect(await begin('a-3')).toMatchObject({ kind: 'rate_limited' });
+    advance(1000);
     expect(await begin('a-3')).toMatchObject({ kind: 'begun', seq: 3 });
+  });
+
+  it('counts the chat limits first, once: over them nothing is begun and the conversation limit is not spent', async () => {
+    store = new LocalMemoryStore({ ...CAPS, turnsPerMinute: 5 }, sink, { clock: () => now });
+    const limits = [[{ name: 'chat-ip', limit: 1, windowSeconds: 60 }, 'ip-1']] as const;
+    const request = (auditId: string) => ({
+      sessionId: SESSION,
+      auditId,
+      leaseMs: LEASE_MS,
+      messageId: null,
+      pending: record(auditId, SESSION),
+      seed: { seq: 0, kept: 0 },
+      limits,
+    });
+    const first = await store.begin(request('a-1'));
+    expect(first).toMatchObject({ kind: 'begun', seq: 1 });
+    const before = sink.entries.length;
+    const second = await store.begin(request('a-2'));
+    expect(second).toMatchObject({ kind: 'rate_limited', by: 'client' });
+    expect(sink.entries.length).toBe(before);
   });
 });
 

@@ -8,17 +8,17 @@ import * as scripts from '@/lib/redis/scripts';
  */
 const PINNED: Record<string, string> = {
   'adopt-legacy-keys': '159bbbca99dcf565c2ed9ff296993712f2958cb6',
-  'begin-turn': '7028da29caa42a53f3c758bff1a28d20d4f2cd06',
-  'commit-turn': '12076bfb74295969ee5513e0276f2a7f93165d3f',
+  'begin-turn': 'c29fd17f2499525e23f52d03667a6d2e033d0385',
+  'commit-turn': '061092f7105be5de7b5c41fd1b7dafb31ac7cbff',
   'leases-held': '2eee442505dfe3575bafaa7e86def668b4c5673b',
   'read-session': 'fe4319fa05db3dd71b3bb21fef52836b5e2de64a',
-  'record-turn': '20945fa63f444265894dd63d2946d85afd2b1960',
+  'record-turn': '53400075a28e23920afcd62d84b39a58d6afec86',
   'register-session': 'c10076392104213ba9ef2e367582b798ca55513e',
   'release-audit-lock': '15434f0b7c85b8f68d4f764be1e0ea0d93268682',
-  'renew-lease': 'abff0faa46ced7605d580f98ee435721b0db78a0',
+  'renew-lease': 'b829e51a6dccfab93c16a31d065e8c39efdf0ce3',
   'save-summary': '74c6e2f59ab1510ac7f1c414ad4c5681419638d4',
-  'sliding-window': 'ad7d69141d71b8a5a5545168999e542ca7e390c3',
-  'take-audit-batch': 'd4e9e1e19a8e186b633a037fdb14dcf573e4d885',
+  'sliding-window': 'dd9aa88180ba27d1475ccd2cd28594a9be45517e',
+  'take-audit-batch': 'f807c384e57dc6fef17b97824cb26d97d97553a6',
 };
 
 describe('Lua scripts', () => {
@@ -28,11 +28,13 @@ describe('Lua scripts', () => {
   });
 
   it('each named KEYS and ARGV entry becomes a local at the top, in the declared order', () => {
-    expect(scripts.RENEW_LEASE.source.split('\n').slice(0, 4)).toEqual([
+    expect(scripts.RENEW_LEASE.source.split('\n').slice(0, 6)).toEqual([
       'local leaseKey = KEYS[1]',
       'local stopKey = KEYS[2]',
+      'local openKey = KEYS[3]',
       'local auditId = ARGV[1]',
       'local leaseMs = ARGV[2]',
+      'local nowMs = ARGV[3]',
     ]);
   });
 
