@@ -35,102 +35,192 @@ CREATE TABLE "turn_latency_days" (
 -- fresh snapshot under READ COMMITTED) the other's committed row and counts the rating once.
 CREATE OR REPLACE FUNCTION tether_turns_rollup() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-  source text;
 BEGIN
-  -- FK cascades fire this once per parent row, mostly with nothing to do.
+  -- The same two statements for each event, over its own transition tables (static SQL: plans are
+  -- cached per connection). FK cascades fire this once per parent row, mostly with nothing to do.
   IF TG_OP = 'INSERT' THEN
     PERFORM 1 FROM new_rows LIMIT 1;
     IF NOT FOUND THEN RETURN NULL; END IF;
-    source := 'SELECT 1 AS sign, * FROM new_rows';
-  ELSIF TG_OP = 'DELETE' THEN
-    PERFORM 1 FROM old_rows LIMIT 1;
-    IF NOT FOUND THEN RETURN NULL; END IF;
-    source := 'SELECT -1 AS sign, * FROM old_rows';
-  ELSE
-    PERFORM 1 FROM new_rows LIMIT 1;
-    IF NOT FOUND THEN RETURN NULL; END IF;
-    source := 'SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1 AS sign, * FROM old_rows';
-  END IF;
-  PERFORM pg_advisory_xact_lock_shared(7466532018);
-  EXECUTE format($sql$
-    INSERT INTO turn_hours AS h (hour, model, error_code, turns, errors, expired, unavailable, unfinished,
-      prompt_tokens, completion_tokens, rated_up, rated_down)
-    SELECT date_trunc('hour', c.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', c.model,
-      CASE WHEN c.status = 'model_error' THEN coalesce(c.error_code, 'unknown') ELSE '' END,
-      sum(c.sign), sum(c.sign * (c.status = 'model_error')::int),
-      sum(c.sign * (c.memory_status = 'expired')::int), sum(c.sign * (c.memory_status = 'unavailable')::int),
-      sum(c.sign * (c.status IN ('pending', 'abandoned'))::int),
-      sum(c.sign * coalesce(c.prompt_tokens, 0)::bigint), sum(c.sign * coalesce(c.completion_tokens, 0)::bigint),
-      sum(c.sign * coalesce((f.rating = 'up')::int, 0)), sum(c.sign * coalesce((f.rating = 'down')::int, 0))
-    FROM (%s) c LEFT JOIN turn_feedback f ON f.audit_id = c.audit_id
-    GROUP BY 1, 2, 3
-    -- An update that leaves a turn's figures as they were changes nothing here (and locks nothing).
-    HAVING (sum(c.sign), sum(c.sign * (c.status = 'model_error')::int),
-      sum(c.sign * (c.memory_status = 'expired')::int), sum(c.sign * (c.memory_status = 'unavailable')::int),
-      sum(c.sign * (c.status IN ('pending', 'abandoned'))::int),
-      sum(c.sign * coalesce(c.prompt_tokens, 0)::bigint), sum(c.sign * coalesce(c.completion_tokens, 0)::bigint),
-      sum(c.sign * coalesce((f.rating = 'up')::int, 0)), sum(c.sign * coalesce((f.rating = 'down')::int, 0)))
-      IS DISTINCT FROM (0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::numeric, 0::numeric, 0::bigint, 0::bigint)
-    ORDER BY 1, 2, 3
-    ON CONFLICT (hour, model, error_code) DO UPDATE SET
-      turns = h.turns + excluded.turns, errors = h.errors + excluded.errors, expired = h.expired + excluded.expired,
-      unavailable = h.unavailable + excluded.unavailable, unfinished = h.unfinished + excluded.unfinished,
-      prompt_tokens = h.prompt_tokens + excluded.prompt_tokens,
-      completion_tokens = h.completion_tokens + excluded.completion_tokens,
-      rated_up = h.rated_up + excluded.rated_up, rated_down = h.rated_down + excluded.rated_down
-  $sql$, source);
-  IF TG_OP <> 'INSERT' THEN
-    -- Every figure counts a subset of the turns: an hour without turns is all zeros.
-    EXECUTE format($sql$
-      DELETE FROM turn_hours h USING (
-        SELECT min(c.created_at) AS first, max(c.created_at) AS last FROM (%s) c WHERE c.sign < 0
-      ) span
-      WHERE h.turns = 0
-        AND h.hour >= date_trunc('hour', span.first AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-        AND h.hour <= span.last
-    $sql$, source);
-  END IF;
-  -- A day whose multiset of (ttft_ms, total_ms) changed: its cached percentiles no longer hold.
-  EXECUTE format($sql$
+    PERFORM pg_advisory_xact_lock_shared(7466532018);
+    WITH c AS (SELECT 1 AS sign, * FROM new_rows),
+    hours AS (
+      INSERT INTO turn_hours AS h (hour, model, error_code, turns, errors, expired, unavailable, unfinished,
+        prompt_tokens, completion_tokens, rated_up, rated_down)
+      SELECT hour, model, error_code, turns, errors, expired, unavailable, unfinished, prompt_tokens,
+        completion_tokens, rated_up, rated_down
+      FROM (
+        SELECT date_trunc('hour', c.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour, c.model,
+          CASE WHEN c.status = 'model_error' THEN coalesce(c.error_code, 'unknown') ELSE '' END AS error_code,
+          sum(c.sign) AS turns, sum(c.sign * (c.status = 'model_error')::int) AS errors,
+          sum(c.sign * (c.memory_status = 'expired')::int) AS expired,
+          sum(c.sign * (c.memory_status = 'unavailable')::int) AS unavailable,
+          sum(c.sign * (c.status IN ('pending', 'abandoned'))::int) AS unfinished,
+          sum(c.sign * coalesce(c.prompt_tokens, 0)::bigint) AS prompt_tokens,
+          sum(c.sign * coalesce(c.completion_tokens, 0)::bigint) AS completion_tokens,
+          sum(c.sign * coalesce((f.rating = 'up')::int, 0)) AS rated_up,
+          sum(c.sign * coalesce((f.rating = 'down')::int, 0)) AS rated_down
+        FROM c LEFT JOIN turn_feedback f ON f.audit_id = c.audit_id
+        GROUP BY 1, 2, 3
+      ) delta
+      -- An update that leaves a turn's figures as they were changes nothing here (and locks nothing).
+      WHERE (turns, errors, expired, unavailable, unfinished, prompt_tokens, completion_tokens, rated_up, rated_down)
+        IS DISTINCT FROM (0, 0, 0, 0, 0, 0, 0, 0, 0)
+      ORDER BY 1, 2, 3
+      ON CONFLICT (hour, model, error_code) DO UPDATE SET
+        turns = h.turns + excluded.turns, errors = h.errors + excluded.errors, expired = h.expired + excluded.expired,
+        unavailable = h.unavailable + excluded.unavailable, unfinished = h.unfinished + excluded.unfinished,
+        prompt_tokens = h.prompt_tokens + excluded.prompt_tokens,
+        completion_tokens = h.completion_tokens + excluded.completion_tokens,
+        rated_up = h.rated_up + excluded.rated_up, rated_down = h.rated_down + excluded.rated_down
+    )
+    -- A day whose multiset of (ttft_ms, total_ms) changed: its cached percentiles no longer hold.
     INSERT INTO turn_latency_days AS d (day, changes)
     SELECT day, 1 FROM (
-      SELECT (c.created_at AT TIME ZONE 'UTC')::date AS day FROM (%s) c
+      SELECT (c.created_at AT TIME ZONE 'UTC')::date AS day FROM c
       WHERE c.ttft_ms IS NOT NULL OR c.total_ms IS NOT NULL
       GROUP BY 1, c.ttft_ms, c.total_ms HAVING sum(c.sign) <> 0
     ) changed
     GROUP BY day ORDER BY day
-    ON CONFLICT (day) DO UPDATE SET changes = d.changes + 1
-  $sql$, source);
+    ON CONFLICT (day) DO UPDATE SET changes = d.changes + 1;
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM 1 FROM old_rows LIMIT 1;
+    IF NOT FOUND THEN RETURN NULL; END IF;
+    PERFORM pg_advisory_xact_lock_shared(7466532018);
+    WITH c AS (SELECT -1 AS sign, * FROM old_rows),
+    hours AS (
+      INSERT INTO turn_hours AS h (hour, model, error_code, turns, errors, expired, unavailable, unfinished,
+        prompt_tokens, completion_tokens, rated_up, rated_down)
+      SELECT hour, model, error_code, turns, errors, expired, unavailable, unfinished, prompt_tokens,
+        completion_tokens, rated_up, rated_down
+      FROM (
+        SELECT date_trunc('hour', c.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour, c.model,
+          CASE WHEN c.status = 'model_error' THEN coalesce(c.error_code, 'unknown') ELSE '' END AS error_code,
+          sum(c.sign) AS turns, sum(c.sign * (c.status = 'model_error')::int) AS errors,
+          sum(c.sign * (c.memory_status = 'expired')::int) AS expired,
+          sum(c.sign * (c.memory_status = 'unavailable')::int) AS unavailable,
+          sum(c.sign * (c.status IN ('pending', 'abandoned'))::int) AS unfinished,
+          sum(c.sign * coalesce(c.prompt_tokens, 0)::bigint) AS prompt_tokens,
+          sum(c.sign * coalesce(c.completion_tokens, 0)::bigint) AS completion_tokens,
+          sum(c.sign * coalesce((f.rating = 'up')::int, 0)) AS rated_up,
+          sum(c.sign * coalesce((f.rating = 'down')::int, 0)) AS rated_down
+        FROM c LEFT JOIN turn_feedback f ON f.audit_id = c.audit_id
+        GROUP BY 1, 2, 3
+      ) delta
+      -- An update that leaves a turn's figures as they were changes nothing here (and locks nothing).
+      WHERE (turns, errors, expired, unavailable, unfinished, prompt_tokens, completion_tokens, rated_up, rated_down)
+        IS DISTINCT FROM (0, 0, 0, 0, 0, 0, 0, 0, 0)
+      ORDER BY 1, 2, 3
+      ON CONFLICT (hour, model, error_code) DO UPDATE SET
+        turns = h.turns + excluded.turns, errors = h.errors + excluded.errors, expired = h.expired + excluded.expired,
+        unavailable = h.unavailable + excluded.unavailable, unfinished = h.unfinished + excluded.unfinished,
+        prompt_tokens = h.prompt_tokens + excluded.prompt_tokens,
+        completion_tokens = h.completion_tokens + excluded.completion_tokens,
+        rated_up = h.rated_up + excluded.rated_up, rated_down = h.rated_down + excluded.rated_down
+    )
+    -- A day whose multiset of (ttft_ms, total_ms) changed: its cached percentiles no longer hold.
+    INSERT INTO turn_latency_days AS d (day, changes)
+    SELECT day, 1 FROM (
+      SELECT (c.created_at AT TIME ZONE 'UTC')::date AS day FROM c
+      WHERE c.ttft_ms IS NOT NULL OR c.total_ms IS NOT NULL
+      GROUP BY 1, c.ttft_ms, c.total_ms HAVING sum(c.sign) <> 0
+    ) changed
+    GROUP BY day ORDER BY day
+    ON CONFLICT (day) DO UPDATE SET changes = d.changes + 1;
+    -- Every figure counts a subset of the turns: an hour left without turns is all zeros.
+    DELETE FROM turn_hours h USING (SELECT min(created_at) AS first, max(created_at) AS last FROM old_rows) span
+    WHERE h.turns = 0
+      AND h.hour >= date_trunc('hour', span.first AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AND h.hour <= span.last;
+  ELSE
+    PERFORM 1 FROM new_rows LIMIT 1;
+    IF NOT FOUND THEN RETURN NULL; END IF;
+    PERFORM pg_advisory_xact_lock_shared(7466532018);
+    WITH c AS (SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1 AS sign, * FROM old_rows),
+    hours AS (
+      INSERT INTO turn_hours AS h (hour, model, error_code, turns, errors, expired, unavailable, unfinished,
+        prompt_tokens, completion_tokens, rated_up, rated_down)
+      SELECT hour, model, error_code, turns, errors, expired, unavailable, unfinished, prompt_tokens,
+        completion_tokens, rated_up, rated_down
+      FROM (
+        SELECT date_trunc('hour', c.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour, c.model,
+          CASE WHEN c.status = 'model_error' THEN coalesce(c.error_code, 'unknown') ELSE '' END AS error_code,
+          sum(c.sign) AS turns, sum(c.sign * (c.status = 'model_error')::int) AS errors,
+          sum(c.sign * (c.memory_status = 'expired')::int) AS expired,
+          sum(c.sign * (c.memory_status = 'unavailable')::int) AS unavailable,
+          sum(c.sign * (c.status IN ('pending', 'abandoned'))::int) AS unfinished,
+          sum(c.sign * coalesce(c.prompt_tokens, 0)::bigint) AS prompt_tokens,
+          sum(c.sign * coalesce(c.completion_tokens, 0)::bigint) AS completion_tokens,
+          sum(c.sign * coalesce((f.rating = 'up')::int, 0)) AS rated_up,
+          sum(c.sign * coalesce((f.rating = 'down')::int, 0)) AS rated_down
+        FROM c LEFT JOIN turn_feedback f ON f.audit_id = c.audit_id
+        GROUP BY 1, 2, 3
+      ) delta
+      -- An update that leaves a turn's figures as they were changes nothing here (and locks nothing).
+      WHERE (turns, errors, expired, unavailable, unfinished, prompt_tokens, completion_tokens, rated_up, rated_down)
+        IS DISTINCT FROM (0, 0, 0, 0, 0, 0, 0, 0, 0)
+      ORDER BY 1, 2, 3
+      ON CONFLICT (hour, model, error_code) DO UPDATE SET
+        turns = h.turns + excluded.turns, errors = h.errors + excluded.errors, expired = h.expired + excluded.expired,
+        unavailable = h.unavailable + excluded.unavailable, unfinished = h.unfinished + excluded.unfinished,
+        prompt_tokens = h.prompt_tokens + excluded.prompt_tokens,
+        completion_tokens = h.completion_tokens + excluded.completion_tokens,
+        rated_up = h.rated_up + excluded.rated_up, rated_down = h.rated_down + excluded.rated_down
+    )
+    -- A day whose multiset of (ttft_ms, total_ms) changed: its cached percentiles no longer hold.
+    INSERT INTO turn_latency_days AS d (day, changes)
+    SELECT day, 1 FROM (
+      SELECT (c.created_at AT TIME ZONE 'UTC')::date AS day FROM c
+      WHERE c.ttft_ms IS NOT NULL OR c.total_ms IS NOT NULL
+      GROUP BY 1, c.ttft_ms, c.total_ms HAVING sum(c.sign) <> 0
+    ) changed
+    GROUP BY day ORDER BY day
+    ON CONFLICT (day) DO UPDATE SET changes = d.changes + 1;
+    -- Every figure counts a subset of the turns: an hour left without turns is all zeros.
+    DELETE FROM turn_hours h USING (SELECT min(created_at) AS first, max(created_at) AS last FROM old_rows) span
+    WHERE h.turns = 0
+      AND h.hour >= date_trunc('hour', span.first AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AND h.hour <= span.last;
+  END IF;
   RETURN NULL;
 END
 $$;--> statement-breakpoint
 CREATE OR REPLACE FUNCTION tether_feedback_rollup() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-  source text;
 BEGIN
-  IF TG_OP = 'INSERT' THEN
-    source := 'SELECT 1 AS sign, audit_id, rating FROM new_rows';
-  ELSIF TG_OP = 'DELETE' THEN
-    source := 'SELECT -1 AS sign, audit_id, rating FROM old_rows';
-  ELSE
-    source := 'SELECT 1 AS sign, audit_id, rating FROM new_rows UNION ALL SELECT -1 AS sign, audit_id, rating FROM old_rows';
-  END IF;
   PERFORM pg_advisory_xact_lock(7466532018);
   -- A rating counts under its turn once the turn exists (the turns trigger adds it when the turn comes).
-  EXECUTE format($sql$
+  IF TG_OP = 'INSERT' THEN
     INSERT INTO turn_hours AS h (hour, model, error_code, rated_up, rated_down)
     SELECT date_trunc('hour', t.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', t.model,
       CASE WHEN t.status = 'model_error' THEN coalesce(t.error_code, 'unknown') ELSE '' END,
       sum(c.sign * (c.rating = 'up')::int), sum(c.sign * (c.rating = 'down')::int)
-    FROM (%s) c JOIN turns t ON t.audit_id = c.audit_id
+    FROM (SELECT 1 AS sign, audit_id, rating FROM new_rows) c JOIN turns t ON t.audit_id = c.audit_id
     GROUP BY 1, 2, 3
-    HAVING (sum(c.sign * (c.rating = 'up')::int), sum(c.sign * (c.rating = 'down')::int)) IS DISTINCT FROM (0::bigint, 0::bigint)
+    HAVING (sum(c.sign * (c.rating = 'up')::int), sum(c.sign * (c.rating = 'down')::int)) IS DISTINCT FROM (0, 0)
     ORDER BY 1, 2, 3
     ON CONFLICT (hour, model, error_code) DO UPDATE SET
-      rated_up = h.rated_up + excluded.rated_up, rated_down = h.rated_down + excluded.rated_down
-  $sql$, source);
+      rated_up = h.rated_up + excluded.rated_up, rated_down = h.rated_down + excluded.rated_down;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO turn_hours AS h (hour, model, error_code, rated_up, rated_down)
+    SELECT date_trunc('hour', t.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', t.model,
+      CASE WHEN t.status = 'model_error' THEN coalesce(t.error_code, 'unknown') ELSE '' END,
+      sum(c.sign * (c.rating = 'up')::int), sum(c.sign * (c.rating = 'down')::int)
+    FROM (SELECT -1 AS sign, audit_id, rating FROM old_rows) c JOIN turns t ON t.audit_id = c.audit_id
+    GROUP BY 1, 2, 3
+    HAVING (sum(c.sign * (c.rating = 'up')::int), sum(c.sign * (c.rating = 'down')::int)) IS DISTINCT FROM (0, 0)
+    ORDER BY 1, 2, 3
+    ON CONFLICT (hour, model, error_code) DO UPDATE SET
+      rated_up = h.rated_up + excluded.rated_up, rated_down = h.rated_down + excluded.rated_down;
+  ELSE
+    INSERT INTO turn_hours AS h (hour, model, error_code, rated_up, rated_down)
+    SELECT date_trunc('hour', t.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', t.model,
+      CASE WHEN t.status = 'model_error' THEN coalesce(t.error_code, 'unknown') ELSE '' END,
+      sum(c.sign * (c.rating = 'up')::int), sum(c.sign * (c.rating = 'down')::int)
+    FROM (SELECT 1 AS sign, audit_id, rating FROM new_rows UNION ALL SELECT -1 AS sign, audit_id, rating FROM old_rows) c JOIN turns t ON t.audit_id = c.audit_id
+    GROUP BY 1, 2, 3
+    HAVING (sum(c.sign * (c.rating = 'up')::int), sum(c.sign * (c.rating = 'down')::int)) IS DISTINCT FROM (0, 0)
+    ORDER BY 1, 2, 3
+    ON CONFLICT (hour, model, error_code) DO UPDATE SET
+      rated_up = h.rated_up + excluded.rated_up, rated_down = h.rated_down + excluded.rated_down;
+  END IF;
   RETURN NULL;
 END
 $$;--> statement-breakpoint

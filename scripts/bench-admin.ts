@@ -20,6 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { sql as drizzleSql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { decodeCursor, encodeCursor } from '@/lib/admin/cursor';
 import { parseListFilters, type ListFilters } from '@/lib/admin/filters';
@@ -289,6 +290,15 @@ async function main(): Promise<number> {
         { name: 'overview: today (by hour)', run: async () => (await loadOverview(db, parsePeriod({ period: 'today' }), {})).totals.turns },
         { name: 'overview: 7 days', run: async () => (await loadOverview(db, parsePeriod({ period: '7d' }), {})).totals.turns },
         { name: 'overview: 30 days', run: async () => (await loadOverview(db, parsePeriod({ period: '30d' }), {})).totals.turns },
+        {
+          // What a live service sees: a turn arrived since the last view, so today's percentiles are
+          // recomputed from its turns (the bump is what the triggers do for that turn; timed with it).
+          name: 'overview: 30 days, a turn since',
+          run: async () => {
+            await db.execute(drizzleSql`update turn_latency_days set changes = changes + 1 where day = (now() at time zone 'UTC')::date`);
+            return (await loadOverview(db, parsePeriod({ period: '30d' }), {})).totals.turns;
+          },
+        },
         { name: 'live: list version (each poll)', run: async () => (await listVersion(db)).length },
         { name: 'live: transcript version (each poll)', run: async () => ((await transcriptVersion(db, middleSession)) ?? '').length },
         { name: 'model filter choices', run: async () => (await listModels(db)).length },
@@ -324,7 +334,9 @@ async function main(): Promise<number> {
       );
     }
     const unequal = checks.filter((c) => !c.equal);
-    const overSlow = checks.filter((c) => c.name !== 'today' && c.rollup >= OVERVIEW_BUDGET_MS);
+    const overSlow = results
+      .filter((r) => /^overview: (7|30) days/.test(r.name) && r.median >= OVERVIEW_BUDGET_MS)
+      .map((r) => ({ name: r.name, rollup: r.median }));
     console.log(
       unequal.length === 0 && overSlow.length === 0
         ? `Every overview equals its recount; 7 and 30 days under ${OVERVIEW_BUDGET_MS} ms.`
