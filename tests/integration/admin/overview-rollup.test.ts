@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteSession } from '@/lib/admin/delete';
@@ -273,6 +275,27 @@ describe(`the overview's rollup equals a recount (${process.env.TETHER_TEST_STAC
     expect(await p50()).toBe(500);
     expect((await loadOverview(db, period, prices)).buckets[4]?.ttftP50).toBe(500);
     await expectExact('latency');
+  });
+});
+
+describe("the migration's backfill", () => {
+  it('gives the rollup the triggers kept, from the turns and ratings already there', async () => {
+    const migration = readFileSync(path.join(process.cwd(), 'drizzle', '0008_overview_rollup.sql'), 'utf8');
+    const backfill = migration
+      .split('--> statement-breakpoint')
+      .map((statement) => statement.replace(/^\s*--.*$/gm, '').trim())
+      .filter((statement) => /^INSERT INTO turn_(hours|latency_days)\b/.test(statement));
+    expect(backfill).toHaveLength(2);
+    const rows = () => stack.query('select * from turn_hours order by hour, model, error_code');
+    const period = parsePeriod({ period: 'custom', from: dayOf(45), to: dayOf(0) });
+    const [kept, keptOverview] = [await rows(), await loadOverview(db, period, prices)];
+    expect(kept.length).toBeGreaterThan(5);
+    await stack.query('delete from turn_hours');
+    await stack.query('delete from turn_latency_days');
+    for (const statement of backfill) await stack.query(statement);
+    expect(await rows()).toEqual(kept);
+    expect(await loadOverview(db, period, prices)).toEqual(keptOverview);
+    await expectExact('backfill');
   });
 });
 
