@@ -36,7 +36,7 @@ CREATE TABLE "turn_latency_days" (
 CREATE OR REPLACE FUNCTION tether_turns_rollup() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  -- The same two statements for each event, over its own transition tables (static SQL: plans are
+  -- The same statements for each event, over its own transition tables (static SQL: plans are
   -- cached per connection). FK cascades fire this once per parent row, mostly with nothing to do.
   IF TG_OP = 'INSERT' THEN
     PERFORM 1 FROM new_rows LIMIT 1;
