@@ -5,10 +5,11 @@ import type { Period } from '@/lib/admin/period';
 import { estimateCost, type ModelPrices } from '@/lib/model/prices';
 
 /**
- * The overview's figures for a period, straight from the audit. Both turn queries read only
- * turns_overview_idx (created_at first, then the few columns counted): an index-only range scan of
- * the period, never the rows with their texts and prompts. scripts/bench-admin.ts times it at a
- * million turns.
+ * The overview's figures for a period, from the rollup the database keeps exact (turn_hours and
+ * turn_latency_days, lib/db/schema.ts; the triggers in drizzle/0008_overview_rollup.sql): a 30-day
+ * period reads a few thousand hourly rows instead of every turn. lib/admin/overview-recount.ts
+ * computes the same figures from the turns themselves; scripts/bench-admin.ts times both at a
+ * million turns and checks they are equal.
  */
 
 export interface BucketFigures {
@@ -59,59 +60,148 @@ export interface Overview {
   };
 }
 
-const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
+export const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 const ms = (value: unknown): number | null => (value === null || value === undefined ? null : Math.round(Number(value)));
 const keyOf = (value: unknown): number => (value instanceof Date ? value : new Date(String(value))).getTime();
 
-export async function loadOverview(db: Database, period: Period, prices: ModelPrices): Promise<Overview> {
+/** One UTC hour's turns of one model under one error code ('' for turns that are not model errors). */
+export interface HourRow extends Record<string, unknown> {
+  hour: unknown;
+  model: unknown;
+  error_code: unknown;
+  turns: unknown;
+  errors: unknown;
+  expired: unknown;
+  unavailable: unknown;
+  unfinished: unknown;
+  prompt_tokens: unknown;
+  completion_tokens: unknown;
+}
+
+/** Latency percentiles of one bucket (`at`), as percentile_cont gives them. */
+export interface LatencyRow extends Record<string, unknown> {
+  at: unknown;
+  ttft_p50: unknown;
+  ttft_p95: unknown;
+  total_p50: unknown;
+  total_p95: unknown;
+}
+
+/** What the figures are made of, whichever way they were counted. */
+export interface OverviewSources {
+  hours: HourRow[];
+  latency: LatencyRow[];
+  /** Conversations started per bucket. */
+  conversations: { at: unknown; n: unknown }[];
+  feedback: { up: number; down: number };
+}
+
+export function periodBounds(period: Period) {
   const start = period.start.toISOString();
   const end = period.end.toISOString();
   // Buckets are UTC hours or days; `at time zone 'UTC'` makes date_trunc independent of the server's zone.
   const bucketOf = (column: string) => sql.raw(`(date_trunc(${`'${period.bucket}'`}, ${column} at time zone 'UTC') at time zone 'UTC')`);
-  const inPeriod = sql`created_at >= ${start}::timestamptz and created_at < ${end}::timestamptz`;
+  return { start, end, bucketOf };
+}
 
-  // Two passes over the period's index entries: one hash aggregate of every count by UTC hour, error
-  // code and model (a few thousand groups at most, folded into buckets, days, codes and hours below),
-  // and one for the latency percentiles, which need sorted values per bucket.
-  const [perHour, perBucket, perConversation, feedback] = await Promise.all([
-    queryRows(
+/** Latency percentiles by bucket straight from the turns (an index-only scan of turns_overview_idx). */
+export function latencyFromTurns(db: Database, period: Period): Promise<LatencyRow[]> {
+  const { start, end, bucketOf } = periodBounds(period);
+  return queryRows<LatencyRow>(
+    db,
+    sql`select ${bucketOf('created_at')} as at,
+          percentile_cont(0.5) within group (order by ttft_ms) as ttft_p50,
+          percentile_cont(0.95) within group (order by ttft_ms) as ttft_p95,
+          percentile_cont(0.5) within group (order by total_ms) as total_p50,
+          percentile_cont(0.95) within group (order by total_ms) as total_p95
+        from turns where created_at >= ${start}::timestamptz and created_at < ${end}::timestamptz
+          and (ttft_ms is not null or total_ms is not null) group by 1`,
+  );
+}
+
+/** Conversations started by bucket (sessions_created_at_idx; a tenth of the turns' rows, read as is). */
+export function conversationsByBucket(db: Database, period: Period): Promise<{ at: unknown; n: unknown }[]> {
+  const { start, end, bucketOf } = periodBounds(period);
+  return queryRows(
+    db,
+    sql`select ${bucketOf('created_at')} as at, count(*)::int as n from sessions
+        where created_at >= ${start}::timestamptz and created_at < ${end}::timestamptz group by 1`,
+  );
+}
+
+/**
+ * Day buckets' percentiles from turn_latency_days, recomputed from the turns for the days whose
+ * turns changed since (today, mostly), in one statement and so one snapshot. The new values are
+ * stored only if the day did not change meanwhile (`changes` as read, rows a writer holds skipped):
+ * a stored percentile is always that of the day's turns at `computed`, and this never waits on a writer.
+ */
+function latencyByDay(db: Database, period: Period): Promise<LatencyRow[]> {
+  return queryRows<LatencyRow>(
+    db,
+    sql`with cached as (
+          select day, changes, computed, ttft_p50, ttft_p95, total_p50, total_p95 from turn_latency_days
+          where day >= ${period.from}::date and day <= ${period.to}::date
+        ),
+        fresh as (
+          select s.day, s.changes, p.* from cached s cross join lateral (
+            select percentile_cont(0.5) within group (order by ttft_ms) as ttft_p50,
+                   percentile_cont(0.95) within group (order by ttft_ms) as ttft_p95,
+                   percentile_cont(0.5) within group (order by total_ms) as total_p50,
+                   percentile_cont(0.95) within group (order by total_ms) as total_p95
+            from turns
+            where created_at >= (s.day::timestamp at time zone 'UTC') and created_at < ((s.day + 1)::timestamp at time zone 'UTC')
+              and (ttft_ms is not null or total_ms is not null)
+          ) p
+          where s.computed is distinct from s.changes
+        ),
+        unchanged as (
+          select d.day from turn_latency_days d join fresh f on f.day = d.day and d.changes = f.changes
+          order by d.day for update of d skip locked
+        ),
+        saved as (
+          update turn_latency_days d set computed = f.changes, ttft_p50 = f.ttft_p50, ttft_p95 = f.ttft_p95,
+            total_p50 = f.total_p50, total_p95 = f.total_p95
+          from fresh f where d.day = f.day and d.day in (select day from unchanged)
+        )
+        select (day::timestamp at time zone 'UTC') as at, ttft_p50, ttft_p95, total_p50, total_p95 from cached
+          where computed is not distinct from changes
+        union all
+        select (day::timestamp at time zone 'UTC') as at, ttft_p50, ttft_p95, total_p50, total_p95 from fresh`,
+  );
+}
+
+export async function loadOverview(db: Database, period: Period, prices: ModelPrices): Promise<Overview> {
+  const { start, end } = periodBounds(period);
+  const [hours, latency, conversations] = await Promise.all([
+    queryRows<HourRow & { rated_up: unknown; rated_down: unknown }>(
       db,
-      sql`select date_trunc('hour', created_at at time zone 'UTC') at time zone 'UTC' as hour, model,
-            case when status = 'model_error' then coalesce(error_code, 'unknown') end as code,
-            count(*)::int as turns,
-            count(*) filter (where memory_status = 'expired')::int as expired,
-            count(*) filter (where memory_status = 'unavailable')::int as unavailable,
-            count(*) filter (where status in ('pending', 'abandoned'))::int as unfinished,
-            coalesce(sum(prompt_tokens), 0)::bigint as prompt, coalesce(sum(completion_tokens), 0)::bigint as completion
-          from turns where ${inPeriod} group by 1, 2, 3`,
+      sql`select hour, model, error_code, turns, errors, expired, unavailable, unfinished, prompt_tokens,
+            completion_tokens, rated_up, rated_down
+          from turn_hours where hour >= ${start}::timestamptz and hour < ${end}::timestamptz`,
     ),
-    queryRows(
-      db,
-      sql`select ${bucketOf('created_at')} as at,
-            percentile_cont(0.5) within group (order by ttft_ms) as ttft_p50,
-            percentile_cont(0.95) within group (order by ttft_ms) as ttft_p95,
-            percentile_cont(0.5) within group (order by total_ms) as total_p50,
-            percentile_cont(0.95) within group (order by total_ms) as total_p95
-          from turns where ${inPeriod} and (ttft_ms is not null or total_ms is not null) group by 1`,
-    ),
-    queryRows(db, sql`select ${bucketOf('created_at')} as at, count(*)::int as n from sessions where ${inPeriod} group by 1`),
-    queryRows(
-      db,
-      sql`select f.rating, count(*)::int as n from turn_feedback f join turns t on t.audit_id = f.audit_id
-          where t.created_at >= ${start}::timestamptz and t.created_at < ${end}::timestamptz group by 1`,
-    ),
+    // One day by the hour: that day's turns are few, and its hours change all day long.
+    period.bucket === 'hour' ? latencyFromTurns(db, period) : latencyByDay(db, period),
+    conversationsByBucket(db, period),
   ]);
+  const feedback = {
+    up: hours.reduce((total, row) => total + num(row.rated_up), 0),
+    down: hours.reduce((total, row) => total + num(row.rated_down), 0),
+  };
+  return foldOverview(period, prices, { hours, latency, conversations, feedback });
+}
 
+/** The figures, charts and tables from hourly counts: buckets, codes, tokens by day and model, hours of the day. */
+export function foldOverview(period: Period, prices: ModelPrices, sources: OverviewSources): Overview {
   const bucketMs = period.bucket === 'hour' ? 3_600_000 : 86_400_000;
   const bucketKey = (ms: number) => Math.floor(ms / bucketMs) * bucketMs;
-  const latency = new Map(perBucket.map((row) => [keyOf(row.at), row]));
-  const conversations = new Map(perConversation.map((row) => [keyOf(row.at), num(row.n)]));
+  const latency = new Map(sources.latency.map((row) => [keyOf(row.at), row]));
+  const conversations = new Map(sources.conversations.map((row) => [keyOf(row.at), num(row.n)]));
   type Counts = Pick<BucketFigures, 'turns' | 'expired' | 'unavailable' | 'errors' | 'unfinished' | 'byCode'>;
   const counts = new Map<number, Counts>();
   const models = new Map<string, { day: string; model: string; turns: number; prompt: number; completion: number }>();
   const hours = Array.from({ length: 24 }, () => 0);
   const codes = new Set<string>();
-  for (const row of perHour) {
+  for (const row of sources.hours) {
     const hourMs = keyOf(row.hour);
     const key = bucketKey(hourMs);
     const entry = counts.get(key) ?? { turns: 0, expired: 0, unavailable: 0, errors: 0, unfinished: 0, byCode: {} };
@@ -119,19 +209,20 @@ export async function loadOverview(db: Database, period: Period, prices: ModelPr
     entry.expired += num(row.expired);
     entry.unavailable += num(row.unavailable);
     entry.unfinished += num(row.unfinished);
-    if (row.code !== null && row.code !== undefined) {
-      const code = String(row.code);
+    const errors = num(row.errors);
+    if (errors > 0) {
+      const code = String(row.error_code);
       codes.add(code);
-      entry.errors += num(row.turns);
-      entry.byCode[code] = (entry.byCode[code] ?? 0) + num(row.turns);
+      entry.errors += errors;
+      entry.byCode[code] = (entry.byCode[code] ?? 0) + errors;
     }
     counts.set(key, entry);
     const day = new Date(hourMs).toISOString().slice(0, 10);
     const model = String(row.model);
     const modelDay = models.get(`${day} ${model}`) ?? { day, model, turns: 0, prompt: 0, completion: 0 };
     modelDay.turns += num(row.turns);
-    modelDay.prompt += num(row.prompt);
-    modelDay.completion += num(row.completion);
+    modelDay.prompt += num(row.prompt_tokens);
+    modelDay.completion += num(row.completion_tokens);
     models.set(`${day} ${model}`, modelDay);
     const hour = new Date(hourMs).getUTCHours();
     hours[hour] = (hours[hour] ?? 0) + num(row.turns);
@@ -165,7 +256,6 @@ export async function loadOverview(db: Database, period: Period, prices: ModelPr
       completionTokens: row.completion,
       cost: estimateCost(prices, row.model, row.prompt, row.completion),
     }));
-  const rating = (name: string) => num(feedback.find((row) => row.rating === name)?.n);
   const sum = (pick: (b: BucketFigures) => number) => buckets.reduce((total, b) => total + pick(b), 0);
   const priced = tokens.filter((t) => t.cost !== null);
 
@@ -174,7 +264,7 @@ export async function loadOverview(db: Database, period: Period, prices: ModelPr
     codes: [...codes].sort(),
     tokens,
     models: [...new Set(tokens.map((t) => t.model))].sort(),
-    feedback: { up: rating('up'), down: rating('down') },
+    feedback: sources.feedback,
     hours,
     totals: {
       conversations: sum((b) => b.conversations),

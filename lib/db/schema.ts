@@ -3,10 +3,13 @@ import {
   bigint,
   check,
   customType,
+  date,
+  doublePrecision,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -142,6 +145,52 @@ export const turns = pgTable(
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type TurnRow = typeof turns.$inferSelect;
+
+/**
+ * The admin overview's rollup of turns (lib/admin/overview.ts), so a 30-day overview reads a few
+ * thousand rows instead of every turn. Kept exact by statement-level triggers on turns and
+ * turn_feedback, in the same transaction as the change (drizzle/0008_overview_rollup.sql): every
+ * write path, retention, deletion and hand-written SQL alike. Not written by the application.
+ *
+ * One row per UTC hour, model and error code: `error_code` is '' for turns that are not model
+ * errors and the code ('unknown' when none) for those that are. Rows whose turns all went are deleted.
+ */
+export const turnHours = pgTable(
+  'turn_hours',
+  {
+    hour: timestamp('hour', { withTimezone: true, mode: 'date' }).notNull(),
+    model: text('model').notNull(),
+    errorCode: text('error_code').notNull(),
+    turns: integer('turns').notNull().default(0),
+    /** Turns with status model_error (under any code, '' included). */
+    errors: integer('errors').notNull().default(0),
+    expired: integer('expired').notNull().default(0),
+    unavailable: integer('unavailable').notNull().default(0),
+    /** Status pending or abandoned (UNFINISHED_STATUSES). */
+    unfinished: integer('unfinished').notNull().default(0),
+    promptTokens: bigint('prompt_tokens', { mode: 'number' }).notNull().default(0),
+    completionTokens: bigint('completion_tokens', { mode: 'number' }).notNull().default(0),
+    /** The customers' ratings of these turns (turn_feedback rows whose turn exists). */
+    ratedUp: integer('rated_up').notNull().default(0),
+    ratedDown: integer('rated_down').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.hour, t.model, t.errorCode] })],
+);
+
+/**
+ * Latency percentiles of one UTC day, computed from turns when the overview first needs them and
+ * kept until the day's turns change. The triggers add to `changes` whenever the day's multiset of
+ * (ttft_ms, total_ms) changes; the percentiles hold for `computed` = the `changes` they were taken at.
+ */
+export const turnLatencyDays = pgTable('turn_latency_days', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  changes: bigint('changes', { mode: 'number' }).notNull().default(0),
+  computed: bigint('computed', { mode: 'number' }),
+  ttftP50: doublePrecision('ttft_p50'),
+  ttftP95: doublePrecision('ttft_p95'),
+  totalP50: doublePrecision('total_p50'),
+  totalP95: doublePrecision('total_p95'),
+});
 
 
 /* ---------------------------------------------------------------------------------------------
