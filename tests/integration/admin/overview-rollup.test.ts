@@ -12,7 +12,7 @@ import { abandonUnfinished } from '@/lib/audit/abandon';
 import { FileAuditOutbox } from '@/lib/audit/outbox';
 import { PostgresAuditSink } from '@/lib/audit/sink';
 import type { AuditEntry, TurnRecord } from '@/lib/audit/types';
-import type { AgentIdentity } from '@/lib/auth/agents';
+import type { AgentIdentity } from '@/lib/auth/identity';
 import type { Database } from '@/lib/db/client';
 import { sessionRef } from '@/lib/session-ref';
 import type { TestStack } from '../../support/stack';
