@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { EndEntry, TurnRecord } from '@/lib/audit/types';
+import type { EndEntry, StateRecord, TurnRecord } from '@/lib/audit/types';
+import type { StateSnapshot } from '@/lib/handoff/machine';
 import type { MemoryStatus } from '@/lib/conversation/status';
 import type { RateRule } from '@/lib/rate-limit/window';
 
@@ -60,6 +61,31 @@ export interface Seed {
   /** Exchanges ever answered (0: the conversation never had memory). */
   kept: number;
 }
+
+/** Who answers the conversation now, and its version: the conversation's event counter when it was read. */
+export interface HeldState {
+  snapshot: StateSnapshot;
+  eventSeq: number;
+}
+
+export type StateRead = { kind: 'read'; state: HeldState } | { kind: 'unseeded' };
+
+export interface StateChangeRequest {
+  sessionId: string;
+  /** The version the change was decided on: any change since refuses it (`conflict`), to be decided again. */
+  expectedEventSeq: number;
+  next: StateSnapshot;
+  /** The change's audit record; the backend numbers it (afterSeq, eventSeq) as it makes the change. */
+  entry: Omit<StateRecord, 'afterSeq' | 'eventSeq'>;
+  /** Given after the durable record was asked (an `unseeded` answer): the counter and the last known state. */
+  seed: (Seed & { state: HeldState }) | null;
+}
+
+export type StateChangeResult =
+  | { kind: 'changed'; eventSeq: number; afterSeq: number }
+  /** Another change came first: nothing was written. */
+  | { kind: 'conflict' }
+  | { kind: 'unseeded' };
 
 export interface BeginRequest {
   sessionId: string;
@@ -163,6 +189,10 @@ export interface ConversationBackend {
   saveSummary(sessionId: string, summary: string): Promise<void>;
   /** Forgets the session entirely (admin delete). */
   remove(sessionId: string): Promise<void>;
+  /** One round trip: who answers the conversation, and its version. Throws when unreachable. */
+  readState(sessionId: string): Promise<StateRead>;
+  /** One round trip: the change if nothing changed since its version, with its audit entry. Throws when unreachable. */
+  changeState(request: StateChangeRequest): Promise<StateChangeResult>;
   /** Which of these turns still hold their conversation's lease, i.e. are still running somewhere (the drainer's abandon check). */
   leasesHeld(turns: { sessionId: string; auditId: string }[]): Promise<Set<string>>;
 }

@@ -22,9 +22,15 @@ import {
   type LoadedMemory,
   type MemoryCaps,
   type ConversationBackend,
+  type HeldState,
   type RecordRequest,
   type RecordResult,
+  type StateChangeRequest,
+  type StateChangeResult,
+  type StateRead,
 } from '@/lib/conversation/types';
+import { CONVERSATION_STATES, HANDOFF_REASONS } from '@/lib/db/schema';
+import { INITIAL_STATE } from '@/lib/handoff/machine';
 
 /** Where the embedded store hands each turn's audit entry: straight to the embedded database. */
 export interface LocalAuditSink {
@@ -49,7 +55,25 @@ const sessionFileSchema = z.object({
       expiresAt: z.number(),
     })
     .nullable(),
-  counter: z.object({ seq: z.number().int(), kept: z.number().int(), expiresAt: z.number() }).nullable(),
+  counter: z
+    .object({
+      seq: z.number().int(),
+      kept: z.number().int(),
+      expiresAt: z.number(),
+      /** Who answers the conversation (lib/handoff), with its version; absent: the assistant, never changed. */
+      held: z
+        .object({
+          eventSeq: z.number().int().nonnegative(),
+          snapshot: z.object({
+            state: z.enum(CONVERSATION_STATES),
+            owner: z.object({ id: z.string(), name: z.string() }).nullable(),
+            since: z.string(),
+            reason: z.enum(HANDOFF_REASONS).nullable(),
+          }),
+        })
+        .optional(),
+    })
+    .nullable(),
 });
 
 type SessionState = z.infer<typeof sessionFileSchema>;
@@ -215,6 +239,30 @@ export class LocalMemoryStore implements ConversationBackend {
     if (this.options.dir) rmSync(this.file(sessionId), { force: true });
   }
 
+  async readState(id: string): Promise<StateRead> {
+    const state = this.state(sessionRef(id), this.clock());
+    if (!state.counter) return { kind: 'unseeded' };
+    return { kind: 'read', state: heldOf(state.counter.held) };
+  }
+
+  async changeState(request: StateChangeRequest): Promise<StateChangeResult> {
+    const now = this.clock();
+    const state = this.state(sessionRef(request.sessionId), now);
+    if (!state.counter) {
+      if (!request.seed) return { kind: 'unseeded' };
+      state.counter = { seq: request.seed.seq, kept: request.seed.kept, expiresAt: 0, held: request.seed.state };
+    }
+    const counter = state.counter;
+    if (heldOf(counter.held).eventSeq !== request.expectedEventSeq) return { kind: 'conflict' };
+    const eventSeq = request.expectedEventSeq + 1;
+    counter.held = { eventSeq, snapshot: request.next };
+    counter.expiresAt = now + COUNTER_TTL_SECONDS * 1000;
+    this.save(state);
+    const afterSeq = counter.seq;
+    await this.sink.write({ kind: 'state', seq: null, record: { ...request.entry, afterSeq, eventSeq } });
+    return { kind: 'changed', eventSeq, afterSeq };
+  }
+
   /** Which of these turns still hold their conversation's lease (the drainer's abandon check). */
   async leasesHeld(turns: { sessionId: string; auditId: string }[]): Promise<Set<string>> {
     const now = this.clock();
@@ -317,3 +365,7 @@ export class LocalMemoryStore implements ConversationBackend {
   }
 }
 
+
+function heldOf(held: HeldState | undefined): HeldState {
+  return held ?? { eventSeq: 0, snapshot: INITIAL_STATE };
+}

@@ -4,6 +4,7 @@ import { AUDIT_RECORD_VERSION } from '@/lib/audit/types';
 import { runListScript, runScript } from '@/lib/redis/eval';
 import { auditKeys, legacySessionKeys, MEMORY_LAYOUT_VERSION, sessionKeys, type SessionKeys } from '@/lib/redis/keys';
 import { BEGIN_TURN } from '@/lib/redis/scripts/begin-turn';
+import { CHANGE_STATE } from '@/lib/redis/scripts/change-state';
 import { COMMIT_TURN } from '@/lib/redis/scripts/commit-turn';
 import { RECORD_TURN } from '@/lib/redis/scripts/record-turn';
 import { RENEW_LEASE } from '@/lib/redis/scripts/renew-lease';
@@ -24,10 +25,15 @@ import {
   type MemoryCaps,
   type MemoryMessage,
   type ConversationBackend,
+  type HeldState,
   type RecordRequest,
   type RecordResult,
   type Replay,
+  type StateChangeRequest,
+  type StateChangeResult,
+  type StateRead,
 } from '@/lib/conversation/types';
+import { CONVERSATION_STATES, HANDOFF_REASONS } from '@/lib/db/schema';
 import { classifyMemoryError } from '@/lib/conversation/errors';
 import { errorFields, log } from '@/lib/observability/log';
 import { LocalRateLimiter } from '@/lib/rate-limit/local';
@@ -71,6 +77,24 @@ const commitReplySchema = z.union([
 const recordReplySchema = z.union([z.tuple([z.literal('unseeded')]), z.tuple([z.literal('recorded'), count])]);
 const readReplySchema = z.tuple([z.array(z.string()), z.array(z.string()), z.string(), z.string()]);
 const leaseReplySchema = z.enum(['held', 'stop', 'lost']);
+const changeReplySchema = z.union([
+  z.tuple([z.literal('changed'), count, count]),
+  z.tuple([z.literal('conflict')]),
+  z.tuple([z.literal('unseeded')]),
+]);
+/** The counter hash's state fields (change-state.ts writes them): st state, so/sn owner, ss since, sr reason, ev version. */
+const STATE_FIELDS = ['seq', 'ev', 'st', 'so', 'sn', 'ss', 'sr'] as const;
+const stateFieldsSchema = z
+  .object({
+    seq: z.coerce.string().nullable(),
+    ev: z.coerce.number().int().nonnegative().nullable(),
+    st: z.enum(CONVERSATION_STATES).nullable(),
+    so: z.coerce.string().nullable(),
+    sn: z.coerce.string().nullable(),
+    ss: z.coerce.string().nullable(),
+    sr: z.union([z.enum(HANDOFF_REASONS), z.literal('')]).nullable(),
+  })
+  .partial();
 
 export interface RedisStoreOptions {
   redis: Redis;
@@ -378,6 +402,44 @@ export class RedisMemoryStore implements ConversationBackend {
     await this.redis.del(k.meta, k.messages, k.counter, k.lease, k.stop, ...rate.keys);
   }
 
+  async readState(sessionId: string): Promise<StateRead> {
+    const raw: unknown = await this.redis.hmget(this.keys(sessionId).counter, ...STATE_FIELDS);
+    // The client may hand the reply over as Redis sent it (values in field order) or as an object.
+    const byName = Array.isArray(raw) ? Object.fromEntries(STATE_FIELDS.map((field, i) => [field, raw[i] ?? null])) : (raw ?? {});
+    const fields = stateFieldsSchema.parse(byName);
+    if (fields.seq === null || fields.seq === undefined) return { kind: 'unseeded' };
+    return { kind: 'read', state: heldStateOf(fields) };
+  }
+
+  async changeState(request: StateChangeRequest): Promise<StateChangeResult> {
+    const { next, seed } = request;
+    const seedState = seed?.state.snapshot;
+    const raw = await runScript(this.redis, CHANGE_STATE, {
+      counterKey: this.keys(request.sessionId).counter,
+      streamKey: this.stream,
+      expectedEventSeq: request.expectedEventSeq,
+      state: next.state,
+      ownerId: next.owner?.id ?? '',
+      ownerName: next.owner?.name ?? '',
+      since: next.since,
+      reason: next.reason ?? '',
+      counterTtlSeconds: COUNTER_TTL_SECONDS,
+      seedSeq: seed ? seed.seq : '',
+      seedKept: seed ? seed.kept : '',
+      seedEventSeq: seed ? seed.state.eventSeq : '',
+      seedState: seedState?.state ?? '',
+      seedOwnerId: seedState?.owner?.id ?? '',
+      seedOwnerName: seedState?.owner?.name ?? '',
+      seedSince: seedState?.since ?? '',
+      seedReason: seedState?.reason ?? '',
+      record: JSON.stringify(request.entry),
+      recordVersion: AUDIT_RECORD_VERSION,
+    });
+    const reply = changeReplySchema.parse(raw);
+    if (reply[0] === 'changed') return { kind: 'changed', eventSeq: reply[1], afterSeq: reply[2] };
+    return { kind: reply[0] };
+  }
+
   async leasesHeld(turns: { sessionId: string; auditId: string }[]): Promise<Set<string>> {
     if (turns.length === 0) return new Set();
     const reply = z.array(z.coerce.number()).parse(
@@ -452,4 +514,18 @@ function parseMessageOrSkip(item: string): MemoryMessage[] {
 
 function logMemoryFailure(sessionId: string, error: unknown): void {
   log.warn('memory unavailable', { session: sessionRef(sessionId), ...errorFields(error) });
+}
+
+/** The state a counter hash holds; a conversation no change touched yet is the assistant's. */
+function heldStateOf(fields: z.infer<typeof stateFieldsSchema>): HeldState {
+  const state = fields.st ?? 'assistant';
+  return {
+    eventSeq: fields.ev ?? 0,
+    snapshot: {
+      state,
+      owner: state === 'agent' && fields.so ? { id: fields.so, name: fields.sn ?? '' } : null,
+      since: fields.ss ?? '',
+      reason: fields.sr ? fields.sr : null,
+    },
+  };
 }

@@ -19,7 +19,10 @@ import type {
   MemoryStore,
   RecordRequest,
   RecordResult,
+  StateChangeResult,
+  StateRead,
 } from '@/lib/conversation/types';
+import { INITIAL_STATE } from '@/lib/handoff/machine';
 import { ModelError, userMessageFor, type ModelChunk, type ModelClient, type ModelErrorCode } from '@/lib/model/types';
 import type { ModelMessage } from '@/lib/prompt/assemble';
 
@@ -68,6 +71,13 @@ class ScriptedMemory implements MemoryStore {
   async register(): Promise<void> {}
   async saveSummary(): Promise<void> {}
   async remove(): Promise<void> {}
+  // The turn reads who answers the conversation from begin; state changes are the handoff's tests.
+  async readState(): Promise<StateRead> {
+    return { kind: 'read', state: { eventSeq: 0, snapshot: INITIAL_STATE } };
+  }
+  async changeState(): Promise<StateChangeResult> {
+    throw new Error('not used by the turn');
+  }
   async leasesHeld(): Promise<Set<string>> {
     return new Set();
   }

@@ -9,6 +9,7 @@ import * as scripts from '@/lib/redis/scripts';
 const PINNED: Record<string, string> = {
   'adopt-legacy-keys': '159bbbca99dcf565c2ed9ff296993712f2958cb6',
   'begin-turn': 'c29fd17f2499525e23f52d03667a6d2e033d0385',
+  'change-state': 'c6c86650bbb80bcb7347c4e3441aa35aa7538a1e',
   'commit-turn': '061092f7105be5de7b5c41fd1b7dafb31ac7cbff',
   'leases-held': '2eee442505dfe3575bafaa7e86def668b4c5673b',
   'read-session': 'fe4319fa05db3dd71b3bb21fef52836b5e2de64a',
