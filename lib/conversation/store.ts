@@ -73,6 +73,8 @@ export interface OpenTurn {
   readonly seed: Seed | null;
   readonly leased: boolean;
   readonly defer: (work: Promise<unknown>) => void;
+  /** Who answers the conversation (lib/handoff): the model only while it is the assistant's. */
+  readonly state: StateSnapshot;
 }
 
 export type Opening =
@@ -191,6 +193,8 @@ export class ConversationStore {
             seed: facts.ok ? facts.facts.seed : null,
             leased: false,
             defer,
+            // Memory is down: the audit's last known state, else the assistant's.
+            state: (facts.ok ? facts.facts.state?.snapshot : undefined) ?? INITIAL_STATE,
           };
           return { kind: 'begun', turn };
         }
@@ -207,6 +211,7 @@ export class ConversationStore {
             seed,
             leased: true,
             defer,
+            state: begun.state,
           };
           return { kind: 'begun', turn };
         }

@@ -17,13 +17,16 @@ export const ISSUED_COUNTER_TTL_SECONDS = 24 * 3600;
 
 export const memoryMessageSchema = z.object({
   tokens: z.number().int().nonnegative(),
-  role: z.enum(['user', 'assistant']),
+  /** `agent`: a person from the support team wrote it (lib/handoff), named by `agentName`. */
+  role: z.enum(['user', 'assistant', 'agent']),
   at: z.iso.datetime(),
   auditId: z.string().min(1),
   /** The client's idempotency key, on user messages that had one. */
   messageId: z.string().optional(),
   /** On an assistant message the customer stopped: the text is what had arrived by then. */
   stopped: z.literal(true).optional(),
+  /** On an agent's message: the name the customer sees. */
+  agentName: z.string().optional(),
   text: z.string(),
 });
 
@@ -31,7 +34,8 @@ export type MemoryMessage = z.infer<typeof memoryMessageSchema>;
 
 export interface Exchange {
   user: MemoryMessage;
-  assistant: MemoryMessage;
+  /** Null for a message held for a person (lib/handoff): the model was not asked. */
+  assistant: MemoryMessage | null;
 }
 
 export interface MemoryCaps {
@@ -124,7 +128,7 @@ export type BeginResult =
    * The turn holds the conversation's lease and its number; its pending record is on its way to the
    * audit. `memory.status` is ok / new / expired, or unavailable for a record that could not be read.
    */
-  | { kind: 'begun'; seq: number; memory: LoadedMemory }
+  | { kind: 'begun'; seq: number; memory: LoadedMemory; state: StateSnapshot }
   /** Memory could not be reached: nothing is known, held or recorded. */
   | { kind: 'unavailable'; errorClass: string };
 
@@ -211,7 +215,9 @@ export function statusOfEmpty(kept: number): 'new' | 'expired' {
 
 /**
  * The trimming rule both stores follow (Redis mirrors it in Lua): drop the oldest exchange while the
- * window holds more than maxTurns exchanges or more than maxTokens estimated tokens.
+ * window holds more than maxTurns × 2 messages or more than maxTokens estimated tokens. An exchange
+ * is a customer's message with the reply to it (same audit id), else the message alone (a message
+ * held for a person, an agent's message): a reply never outlives its question.
  */
 export function applyCaps(
   messages: MemoryMessage[],
@@ -220,7 +226,9 @@ export function applyCaps(
   let start = 0;
   let total = messages.reduce((sum, m) => sum + m.tokens, 0);
   while (start < messages.length && (messages.length - start > caps.maxTurns * 2 || total > caps.maxTokens)) {
-    const drop = Math.min(2, messages.length - start);
+    const first = messages[start]!;
+    const next = messages[start + 1];
+    const drop = first.role === 'user' && next?.role === 'assistant' && next.auditId === first.auditId ? 2 : 1;
     for (let i = 0; i < drop; i++) total -= messages[start + i]!.tokens;
     start += drop;
   }
@@ -232,5 +240,8 @@ export function findReplay(messages: readonly MemoryMessage[], messageId: string
   if (!messageId) return null;
   const index = messages.findIndex((m) => m.role === 'user' && m.messageId === messageId);
   const answer = index >= 0 ? messages[index + 1] : undefined;
-  return answer?.role === 'assistant' ? { auditId: answer.auditId, reply: answer.text } : null;
+  // Only an answered message has an answer (one held for a person has none).
+  return answer?.role === 'assistant' && answer.auditId === messages[index]?.auditId
+    ? { auditId: answer.auditId, reply: answer.text }
+    : null;
 }

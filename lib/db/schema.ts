@@ -24,7 +24,8 @@ import {
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 export const MEMORY_STATUSES = ['ok', 'new', 'expired', 'unavailable'] as const;
-export const TURN_STATUSES = ['pending', 'ok', 'model_error', 'aborted', 'abandoned'] as const;
+/** `held`: the customer wrote while a person was asked for or had the conversation; the model was not called. */
+export const TURN_STATUSES = ['pending', 'ok', 'model_error', 'aborted', 'abandoned', 'held'] as const;
 /** Turns that never reached a final outcome: the admin counts them as problems. */
 export const UNFINISHED_STATUSES = ['pending', 'abandoned'] as const;
 export type TurnStatus = (typeof TURN_STATUSES)[number];
@@ -56,7 +57,7 @@ export const ACTOR_KINDS = ['customer', 'assistant', 'agent', 'system'] as const
 export type ActorKind = (typeof ACTOR_KINDS)[number];
 
 /** What a conversation event records beside its turns. */
-export const EVENT_KINDS = ['state'] as const;
+export const EVENT_KINDS = ['state', 'agent_message'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 export interface StoredPromptMessage {
@@ -351,6 +352,11 @@ export const ACCESS_ACTIONS = [
   'view_customer',
   /** /admin/audit: the dead letters hold customer text. */
   'view_audit',
+  /** Handoff (lib/handoff): an agent took a conversation, handed it back, resolved it, or wrote in it. */
+  'take_over',
+  'hand_back',
+  'resolve_conversation',
+  'agent_message',
 ] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 
@@ -497,6 +503,8 @@ export const conversationEvents = pgTable(
     reason: text('reason').$type<HandoffReason>(),
     /** Free text beside the reason (the model's own words when it escalated), in the stored form. */
     detail: text('detail'),
+    /** An agent's message, exactly as they wrote it (stored form). */
+    text: text('text'),
     actorKind: text('actor_kind').$type<ActorKind>().notNull(),
     actorAgentId: uuid('actor_agent_id'),
     actorName: text('actor_name'),

@@ -14,6 +14,18 @@ import type { AgentRole, ConversationState, HandoffReason } from '@/lib/db/schem
  * (a new stretch; nothing is re-read to re-open a handoff).
  */
 
+/** Who answers the conversation, as the customer may know it (the agent's name, never their id). */
+export interface ConversationView {
+  state: ConversationState;
+  /** The agent's name while a person from the support team has it (`agent`). */
+  agentName: string | null;
+}
+
+/** A state as the customer may see it. */
+export function conversationView(state: StateSnapshot): ConversationView {
+  return { state: state.state, agentName: state.state === 'agent' ? (state.owner?.name ?? null) : null };
+}
+
 export interface AgentRef {
   id: string;
   /** What the customer and other agents see (the agent's name, else their e-mail). */

@@ -136,7 +136,7 @@ export class LocalMemoryStore implements ConversationBackend {
     this.leases.set(sessionId, { token: auditId, expiresAt: now + request.leaseMs });
     this.save(state);
     await this.sink.write({ kind: 'pending', seq, record: request.pending });
-    return { kind: 'begun', seq, memory: this.load(state) };
+    return { kind: 'begun', seq, memory: this.load(state), state: heldOf(state.counter.held).snapshot };
   }
 
   async commit(request: CommitRequest): Promise<CommitResult> {
@@ -155,7 +155,7 @@ export class LocalMemoryStore implements ConversationBackend {
     }
     const at = request.now.toISOString();
     const { kept, evicted } = applyCaps(
-      [...(existing?.messages ?? []), request.exchange.user, request.exchange.assistant],
+      [...(existing?.messages ?? []), request.exchange.user, ...(request.exchange.assistant ? [request.exchange.assistant] : [])],
       this.caps,
     );
     state.record = {

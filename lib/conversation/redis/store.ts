@@ -65,7 +65,7 @@ const beginOutcomeSchema = z.union([
   z.tuple([z.literal('unseeded')]),
   z.tuple([z.literal('replay'), z.string(), z.string()]),
   z.tuple([z.literal('rate_limited'), count, count]),
-  z.tuple([z.literal('begun'), count, count, z.array(z.string()), z.array(z.string())]),
+  z.tuple([z.literal('begun'), count, count, z.array(z.string()), z.array(z.string()), z.array(z.coerce.string())]),
 ]);
 const beginReplySchema = z.tuple([z.array(count), beginOutcomeSchema]);
 const commitReplySchema = z.union([
@@ -243,8 +243,10 @@ export class RedisMemoryStore implements ConversationBackend {
         return replay.kind === 'replay' ? replay : { kind: 'unavailable', errorClass: 'corrupt_record' };
       }
       case 'begun': {
-        const [, seq, kept, metaPairs, items] = outcome;
-        return { kind: 'begun', seq, memory: this.parseOrUnavailable(request.sessionId, metaPairs, items, kept) };
+        const [, seq, kept, metaPairs, items, held] = outcome;
+        const [st, so, sn, ss, sr, ev] = held;
+        const state = heldStateOf(stateFieldsSchema.parse({ st: st || null, so, sn, ss, sr: sr || null, ev: ev || null })).snapshot;
+        return { kind: 'begun', seq, memory: this.parseOrUnavailable(request.sessionId, metaPairs, items, kept), state };
       }
     }
   }
@@ -295,7 +297,7 @@ export class RedisMemoryStore implements ConversationBackend {
       openKey: this.open,
       auditId: request.auditId,
       userItem: JSON.stringify(request.exchange.user),
-      assistantItem: JSON.stringify(request.exchange.assistant),
+      assistantItem: request.exchange.assistant ? JSON.stringify(request.exchange.assistant) : '',
       now: request.now.toISOString(),
       maxMessages: maxTurns * 2,
       maxTokens,

@@ -143,7 +143,7 @@ function emptyMemory(status: 'new' | 'expired'): LoadedMemory {
 }
 
 function begunWith(memory: LoadedMemory, seq: number): BeginResult {
-  return { kind: 'begun', seq, memory };
+  return { kind: 'begun', seq, memory, state: INITIAL_STATE };
 }
 
 class FakeDurable implements DurableRecord {
@@ -196,7 +196,10 @@ function harness(
       lockWaitMs: options.lockWaitMs ?? 300,
       leaseMs: options.leaseMs ?? 4_000,
       summary: { enabled: false, maxTokens: 100 },
+      // The handoff tool is the handoff tests' subject (tests/integration/handoff).
+      handoff: { message: 'A person will join.', offlineMessage: 'Nobody is here.', modelTool: false },
     },
+    presence: { agentsOnline: async () => 0 },
     now: () => new Date(),
     newAuditId: () => randomUUID(),
     defer: (work) => {
@@ -270,7 +273,7 @@ describe('a normal turn', () => {
     expect(commit).toMatchObject({ sessionId: SESSION, auditId, seq: 4, seed: null, fresh: false });
     expect(commit.exchange.user).toMatchObject({ role: 'user', text: 'Where is my parcel?', messageId: 'm-1', auditId });
     expect(commit.exchange.assistant).toMatchObject({ role: 'assistant', text: 'Hello there', auditId });
-    expect(commit.exchange.assistant.stopped).toBeUndefined();
+    expect(commit.exchange.assistant?.stopped).toBeUndefined();
     expect(commit.final).toMatchObject({
       auditId,
       status: 'ok',
