@@ -49,9 +49,7 @@ export function postJson(base: string, path: string, body: unknown, timeoutMs = 
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: text }),
-        );
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: text }));
         res.on('error', reject);
       },
     );
@@ -83,15 +81,7 @@ export function sendTurn(request: TurnRequest): Promise<TurnOutcome> {
       if (settled) return;
       settled = true;
       const latencyMs = performance.now() - started;
-      resolve({
-        ok: failure === undefined,
-        ...(failure ? { failure } : {}),
-        latencyMs,
-        ttftMs,
-        auditId,
-        memory,
-        reply,
-      });
+      resolve({ ok: failure === undefined, ...(failure ? { failure } : {}), latencyMs, ttftMs, auditId, memory, reply });
     };
 
     const payload = JSON.stringify(request.body);
@@ -127,7 +117,8 @@ export function sendTurn(request: TurnRequest): Promise<TurnOutcome> {
             if (event.event === 'meta') {
               auditId = event.data.auditId;
               memory = event.data.memory;
-            } else if (event.event === 'delta') {
+            }
+            else if (event.event === 'delta') {
               if (Number.isNaN(ttftMs)) ttftMs = performance.now() - started;
               reply += event.data.text;
             } else if (event.event === 'done') done = event.data;

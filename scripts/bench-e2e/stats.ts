@@ -88,10 +88,7 @@ export function parseProcStat(line: string): ProcStat | null {
   const close = line.lastIndexOf(')');
   if (open < 0 || close < open) return null;
   const pid = Number(line.slice(0, open).trim());
-  const rest = line
-    .slice(close + 1)
-    .trim()
-    .split(/\s+/);
+  const rest = line.slice(close + 1).trim().split(/\s+/);
   // rest[0] is field 3 (state); field n is rest[n - 3].
   const field = (n: number) => Number(rest[n - 3]);
   const values = [field(4), field(14), field(15), field(16), field(17)];
@@ -182,11 +179,7 @@ const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFix
 const times = (value: number) => `${fmt(value, 2)}×`;
 
 /** Each goal of issue 10 point 7, with what was measured; a figure that could not be computed is not met. */
-export function evaluateGoals(
-  loads: readonly ConcurrencyResult[],
-  ttft: TtftResult | null,
-  bytes: BytesResult | null,
-): Goal[] {
+export function evaluateGoals(loads: readonly ConcurrencyResult[], ttft: TtftResult | null, bytes: BytesResult | null): Goal[] {
   const goals: Goal[] = [];
   const at = (c: number) => loads.find((load) => load.concurrency === c);
 
@@ -203,11 +196,7 @@ export function evaluateGoals(
   const one = at(1);
   if (one) {
     const overhead = one.figures.tether.latency.p50 - one.figures.bare.latency.p50;
-    goals.push({
-      goal: 'p50 overhead < 3 ms with one customer',
-      measured: `${fmt(overhead, 2)} ms`,
-      met: overhead < 3,
-    });
+    goals.push({ goal: 'p50 overhead < 3 ms with one customer', measured: `${fmt(overhead, 2)} ms`, met: overhead < 3 });
   }
   if (ttft) {
     const overhead = ttft.figures.tether.ttft.p50 - ttft.figures.bare.ttft.p50;
@@ -216,11 +205,7 @@ export function evaluateGoals(
   const fifty = at(50);
   if (fifty) {
     const worst = fifty.auditLagMs.length > 0 ? Math.max(...fifty.auditLagMs) : Number.NaN;
-    goals.push({
-      goal: 'audit lag < 5 s at 50 sessions (worst round)',
-      measured: `${fmt(worst, 0)} ms`,
-      met: worst < 5000,
-    });
+    goals.push({ goal: 'audit lag < 5 s at 50 sessions (worst round)', measured: `${fmt(worst, 0)} ms`, met: worst < 5000 });
   }
   const behind = behindLangChain(loads, ttft, bytes);
   goals.push({
@@ -232,11 +217,7 @@ export function evaluateGoals(
 }
 
 /** The figures where Tether is not strictly better than the LangChain peer (higher throughput, lower everything else). */
-export function behindLangChain(
-  loads: readonly ConcurrencyResult[],
-  ttft: TtftResult | null,
-  bytes: BytesResult | null,
-): string[] {
+export function behindLangChain(loads: readonly ConcurrencyResult[], ttft: TtftResult | null, bytes: BytesResult | null): string[] {
   const behind: string[] = [];
   const check = (label: string, ours: number, theirs: number, higherIsBetter = false) => {
     const ahead = higherIsBetter ? ours > theirs : ours < theirs;
@@ -267,14 +248,9 @@ export function behindLangChain(
 // ---------------------------------------------------------------------------------------------
 
 /** A Markdown table, columns padded so it also reads well in a terminal. */
-export function table(
-  header: readonly string[],
-  rows: readonly (readonly string[])[],
-  rightAligned: readonly number[] = [],
-): string {
+export function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: readonly number[] = []): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const cell = (text: string, i: number) =>
-    rightAligned.includes(i) ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
+  const cell = (text: string, i: number) => (rightAligned.includes(i) ? text.padStart(widths[i]!) : text.padEnd(widths[i]!));
   const line = (cells: readonly string[]) => `| ${header.map((_, i) => cell(cells[i] ?? '', i)).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (rightAligned.includes(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
   return [line(header), rule, ...rows.map(line)].join('\n');
@@ -303,21 +279,7 @@ export function loadTable(load: ConcurrencyResult): string {
     ];
   });
   return table(
-    [
-      'contender',
-      'turns',
-      'turns/s',
-      '× bare',
-      'p50 ms',
-      'p50 vs bare',
-      'p95 ms',
-      'p99 ms',
-      'CPU ms/turn',
-      'CPU × bare',
-      'Redis req/turn',
-      'PG xact/turn',
-      'audit lag ms (worst)',
-    ],
+    ['contender', 'turns', 'turns/s', '× bare', 'p50 ms', 'p50 vs bare', 'p95 ms', 'p99 ms', 'CPU ms/turn', 'CPU × bare', 'Redis req/turn', 'PG xact/turn', 'audit lag ms (worst)'],
     rows,
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
   );
@@ -356,10 +318,7 @@ export function bytesTable(result: BytesResult): string {
 }
 
 export function goalsTable(goals: readonly Goal[]): string {
-  return table(
-    ['goal (issue 10, point 7)', 'measured', 'status'],
-    goals.map((g) => [g.goal, g.measured, g.met ? 'met' : 'NOT MET']),
-  );
+  return table(['goal (issue 10, point 7)', 'measured', 'status'], goals.map((g) => [g.goal, g.measured, g.met ? 'met' : 'NOT MET']));
 }
 
 function signed(ms: number): string {
