@@ -45,7 +45,7 @@ const OWNERS: Array<[RegExp, string, 1 | 2 | 3]> = [
   [/node_modules\/openai\//, 'OpenAI SDK (model client)', 1],
   [/node_modules\/(postgres|drizzle-orm)\//, 'Postgres driver (audit drain)', 1],
   [/node_modules\/gpt-tokenizer\//, 'gpt-tokenizer', 1],
-  [/node_modules\/(@|%40)opentelemetry\//, 'OpenTelemetry', 1],
+
   [/node_modules\/(jose|uuid)\//, 'jose / uuid', 1],
   [
     /webpack:\/\/next|next\/dist|compiled\/next-server|\[turbopack\]|turbopack:/,
@@ -54,6 +54,7 @@ const OWNERS: Array<[RegExp, string, 1 | 2 | 3]> = [
   ],
   [/(^|\/)(lib|app)\/[^/]+\/[^/]+/, '', 1],
   [/undici/, 'fetch (undici)', 2],
+  [/node_modules\/(@|%40)opentelemetry\//, 'OpenTelemetry API (no-op spans)', 2],
   [/node:_http_client|node:_http_agent/, 'node:http client', 2],
   [/node:_http_server|node:_http_outgoing|node:_http_common|node:_http_incoming/, 'node:http (server side)', 2],
   [/node:internal\/webstreams|node:internal\/worker\/js_transferable/, 'web streams (ReadableStream)', 3],
