@@ -125,7 +125,8 @@ class RestTransport implements Requester {
       const request = this.module.request(
         {
           protocol: this.base.protocol,
-          hostname: this.base.hostname,
+          // node:http takes an IPv6 literal without the brackets a URL keeps.
+          hostname: this.base.hostname.replace(/^\[(.*)\]$/, '$1'),
           port: this.base.port,
           path,
           method: 'POST',

@@ -169,6 +169,24 @@ describe('createRestClient', () => {
     }
   });
 
+  it('reaches a server given by an IPv6 literal', async () => {
+    const server = net.createServer();
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(0, '::1', () => resolve(true));
+    });
+    if (!listening) return; // no IPv6 loopback on this machine
+    const port = (server.address() as net.AddressInfo).port;
+    server.on('connection', (client) =>
+      client.pipe(net.connect({ host: '127.0.0.1', port: bridge.port })).pipe(client),
+    );
+    try {
+      expect(await ours({ url: `http://[::1]:${port}`, token: bridge.token }).echo('v6')).toBe('v6');
+    } finally {
+      server.close();
+    }
+  });
+
   it('keeps one connection alive across sequential requests', async () => {
     const front = await countingFront(bridge.port);
     try {
