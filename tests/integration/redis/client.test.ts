@@ -148,7 +148,23 @@ describe('createRestClient', () => {
     expect(classifyMemoryError(actual)).toBe('timeout');
     expect(elapsed).toBeGreaterThanOrEqual(290);
     expect(elapsed).toBeLessThan(1500);
-    expect((await outcome(() => reference(bridge, 300).get(`${prefix}:x`))).name).toBe('TimeoutError');
+    expect(actual).toEqual(await outcome(() => reference(bridge, 300).get(`${prefix}:x`)));
+  });
+
+  it('one deadline covers the retries too: a call that keeps failing ends at its timeout, as a timeout', async () => {
+    const front = await countingFront(null);
+    try {
+      // Backoffs of 50, 136, 369… ms: the third attempt would start after the 150 ms deadline.
+      const started = performance.now();
+      const actual = await outcome(() => ours({ url: front.url, token: bridge.token }, 150, 5).get('k'));
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(actual.name).toBe('TimeoutError');
+      expect(front.connections()).toBe(2);
+      const viaFetch = await outcome(() => reference({ url: front.url, token: bridge.token }, 150, 5).get('k'));
+      expect(viaFetch).toEqual(actual);
+    } finally {
+      await front.close();
+    }
   });
 
   it('retries connection failures as many times as configured, and they classify as connection errors', async () => {
