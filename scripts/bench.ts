@@ -107,6 +107,8 @@ interface Suite {
   script?: string;
   /** Flags of this command passed on to the script, for scripts that take them. */
   forwards?: ReadonlyArray<'quick' | 'write' | 'no-build'>;
+  /** Diagnostics that explain a figure rather than claim one: run only with `--only <name>`. */
+  onlyWhenAsked?: boolean;
 }
 
 const SUITES: Suite[] = [
@@ -117,6 +119,20 @@ const SUITES: Suite[] = [
     title: 'the chat turn end to end on the production build: bare route vs Tether vs LangChain.js',
     script: 'scripts/bench-e2e.ts',
     forwards: ['quick', 'write', 'no-build'],
+  },
+  {
+    name: 'transport',
+    title: 'client CPU of one Redis REST request per transport, inside next start and in plain Node',
+    script: 'scripts/bench-transport.ts',
+    forwards: ['no-build'],
+    onlyWhenAsked: true,
+  },
+  {
+    name: 'profile',
+    title: "where a turn's server CPU goes, Tether against the bare route (CPU profiles of next start)",
+    script: 'scripts/bench-profile.ts',
+    forwards: ['no-build'],
+    onlyWhenAsked: true,
   },
 ];
 
@@ -153,7 +169,7 @@ async function main(): Promise<number> {
     console.error(`--only must be one of: ${names.join(', ')} (got "${values.only}")`);
     return 2;
   }
-  const selected = SUITES.filter((suite) => values.only === undefined || suite.name === values.only);
+  const selected = SUITES.filter((suite) => (values.only === undefined ? !suite.onlyWhenAsked : suite.name === values.only));
 
   let failures = 0;
   for (const suite of selected) {

@@ -5,11 +5,20 @@
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
+/**
+ * Straight to stdout: inside `next start` console.log runs through Next's console wrappers and
+ * console's own formatting, which cost more than the line's JSON (docs/benchmarks.md, "Where a
+ * turn's CPU goes").
+ */
+const stdout = (line: string) => {
+  process.stdout.write(`${line}\n`);
+};
+
 /** Where lines go; tests swap it to read them. */
-let sink: (line: string) => void = (line) => console.log(line);
+let sink: (line: string) => void = stdout;
 
 export function setLogSink(next: ((line: string) => void) | null): void {
-  sink = next ?? ((line) => console.log(line));
+  sink = next ?? stdout;
 }
 
 /** An Error's useful, non-secret parts; anything else as a string. */

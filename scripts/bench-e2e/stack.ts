@@ -209,6 +209,14 @@ export async function startStack({ log }: StackOptions): Promise<Stack> {
         SESSION_CREATE_PER_IP_PER_MINUTE: '0',
         // The peer does not summarise; a summary is a second model call, not the turn's own overhead.
         MEMORY_SUMMARY: 'off',
+        // BENCH_CPU_PROF=<dir>: a CPU profile of the server, written when it stops (docs/benchmarks.md's breakdown).
+        ...(process.env.BENCH_CPU_PROF
+          ? {
+              BENCH_CPU_PROF: process.env.BENCH_CPU_PROF,
+              BENCH_CPU_PROF_TOGGLE: process.env.BENCH_CPU_PROF_TOGGLE ?? '',
+              NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profile.cjs')}`,
+            }
+          : {}),
       },
     });
     cleanups.push({ name: 'server', run: () => server.stop() });
