@@ -68,7 +68,20 @@ export const stateRecordSchema = z.object({
 
 export type StateRecord = z.infer<typeof stateRecordSchema>;
 
-export type AuditEntryKind = 'pending' | 'final' | 'void' | 'state';
+/** An agent's message into a conversation, exactly as they wrote it, numbered like a state change. */
+export const messageRecordSchema = z.object({
+  auditId: z.uuid(),
+  sessionId: z.string().min(1),
+  afterSeq: z.number().int().nonnegative(),
+  eventSeq: z.number().int().positive(),
+  agent: z.object({ id: z.uuid(), name: z.string() }),
+  text: z.string(),
+  at: z.iso.datetime(),
+});
+
+export type MessageRecord = z.infer<typeof messageRecordSchema>;
+
+export type AuditEntryKind = 'pending' | 'final' | 'void' | 'state' | 'message';
 
 export interface TurnEntry {
   kind: 'pending' | 'final';
@@ -90,7 +103,16 @@ export interface StateEntry {
   record: StateRecord;
 }
 
-export type AuditEntry = TurnEntry | VoidEntry | StateEntry;
+export interface MessageEntry {
+  kind: 'message';
+  seq: null;
+  record: MessageRecord;
+}
+
+/** What happens in a conversation beside its turns (conversation_events). */
+export type EventEntry = StateEntry | MessageEntry;
+
+export type AuditEntry = TurnEntry | VoidEntry | EventEntry;
 
 /** How a turn ended, as memory records it when it stores no exchange. */
 export type EndEntry = (TurnEntry & { kind: 'final' }) | VoidEntry;
@@ -106,7 +128,7 @@ export function parseStreamEntry(fields: Record<string, string>): ParsedEntry {
     return { ok: false, reason: `unknown record version ${JSON.stringify(fields.v ?? null)}` };
   }
   const kind = fields.k;
-  if (kind !== 'pending' && kind !== 'final' && kind !== 'void' && kind !== 'state') {
+  if (kind !== 'pending' && kind !== 'final' && kind !== 'void' && kind !== 'state' && kind !== 'message') {
     return { ok: false, reason: `unknown entry kind ${JSON.stringify(kind ?? null)}` };
   }
   let json: unknown;
@@ -115,9 +137,13 @@ export function parseStreamEntry(fields: Record<string, string>): ParsedEntry {
   } catch {
     return { ok: false, reason: 'record is not JSON' };
   }
-  if (kind === 'state') {
-    // A script numbers the change as it makes it: the turn number then (`s`) and the event's (`e`).
+  if (kind === 'state' || kind === 'message') {
+    // A script numbers the event as it makes it: the turn number then (`s`) and the event's (`e`).
     const numbered = { ...(json as object), ...numbersOf(fields) };
+    if (kind === 'message') {
+      const parsed = messageRecordSchema.safeParse(numbered);
+      return parsed.success ? { ok: true, entry: { kind, seq: null, record: parsed.data } } : invalid(parsed.error);
+    }
     const parsed = stateRecordSchema.safeParse(numbered);
     return parsed.success ? { ok: true, entry: { kind, seq: null, record: parsed.data } } : invalid(parsed.error);
   }

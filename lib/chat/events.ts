@@ -102,5 +102,5 @@ export interface MessagesResponse {
 
 /** Body of every 4xx/5xx answer. */
 export interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; owner?: { name: string } };
 }

@@ -7,6 +7,7 @@ import {
   type CommitResult,
   type ConversationBackend,
   type Exchange,
+  type HeldState,
   type LeaseState,
   type LoadedMemory,
   type Replay,
@@ -17,10 +18,12 @@ import {
   type AgentRef,
   type HandoffAction,
   INITIAL_STATE,
+  mayWrite,
   type RefusalCode,
   type StateSnapshot,
   transition,
 } from '@/lib/handoff/machine';
+import { estimateTokens } from '@/lib/prompt/tokens';
 import { errorFields, log } from '@/lib/observability/log';
 import { withSpan } from '@/lib/observability/tracing';
 import { sessionRef } from '@/lib/session-ref';
@@ -113,6 +116,19 @@ export type StateChangeOutcome =
   | { kind: 'unchanged'; state: StateSnapshot }
   | { kind: 'refused'; code: RefusalCode; owner: AgentRef | null; state: StateSnapshot }
   /** Memory (or, for a conversation memory no longer knows, the audit database) could not be reached: nothing changed. */
+  | { kind: 'unavailable'; errorClass: string };
+
+export interface AgentMessage {
+  sessionId: string;
+  agent: Extract<Actor, { kind: 'agent' }>;
+  text: string;
+  auditId: string;
+  now: Date;
+}
+
+export type AgentMessageOutcome =
+  | { kind: 'sent'; eventSeq: number }
+  | { kind: 'refused'; code: RefusalCode; owner: AgentRef | null; state: StateSnapshot }
   | { kind: 'unavailable'; errorClass: string };
 
 /** Two changes deciding on the same version: the loser decides again on the winner's state, a few times at most. */
@@ -318,12 +334,55 @@ export class ConversationStore {
     }
   }
 
-  /** Who answers the conversation now (the inbox of a reload; the turn reads it with its begin). */
-  async readState(sessionId: string): Promise<StateSnapshot | null> {
+  /**
+   * An agent's message into the conversation they own: into memory (the customer's widget and, once
+   * handed back, the model see it, labelled as a person's words) and the audit, in one atomic step.
+   * Refused, with the reason, when the conversation is not theirs (any more).
+   */
+  async appendAgentMessage(message: AgentMessage): Promise<AgentMessageOutcome> {
+    const at = message.now.toISOString();
+    try {
+      const result = await this.options.backend.appendMessage({
+        sessionId: message.sessionId,
+        agentId: message.agent.id,
+        message: {
+          tokens: estimateTokens(message.text),
+          role: 'agent',
+          at,
+          auditId: message.auditId,
+          agentName: message.agent.name,
+          text: message.text,
+        },
+        entry: {
+          auditId: message.auditId,
+          sessionId: message.sessionId,
+          agent: { id: message.agent.id, name: message.agent.name },
+          text: message.text,
+          at,
+        },
+        now: message.now,
+      });
+      if (result.kind === 'appended') {
+        this.options.onRecorded?.();
+        return { kind: 'sent', eventSeq: result.eventSeq };
+      }
+      const code = mayWrite(result.state, message.agent) ?? 'invalid_state';
+      return { kind: 'refused', code, owner: result.state.owner, state: result.state };
+    } catch (error) {
+      log.warn('an agent message could not be stored', { session: sessionRef(message.sessionId), ...errorFields(error) });
+      return { kind: 'unavailable', errorClass: classifyMemoryError(error) };
+    }
+  }
+
+  /**
+   * Who answers the conversation now, and its version (the event counter: it moves with every state
+   * change and agent message, which is what an open widget waits for). Null when it cannot be read.
+   */
+  async readState(sessionId: string): Promise<HeldState | null> {
     try {
       const read = await this.options.backend.readState(sessionId);
-      if (read.kind === 'read') return read.state.snapshot;
-      return (await this.options.durable.lookup(sessionId, null)).state?.snapshot ?? INITIAL_STATE;
+      if (read.kind === 'read') return read.state;
+      return (await this.options.durable.lookup(sessionId, null)).state ?? { eventSeq: 0, snapshot: INITIAL_STATE };
     } catch {
       return null;
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EndEntry, StateRecord, TurnRecord } from '@/lib/audit/types';
+import type { EndEntry, MessageRecord, StateRecord, TurnRecord } from '@/lib/audit/types';
 import type { StateSnapshot } from '@/lib/handoff/machine';
 import type { MemoryStatus } from '@/lib/conversation/status';
 import type { RateRule } from '@/lib/rate-limit/window';
@@ -90,6 +90,21 @@ export type StateChangeResult =
   /** Another change came first: nothing was written. */
   | { kind: 'conflict' }
   | { kind: 'unseeded' };
+
+export interface AppendRequest {
+  sessionId: string;
+  /** Only the conversation's owner may write into it (state `agent`). */
+  agentId: string;
+  message: MemoryMessage;
+  /** The message's audit record; the backend numbers it (afterSeq, eventSeq). */
+  entry: Omit<MessageRecord, 'afterSeq' | 'eventSeq'>;
+  now: Date;
+}
+
+export type AppendResult =
+  | { kind: 'appended'; eventSeq: number; evicted: MemoryMessage[] }
+  /** The conversation is not this agent's (any more): nothing was written; what it is instead. */
+  | { kind: 'refused'; state: StateSnapshot };
 
 export interface BeginRequest {
   sessionId: string;
@@ -197,6 +212,8 @@ export interface ConversationBackend {
   readState(sessionId: string): Promise<StateRead>;
   /** One round trip: the change if nothing changed since its version, with its audit entry. Throws when unreachable. */
   changeState(request: StateChangeRequest): Promise<StateChangeResult>;
+  /** One round trip: an agent's message into the conversation they own, with its audit entry. Throws when unreachable. */
+  appendMessage(request: AppendRequest): Promise<AppendResult>;
   /** Which of these turns still hold their conversation's lease, i.e. are still running somewhere (the drainer's abandon check). */
   leasesHeld(turns: { sessionId: string; auditId: string }[]): Promise<Set<string>>;
 }

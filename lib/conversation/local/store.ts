@@ -21,6 +21,8 @@ import {
   type LeaseState,
   type LoadedMemory,
   type MemoryCaps,
+  type AppendRequest,
+  type AppendResult,
   type ConversationBackend,
   type HeldState,
   type RecordRequest,
@@ -261,6 +263,32 @@ export class LocalMemoryStore implements ConversationBackend {
     const afterSeq = counter.seq;
     await this.sink.write({ kind: 'state', seq: null, record: { ...request.entry, afterSeq, eventSeq } });
     return { kind: 'changed', eventSeq, afterSeq };
+  }
+
+  async appendMessage(request: AppendRequest): Promise<AppendResult> {
+    const now = this.clock();
+    const state = this.state(sessionRef(request.sessionId), now);
+    const held = heldOf(state.counter?.held);
+    if (!state.counter || held.snapshot.state !== 'agent' || held.snapshot.owner?.id !== request.agentId) {
+      return { kind: 'refused', state: held.snapshot };
+    }
+    const at = request.now.toISOString();
+    const existing = state.record;
+    const { kept, evicted } = applyCaps([...(existing?.messages ?? []), request.message], this.caps);
+    state.record = {
+      createdAt: existing?.createdAt ?? at,
+      lastActivityAt: at,
+      messages: kept,
+      summary: existing?.summary ?? null,
+      expiresAt: now + this.caps.ttlSeconds * 1000,
+    };
+    const counter = state.counter;
+    const eventSeq = held.eventSeq + 1;
+    counter.held = { eventSeq, snapshot: held.snapshot };
+    counter.expiresAt = now + COUNTER_TTL_SECONDS * 1000;
+    this.save(state);
+    await this.sink.write({ kind: 'message', seq: null, record: { ...request.entry, afterSeq: counter.seq, eventSeq } });
+    return { kind: 'appended', eventSeq, evicted };
   }
 
   /** Which of these turns still hold their conversation's lease (the drainer's abandon check). */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AUDIT_RECORD_VERSION } from '@/lib/audit/types';
 import { runListScript, runScript } from '@/lib/redis/eval';
 import { auditKeys, legacySessionKeys, MEMORY_LAYOUT_VERSION, sessionKeys, type SessionKeys } from '@/lib/redis/keys';
+import { APPEND_MESSAGE } from '@/lib/redis/scripts/append-message';
 import { BEGIN_TURN } from '@/lib/redis/scripts/begin-turn';
 import { CHANGE_STATE } from '@/lib/redis/scripts/change-state';
 import { COMMIT_TURN } from '@/lib/redis/scripts/commit-turn';
@@ -24,6 +25,8 @@ import {
   type LoadedMemory,
   type MemoryCaps,
   type MemoryMessage,
+  type AppendRequest,
+  type AppendResult,
   type ConversationBackend,
   type HeldState,
   type RecordRequest,
@@ -77,6 +80,10 @@ const commitReplySchema = z.union([
 const recordReplySchema = z.union([z.tuple([z.literal('unseeded')]), z.tuple([z.literal('recorded'), count])]);
 const readReplySchema = z.tuple([z.array(z.string()), z.array(z.string()), z.string(), z.string()]);
 const leaseReplySchema = z.enum(['held', 'stop', 'lost']);
+const appendReplySchema = z.union([
+  z.tuple([z.literal('appended'), count, count, z.array(z.string())]),
+  z.tuple([z.literal('refused'), z.string(), z.string(), z.string()]),
+]);
 const changeReplySchema = z.union([
   z.tuple([z.literal('changed'), count, count]),
   z.tuple([z.literal('conflict')]),
@@ -440,6 +447,30 @@ export class RedisMemoryStore implements ConversationBackend {
     const reply = changeReplySchema.parse(raw);
     if (reply[0] === 'changed') return { kind: 'changed', eventSeq: reply[1], afterSeq: reply[2] };
     return { kind: reply[0] };
+  }
+
+  async appendMessage(request: AppendRequest): Promise<AppendResult> {
+    const k = this.keys(request.sessionId);
+    const raw = await runScript(this.redis, APPEND_MESSAGE, {
+      metaKey: k.meta,
+      messagesKey: k.messages,
+      counterKey: k.counter,
+      streamKey: this.stream,
+      agentId: request.agentId,
+      item: JSON.stringify(request.message),
+      now: request.now.toISOString(),
+      maxMessages: this.options.caps.maxTurns * 2,
+      maxTokens: this.options.caps.maxTokens,
+      ttlSeconds: this.options.caps.ttlSeconds,
+      counterTtlSeconds: COUNTER_TTL_SECONDS,
+      layoutVersion: String(MEMORY_LAYOUT_VERSION),
+      record: JSON.stringify(request.entry),
+      recordVersion: AUDIT_RECORD_VERSION,
+    });
+    const reply = appendReplySchema.parse(raw);
+    if (reply[0] === 'appended') return { kind: 'appended', eventSeq: reply[1], evicted: reply[3].flatMap(parseMessageOrSkip) };
+    const [, st, so, sn] = reply;
+    return { kind: 'refused', state: heldStateOf(stateFieldsSchema.parse({ st: st || null, so, sn })).snapshot };
   }
 
   async leasesHeld(turns: { sessionId: string; auditId: string }[]): Promise<Set<string>> {

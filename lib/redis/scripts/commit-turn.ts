@@ -59,24 +59,7 @@ end
 
 items[#items + 1] = userItem
 if assistantItem ~= '' then items[#items + 1] = assistantItem end
-local tokens = {}
-local total = 0
-for i, item in ipairs(items) do
-  local count = tonumber(string.match(item, '"tokens":(%d+)')) or 0
-  tokens[i] = count
-  total = total + count
-end
-local messageCap = tonumber(maxMessages)
-local tokenCap = tonumber(maxTokens)
-local n = #items
-local start = 1
-while start <= n and ((n - start + 1) > messageCap or total > tokenCap) do
-  local drop = exchange_length(items, start)
-  for i = start, start + drop - 1 do total = total - tokens[i] end
-  start = start + drop
-end
-local evicted = {}
-for i = 1, start - 1 do evicted[i] = items[i] end
+local start, evicted = trim_start(items, maxMessages, maxTokens)
 
 if assistantItem ~= '' then
   redis.call('RPUSH', messagesKey, userItem, assistantItem)

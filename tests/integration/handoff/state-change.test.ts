@@ -47,7 +47,7 @@ describe(`changing who answers a conversation (${STACK})`, () => {
       kind: 'changed',
       state: { state: 'agent', owner: { id: ana.id, name: 'Ana' } },
     });
-    expect(await store.readState(sessionId)).toMatchObject({ state: 'agent', owner: { name: 'Ana' } });
+    expect((await store.readState(sessionId))?.snapshot).toMatchObject({ state: 'agent', owner: { name: 'Ana' } });
     expect(await store.changeState(change(sessionId, { kind: 'hand_back' }, ana))).toMatchObject({
       kind: 'changed',
       state: { state: 'assistant' },

@@ -19,6 +19,7 @@ import type {
   MemoryStore,
   RecordRequest,
   RecordResult,
+  AppendResult,
   StateChangeResult,
   StateRead,
 } from '@/lib/conversation/types';
@@ -76,6 +77,9 @@ class ScriptedMemory implements MemoryStore {
     return { kind: 'read', state: { eventSeq: 0, snapshot: INITIAL_STATE } };
   }
   async changeState(): Promise<StateChangeResult> {
+    throw new Error('not used by the turn');
+  }
+  async appendMessage(): Promise<AppendResult> {
     throw new Error('not used by the turn');
   }
   async leasesHeld(): Promise<Set<string>> {
