@@ -8,6 +8,7 @@ import { hashPassword, verifyPassword } from '@/lib/auth/password';
 import { endAdminSession } from '@/lib/auth/admin-sessions';
 import { agentFromHeaders, sessionClaims } from '@/lib/auth/session';
 import { setupIsOpen } from '@/lib/auth/setup';
+import { setLogSink } from '@/lib/observability/log';
 import { safeAdminRedirect } from '@/lib/auth/redirect';
 import { listAccessLog } from '@/lib/auth/access-log';
 import type { TestStack } from '../../support/stack';
@@ -335,12 +336,13 @@ describe('admin API authorization', () => {
 describe('first-run setup', () => {
   it('prints a one-time token while no agent exists, and only that token creates the first admin', async () => {
     const fresh = await createAdminStack();
-    // The server's log is JSON lines on stdout (lib/observability/log.ts).
-    const warn = vi.spyOn(console, 'log').mockImplementation(() => {});
+    // The server's log is JSON lines on stdout (lib/observability/log.ts): caught here instead.
+    const written: string[] = [];
+    setLogSink((line) => written.push(line));
     try {
       expect(await setupIsOpen(fresh.runtime)).toBe(true);
       expect(await setupIsOpen(fresh.runtime)).toBe(true);
-      const lines = warn.mock.calls.map((call) => JSON.parse(String(call[0])) as { level: string; setupToken?: string });
+      const lines = written.map((line) => JSON.parse(line) as { level: string; setupToken?: string });
       const announced = lines.filter((line) => line.setupToken !== undefined);
       expect(announced).toHaveLength(1);
       expect(announced[0]?.level).toBe('warn');
@@ -368,7 +370,7 @@ describe('first-run setup', () => {
       const log = await listAccessLog(await database(fresh), { action: 'setup', limit: 5 });
       expect(log.entries).toHaveLength(1);
     } finally {
-      warn.mockRestore();
+      setLogSink(null);
       await fresh.close();
       (globalThis as { __tetherRuntime?: unknown }).__tetherRuntime = stack.runtime;
     }
