@@ -11,6 +11,10 @@ import type { ModelConfig } from '@/lib/model/types';
  * start-up with a message that names the variable.
  */
 
+const DEFAULT_HANDOFF_MESSAGE = 'A person from our team will join this conversation shortly. You can keep writing here.';
+const DEFAULT_HANDOFF_OFFLINE_MESSAGE =
+  'Nobody from our team is available right now. Leave your message here and a person will answer as soon as they are back.';
+
 const DEFAULT_SYSTEM_PROMPT =
   "You are a friendly, concise customer-support assistant. Answer the customer's questions, " +
   'ask for details when you need them, and say so plainly when you do not know something.';
@@ -255,6 +259,9 @@ export const VARIABLES = {
     'Self-hosted server: a whole request body within this long (ms).',
   ),
   ADMIN_IDLE_TIMEOUT_MINUTES: variable(int(5, 24 * 60, 60), 'An admin who does nothing for this long signs in again.'),
+  HANDOFF_MESSAGE: variable(optionalString, 'What a customer reads when a person is asked for and an agent is online.'),
+  HANDOFF_OFFLINE_MESSAGE: variable(optionalString, 'What a customer reads when a person is asked for and nobody is online.'),
+  HANDOFF_MODEL_TOOL: variable(onOff('on'), 'on: the model may hand a conversation to a person (handoff_to_human).'),
   AUDIT_REDACT: variable(
     z.preprocess(emptyAsUndefined, z.enum(['off', 'mask']).default('off')),
     'mask: store e-mails, phones, cards, IBANs masked.',
@@ -542,6 +549,12 @@ export function parseConfig(source: Record<string, string | undefined>) {
       secret: env.WIDGET_IDENTITY_SECRET,
       /** Anonymous conversations are refused (creation and every use of an anonymous id). */
       required: env.WIDGET_IDENTITY_REQUIRED === 'on',
+    },
+    /** A person stepping in (lib/handoff, docs/handoff.md). */
+    handoff: {
+      message: env.HANDOFF_MESSAGE ?? DEFAULT_HANDOFF_MESSAGE,
+      offlineMessage: env.HANDOFF_OFFLINE_MESSAGE ?? DEFAULT_HANDOFF_OFFLINE_MESSAGE,
+      modelTool: env.HANDOFF_MODEL_TOOL === 'on',
     },
     admin: {
       /** Signed-in agents who do nothing for this long must sign in again. */

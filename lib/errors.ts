@@ -2,7 +2,8 @@ import { errorFields, log } from '@/lib/observability/log';
 
 /** Body of every 4xx/5xx answer: the one JSON error shape of the API (the proxy's answers included). */
 export interface ErrorBody {
-  error: { code: string; message: string };
+  /** `owner`: who has the conversation, on `conversation_taken` and `not_owner` (an agent's name, never an id). */
+  error: { code: string; message: string; owner?: { name: string } };
 }
 
 /** Stable error codes: clients and tests rely on these strings. */
@@ -21,6 +22,16 @@ export type ErrorCode =
   | 'text_too_long'
   | 'turn_in_progress'
   | 'rate_limited'
+  /** Memory could not be reached, so nothing was changed (a state change is never half made). */
+  | 'memory_unavailable'
+  /** Handoff (lib/handoff): another agent has the conversation (409, with `owner`). */
+  | 'conversation_taken'
+  /** The conversation was resolved: nobody writes into it until its customer does. */
+  | 'conversation_resolved'
+  /** Only the agent who has the conversation may do this (409, with `owner`). */
+  | 'not_owner'
+  /** The change does not apply to the conversation as it is (handing back one nobody took…). */
+  | 'invalid_state'
   | 'not_found'
   | 'method_not_allowed'
   | 'unauthorized'
@@ -34,6 +45,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Who has the conversation, for the handoff's conflicts. */
+    readonly owner?: { name: string },
   ) {
     super(message);
   }
@@ -52,15 +65,15 @@ export function errorText(error: unknown): string {
     : String(error);
 }
 
-export function errorBody(code: string, message: string): ErrorBody {
-  return { error: { code, message } };
+export function errorBody(code: string, message: string, owner?: { name: string }): ErrorBody {
+  return { error: { code, message, ...(owner ? { owner } : {}) } };
 }
 
 /** The one place that turns any thrown value into an HTTP answer; unexpected errors never leak details. */
 export function errorResponse(error: unknown): Response {
   // By its fields, not instanceof: the error may come from another copy of this module.
   if (isApiError(error)) {
-    return Response.json(errorBody(error.code, error.message), {
+    return Response.json(errorBody(error.code, error.message, error.owner), {
       status: error.status,
       headers: { 'cache-control': 'no-store', ...error.headers },
     });

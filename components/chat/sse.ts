@@ -1,4 +1,13 @@
-import type { ChatEvent, DeltaEvent, DoneEvent, ErrorEvent, MemoryStatus, MetaEvent } from '@/lib/chat/events';
+import type {
+  ChatEvent,
+  ConversationView,
+  DeltaEvent,
+  DoneEvent,
+  ErrorEvent,
+  HandoffEvent,
+  MemoryStatus,
+  MetaEvent,
+} from '@/lib/chat/events';
 
 /** One dispatched server-sent event before its payload is interpreted. */
 export interface RawSseEvent {
@@ -80,11 +89,26 @@ function isMemoryStatus(value: unknown): value is MemoryStatus {
   return typeof value === 'string' && MEMORY_STATUSES.includes(value);
 }
 
+const CONVERSATION_STATES: readonly string[] = ['assistant', 'waiting', 'agent', 'resolved'] satisfies ConversationView['state'][];
+
+/** Who answers the conversation; null when absent or not in the contract's shape. */
+function asConversation(value: unknown): ConversationView | null {
+  if (!isRecord(value) || typeof value.state !== 'string' || !CONVERSATION_STATES.includes(value.state)) return null;
+  const agentName = typeof value.agentName === 'string' ? value.agentName : null;
+  return { state: value.state as ConversationView['state'], agentName };
+}
+
 function asMeta(data: JsonRecord): MetaEvent | null {
   const { auditId, memory, notice, replay } = data;
   if (typeof auditId !== 'string' || !isMemoryStatus(memory) || typeof replay !== 'boolean') return null;
   if (notice !== null && typeof notice !== 'string') return null;
-  return { auditId, memory, notice, replay };
+  const conversation = asConversation(data.conversation);
+  return { auditId, memory, notice, replay, ...(conversation ? { conversation } : {}) };
+}
+
+function asHandoff(data: JsonRecord): HandoffEvent | null {
+  const conversation = asConversation(data.conversation);
+  return conversation && typeof data.notice === 'string' ? { conversation, notice: data.notice } : null;
 }
 
 function asDelta(data: JsonRecord): DeltaEvent | null {
@@ -92,9 +116,16 @@ function asDelta(data: JsonRecord): DeltaEvent | null {
 }
 
 function asDone(data: JsonRecord): DoneEvent | null {
-  const { auditId, reply, remembered, stopped, replay } = data;
+  const { auditId, reply, remembered, stopped, replay, held } = data;
   if (typeof auditId !== 'string' || typeof reply !== 'string' || typeof remembered !== 'boolean') return null;
-  return { auditId, reply, remembered, ...(stopped === true ? { stopped } : {}), ...(replay === true ? { replay } : {}) };
+  return {
+    auditId,
+    reply,
+    remembered,
+    ...(stopped === true ? { stopped } : {}),
+    ...(replay === true ? { replay } : {}),
+    ...(held === true ? { held } : {}),
+  };
 }
 
 function asError(data: JsonRecord): ErrorEvent | null {
@@ -131,6 +162,10 @@ export function toChatEvent(raw: RawSseEvent): ChatEvent | null {
     case 'error': {
       const data = asError(parsed);
       return data && { event: 'error', data };
+    }
+    case 'handoff': {
+      const data = asHandoff(parsed);
+      return data && { event: 'handoff', data };
     }
     default:
       return null;

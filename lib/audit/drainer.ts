@@ -368,5 +368,5 @@ export class AuditDrainer {
 
 /** The statuses in a batch, sorted (a span attribute: which kinds of entries were written). */
 function statusesOf(entries: AuditEntry[]): string[] {
-  return entries.map((entry) => (entry.kind === 'void' ? 'void' : entry.record.status)).sort();
+  return entries.map((entry) => (entry.kind === 'pending' || entry.kind === 'final' ? entry.record.status : entry.kind)).sort();
 }

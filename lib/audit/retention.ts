@@ -1,10 +1,12 @@
 import { inArray, lt } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
-import { sessions, turns } from '@/lib/db/schema';
+import { conversationEvents, sessions, turns } from '@/lib/db/schema';
 
 export interface RetentionReport {
   cutoff: string;
   turns: number;
+  /** Handoff events (who answered the conversation, and why). */
+  events: number;
   sessions: number;
 }
 
@@ -14,7 +16,8 @@ export function retentionCutoff(days: number, now = new Date()): Date {
 
 /**
  * Deletes audit data older than the cutoff in batches, so a large backlog never holds long locks:
- * turns created before it, then sessions whose last activity was before it (with anything left).
+ * turns and conversation events created before it, then sessions whose last activity was before it
+ * (with anything left).
  */
 export async function deleteAuditOlderThan(db: Database, cutoff: Date, batchSize = 1000): Promise<RetentionReport> {
   let turnCount = 0;
@@ -24,6 +27,20 @@ export async function deleteAuditOlderThan(db: Database, cutoff: Date, batchSize
     turnCount += deleted.length;
     if (deleted.length < batchSize) break;
   }
+  let eventCount = 0;
+  for (;;) {
+    const batch = db
+      .select({ id: conversationEvents.id })
+      .from(conversationEvents)
+      .where(lt(conversationEvents.createdAt, cutoff))
+      .limit(batchSize);
+    const deleted = await db
+      .delete(conversationEvents)
+      .where(inArray(conversationEvents.id, batch))
+      .returning({ id: conversationEvents.id });
+    eventCount += deleted.length;
+    if (deleted.length < batchSize) break;
+  }
   let sessionCount = 0;
   for (;;) {
     const batch = db.select({ id: sessions.id }).from(sessions).where(lt(sessions.lastActivityAt, cutoff)).limit(batchSize);
@@ -31,5 +48,5 @@ export async function deleteAuditOlderThan(db: Database, cutoff: Date, batchSize
     sessionCount += deleted.length;
     if (deleted.length < batchSize) break;
   }
-  return { cutoff: cutoff.toISOString(), turns: turnCount, sessions: sessionCount };
+  return { cutoff: cutoff.toISOString(), turns: turnCount, events: eventCount, sessions: sessionCount };
 }

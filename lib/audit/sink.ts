@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { redactMessages, redactText } from '@/lib/audit/redact';
-import type { AuditEntry, TurnRecord } from '@/lib/audit/types';
+import type { AuditEntry, EventEntry, TurnRecord } from '@/lib/audit/types';
 import { errorText } from '@/lib/errors';
 import { toDbText, toDbTextOrNull } from '@/lib/db/text';
 import { sessionRef } from '@/lib/session-ref';
@@ -112,7 +112,76 @@ export class PostgresAuditSink implements AuditSink {
       if (outcome) rejected.push({ entry: entryOf(entries, row.audit_id), reason: outcome });
     }
     for (const auditId of voids) await this.voidPending(db, auditId);
+    for (const entry of eventEntries(entries)) {
+      const outcome = await this.writeEvent(db, entry);
+      if (outcome) rejected.push({ entry, reason: outcome });
+    }
     return { applied: entries.length - rejected.length, rejected };
+  }
+
+  /**
+   * A conversation event, its row exactly once (by audit id): a state change moves the session's
+   * current state to it unless a newer one is there already (events may arrive in any order); an
+   * agent's message is kept as written (redacted like the customer's text when redaction is on). A
+   * conversation whose first act was asking for a person gets its session row here.
+   */
+  private async writeEvent(db: Database, entry: EventEntry): Promise<string | null> {
+    const ref = sessionRef(entry.record.sessionId);
+    const stored = (text: string | null) =>
+      text === null ? null : toDbText(this.options.redact === 'mask' ? redactText(text).text : text);
+    try {
+      if (entry.kind === 'message') {
+        const { record } = entry;
+        await db.transaction(async (tx) => {
+          await tx.execute(sql`
+            insert into sessions (id, ref, created_at, last_activity_at, first_memory_status, last_memory_status)
+            values (${ref}, ${ref}, ${record.at}, ${record.at}, 'new', 'new')
+            on conflict (id) do nothing`);
+          const inserted = await tx.execute(sql`
+            insert into conversation_events (id, session_id, after_seq, event_seq, kind, text, actor_kind, actor_agent_id,
+              actor_name, created_at)
+            values (${record.auditId}::uuid, ${ref}, ${record.afterSeq}, ${record.eventSeq}, 'agent_message',
+              ${stored(record.text)}, 'agent', ${record.agent.id}::uuid, ${toDbText(record.agent.name)}, ${record.at})
+            on conflict (id) do nothing
+            returning id`);
+          if (rowsOf(inserted).length === 0) return;
+          await tx.execute(sql`
+            update sessions set last_activity_at = greatest(last_activity_at, ${record.at}::timestamptz) where id = ${ref}`);
+        });
+        return null;
+      }
+      const { record } = entry;
+      const detail = stored(record.detail);
+      await db.transaction(async (tx) => {
+        await tx.execute(sql`
+          insert into sessions (id, ref, created_at, last_activity_at, first_memory_status, last_memory_status)
+          values (${ref}, ${ref}, ${record.at}, ${record.at}, 'new', 'new')
+          on conflict (id) do nothing`);
+        const inserted = await tx.execute(sql`
+          insert into conversation_events (id, session_id, after_seq, event_seq, kind, state, previous_state, reason,
+            detail, actor_kind, actor_agent_id, actor_name, owner_id, owner_name, created_at)
+          values (${record.auditId}::uuid, ${ref}, ${record.afterSeq}, ${record.eventSeq}, 'state', ${record.state},
+            ${record.previous}, ${record.reason}, ${detail}, ${record.actor.kind}, ${record.actor.agentId}::uuid,
+            ${toDbTextOrNull(record.actor.name)}, ${record.owner?.id ?? null}::uuid, ${toDbTextOrNull(record.owner?.name ?? null)},
+            ${record.at})
+          on conflict (id) do nothing
+          returning id`);
+        // Applied before (a replayed batch): nothing more to move.
+        if (rowsOf(inserted).length === 0) return;
+        await tx.execute(sql`
+          update sessions set
+            state = ${record.state}, state_version = ${record.eventSeq}, state_since = ${record.at},
+            state_reason = ${record.reason}, state_owner_id = ${record.owner?.id ?? null}::uuid,
+            state_owner_name = ${toDbTextOrNull(record.owner?.name ?? null)},
+            last_activity_at = greatest(last_activity_at, ${record.at}::timestamptz)
+          where id = ${ref} and state_version < ${record.eventSeq}`);
+      });
+      return null;
+    } catch (error) {
+      const { sqlstate, constraint } = postgresErrorInfo(error);
+      if (isEntryError(sqlstate)) return `postgres ${sqlstate}${constraint ? ` (${constraint})` : ''}: ${errorText(error).slice(0, 300)}`;
+      throw error;
+    }
   }
 
   /** One row on its own; a clash with an existing turn number places it after that turn instead. */
@@ -180,6 +249,7 @@ function mergeEntries(entries: readonly AuditEntry[], redact: 'off' | 'mask'): {
   const byId = new Map<string, { entry: AuditEntry; seq: number | null }>();
   const voids = new Set<string>();
   for (const entry of entries) {
+    if (entry.kind === 'state' || entry.kind === 'message') continue;
     if (entry.kind === 'void') {
       if (byId.get(entry.record.auditId)?.entry.kind === 'pending') byId.delete(entry.record.auditId);
       else voids.add(entry.record.auditId);
@@ -194,7 +264,7 @@ function mergeEntries(entries: readonly AuditEntry[], redact: 'off' | 'mask'): {
   }
   const rows: TurnRow[] = [];
   for (const { entry, seq } of byId.values()) {
-    if (entry.kind === 'void') continue;
+    if (entry.kind === 'void' || entry.kind === 'state' || entry.kind === 'message') continue;
     rows.push(toRow(entry.record, seq, redact));
   }
   return { rows, voids: [...voids] };
@@ -244,6 +314,13 @@ function redactRecord(record: TurnRecord): TurnRecord {
     assistantText: record.assistantText === null ? null : redactText(record.assistantText).text,
     promptMessages: redactMessages(record.promptMessages),
   };
+}
+
+/** Each conversation event once (a batch may hold the same entry twice after a replay). */
+function eventEntries(entries: readonly AuditEntry[]): EventEntry[] {
+  const byId = new Map<string, EventEntry>();
+  for (const entry of entries) if (entry.kind === 'state' || entry.kind === 'message') byId.set(entry.record.auditId, entry);
+  return [...byId.values()];
 }
 
 function entryOf(entries: readonly AuditEntry[], auditId: string): AuditEntry {

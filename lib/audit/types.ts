@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MEMORY_STATUSES, TURN_STATUSES } from '@/lib/db/schema';
+import { ACTOR_KINDS, CONVERSATION_STATES, HANDOFF_REASONS, MEMORY_STATUSES, TURN_STATUSES } from '@/lib/db/schema';
 import { sessionRef } from '@/lib/session-ref';
 
 /**
@@ -41,7 +41,47 @@ export const turnRecordSchema = z.object({
 
 export type TurnRecord = z.infer<typeof turnRecordSchema>;
 
-export type AuditEntryKind = 'pending' | 'final' | 'void';
+/**
+ * A change of who answers the conversation (lib/handoff), born in the same atomic step as the change
+ * itself. `eventSeq` is the conversation's own event counter (its order among events, and the state's
+ * version: a late arrival never overwrites a newer state); `afterSeq` the turn number current then.
+ */
+export const stateRecordSchema = z.object({
+  /** The event's audit id (its row in conversation_events). */
+  auditId: z.uuid(),
+  sessionId: z.string().min(1),
+  afterSeq: z.number().int().nonnegative(),
+  eventSeq: z.number().int().positive(),
+  state: z.enum(CONVERSATION_STATES),
+  previous: z.enum(CONVERSATION_STATES),
+  reason: z.enum(HANDOFF_REASONS),
+  /** The model's own words when it escalated; null otherwise. */
+  detail: z.string().nullable(),
+  actor: z.object({
+    kind: z.enum(ACTOR_KINDS),
+    agentId: z.uuid().nullable(),
+    name: z.string().nullable(),
+  }),
+  owner: z.object({ id: z.uuid(), name: z.string() }).nullable(),
+  at: z.iso.datetime(),
+});
+
+export type StateRecord = z.infer<typeof stateRecordSchema>;
+
+/** An agent's message into a conversation, exactly as they wrote it, numbered like a state change. */
+export const messageRecordSchema = z.object({
+  auditId: z.uuid(),
+  sessionId: z.string().min(1),
+  afterSeq: z.number().int().nonnegative(),
+  eventSeq: z.number().int().positive(),
+  agent: z.object({ id: z.uuid(), name: z.string() }),
+  text: z.string(),
+  at: z.iso.datetime(),
+});
+
+export type MessageRecord = z.infer<typeof messageRecordSchema>;
+
+export type AuditEntryKind = 'pending' | 'final' | 'void' | 'state' | 'message';
 
 export interface TurnEntry {
   kind: 'pending' | 'final';
@@ -56,7 +96,23 @@ export interface VoidEntry {
   record: { auditId: string; sessionId: string };
 }
 
-export type AuditEntry = TurnEntry | VoidEntry;
+/** A state change: numbered by its record (eventSeq), not by a turn number. */
+export interface StateEntry {
+  kind: 'state';
+  seq: null;
+  record: StateRecord;
+}
+
+export interface MessageEntry {
+  kind: 'message';
+  seq: null;
+  record: MessageRecord;
+}
+
+/** What happens in a conversation beside its turns (conversation_events). */
+export type EventEntry = StateEntry | MessageEntry;
+
+export type AuditEntry = TurnEntry | VoidEntry | EventEntry;
 
 /** How a turn ended, as memory records it when it stores no exchange. */
 export type EndEntry = (TurnEntry & { kind: 'final' }) | VoidEntry;
@@ -72,23 +128,41 @@ export function parseStreamEntry(fields: Record<string, string>): ParsedEntry {
     return { ok: false, reason: `unknown record version ${JSON.stringify(fields.v ?? null)}` };
   }
   const kind = fields.k;
-  if (kind !== 'pending' && kind !== 'final' && kind !== 'void') {
+  if (kind !== 'pending' && kind !== 'final' && kind !== 'void' && kind !== 'state' && kind !== 'message') {
     return { ok: false, reason: `unknown entry kind ${JSON.stringify(kind ?? null)}` };
   }
-  const seq = fields.s === undefined || fields.s === '' ? null : Number(fields.s);
-  if (seq !== null && (!Number.isInteger(seq) || seq < 1)) return { ok: false, reason: `bad turn number ${fields.s}` };
   let json: unknown;
   try {
     json = JSON.parse(fields.r ?? '');
   } catch {
     return { ok: false, reason: 'record is not JSON' };
   }
+  if (kind === 'state' || kind === 'message') {
+    // A script numbers the event as it makes it: the turn number then (`s`) and the event's (`e`).
+    const numbered = { ...(json as object), ...numbersOf(fields) };
+    if (kind === 'message') {
+      const parsed = messageRecordSchema.safeParse(numbered);
+      return parsed.success ? { ok: true, entry: { kind, seq: null, record: parsed.data } } : invalid(parsed.error);
+    }
+    const parsed = stateRecordSchema.safeParse(numbered);
+    return parsed.success ? { ok: true, entry: { kind, seq: null, record: parsed.data } } : invalid(parsed.error);
+  }
+  const seq = fields.s === undefined || fields.s === '' ? null : Number(fields.s);
+  if (seq !== null && (!Number.isInteger(seq) || seq < 1)) return { ok: false, reason: `bad turn number ${fields.s}` };
   if (kind === 'void') {
     const parsed = voidRecordSchema.safeParse(json);
     return parsed.success ? { ok: true, entry: { kind, seq, record: parsed.data } } : invalid(parsed.error);
   }
   const parsed = turnRecordSchema.safeParse(json);
   return parsed.success ? { ok: true, entry: { kind, seq, record: parsed.data } } : invalid(parsed.error);
+}
+
+/** The numbers a script gave a state change, when its fields carry them (else the record's own). */
+function numbersOf(fields: Record<string, string>): { afterSeq?: number; eventSeq?: number } {
+  return {
+    ...(fields.s ? { afterSeq: Number(fields.s) } : {}),
+    ...(fields.e ? { eventSeq: Number(fields.e) } : {}),
+  };
 }
 
 function invalid(error: z.ZodError): ParsedEntry {

@@ -4,8 +4,9 @@
  */
 
 import type { MemoryStatus } from '@/lib/conversation/status';
+import type { ConversationView } from '@/lib/handoff/machine';
 
-export type { MemoryStatus };
+export type { ConversationView, MemoryStatus };
 
 export interface MetaEvent {
   auditId: string;
@@ -14,6 +15,8 @@ export interface MetaEvent {
   notice: string | null;
   /** True when this answer is a replay of an exchange already stored for the same messageId. */
   replay: boolean;
+  /** Who answers this message: not the model while a person was asked for or has the conversation. */
+  conversation?: ConversationView;
 }
 
 export interface DeltaEvent {
@@ -30,6 +33,14 @@ export interface DoneEvent {
   stopped?: boolean;
   /** This message had been answered already (a resend): `reply` is that answer, not a new one. */
   replay?: boolean;
+  /** The message is with a person (the conversation is waiting for or owned by an agent): no reply from the model. */
+  held?: boolean;
+}
+
+/** The conversation moved to a person (the model asked for one): what the customer is told. */
+export interface HandoffEvent {
+  conversation: ConversationView;
+  notice: string;
 }
 
 export interface ErrorEvent {
@@ -41,6 +52,7 @@ export type ChatEvent =
   | { event: 'meta'; data: MetaEvent }
   | { event: 'delta'; data: DeltaEvent }
   | { event: 'done'; data: DoneEvent }
+  | { event: 'handoff'; data: HandoffEvent }
   | { event: 'error'; data: ErrorEvent };
 
 /** Body of `POST /api/chat` with `Accept: application/json`. */
@@ -52,11 +64,16 @@ export interface ChatJsonResponse {
   replay: boolean;
   remembered: boolean;
   stopped?: boolean;
+  held?: boolean;
+  conversation?: ConversationView;
+  handoff?: HandoffEvent;
 }
 
 /** One remembered message, as `POST /api/session/messages` returns it. */
 export interface RememberedMessage {
-  role: 'user' | 'assistant';
+  /** `agent`: a person from the support team, named by `agentName`. */
+  role: 'user' | 'assistant' | 'agent';
+  agentName?: string;
   text: string;
   at: string;
   auditId: string;
@@ -85,5 +102,5 @@ export interface MessagesResponse {
 
 /** Body of every 4xx/5xx answer. */
 export interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; owner?: { name: string } };
 }

@@ -11,6 +11,7 @@ import type { StopRegistry } from '@/lib/chat/stops';
 import { startTurn, type TurnDeps } from '@/lib/chat/turn';
 import type { ConversationStore } from '@/lib/conversation/store';
 import { type EdgeServices, endpointFor } from '@/lib/http/endpoint';
+import type { Presence } from '@/lib/handoff/presence';
 import type { ModelClient } from '@/lib/model/types';
 import { errorFields, log } from '@/lib/observability/log';
 
@@ -22,12 +23,14 @@ export interface ChatServices extends EdgeServices {
   /** Serverless: each turn moves the audit along after its response. */
   drainer: Pick<AuditDrainer, 'drainOnce'>;
   liveReplyHub: LiveReplyHub;
+  /** Whether anyone from the support team is online (what a customer asking for a person is told). */
+  presence: Presence;
 }
 
 const endpoint = endpointFor<ChatServices>();
 
 /** The orchestrator's dependencies, from the runtime's services and the settings in its config. */
-export function turnDeps(services: Pick<ChatServices, 'config' | 'memory' | 'model' | 'stops'>, defer: TurnDeps['defer']): TurnDeps {
+export function turnDeps(services: Pick<ChatServices, 'config' | 'memory' | 'model' | 'stops' | 'presence'>, defer: TurnDeps['defer']): TurnDeps {
   const { config } = services;
   return {
     conversation: services.memory,
@@ -43,7 +46,9 @@ export function turnDeps(services: Pick<ChatServices, 'config' | 'memory' | 'mod
       lockWaitMs: config.memory.lockWaitMs,
       leaseMs: config.memory.leaseMs,
       summary: { enabled: config.memory.summary, maxTokens: config.memory.summaryMaxTokens },
+      handoff: config.handoff,
     },
+    presence: services.presence,
     now: () => new Date(),
     newAuditId: () => uuidv7(),
     defer,

@@ -45,12 +45,13 @@ export const handleListMessages = endpoint(
       sessionId,
       memory: memory.status,
       notice: noticeFor(memory.status),
-      messages: memory.messages.map(({ role, text, at, auditId, stopped }) => ({
+      messages: memory.messages.map(({ role, text, at, auditId, stopped, agentName }) => ({
         role,
         text,
         at,
         auditId,
         ...(stopped ? { stopped } : {}),
+        ...(role === 'agent' ? { agentName: agentName ?? '' } : {}),
         ...(role === 'assistant' && ratings[auditId] ? { rating: ratings[auditId] } : {}),
       })),
       // Only a reply still streaming that memory does not hold yet is news to the page.

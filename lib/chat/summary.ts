@@ -1,3 +1,4 @@
+import { contextTurns } from '@/lib/prompt/authors';
 import type { ConversationStore } from '@/lib/conversation/store';
 import type { MemoryMessage } from '@/lib/conversation/types';
 import type { ModelClient } from '@/lib/model/types';
@@ -32,7 +33,7 @@ async function fold(sessionId: string, evicted: MemoryMessage[], deps: SummaryDe
   try {
     const current = await deps.memory.read(sessionId);
     if (current.status !== 'ok') return;
-    const request = buildSummaryRequest(current.summary, evicted, deps.maxTokens);
+    const request = buildSummaryRequest(current.summary, contextTurns(evicted), deps.maxTokens);
     const text = await deps.model.complete(request, { maxTokens: Math.ceil(deps.maxTokens * 1.5) });
     await deps.memory.saveSummary(sessionId, clampSummary(text, deps.maxTokens));
   } catch (error) {

@@ -4,9 +4,13 @@ import type { ConversationStore, OpenTurn } from '@/lib/conversation/store';
 import type { MemoryStatus } from '@/lib/conversation/status';
 import type { Exchange, MemoryMessage, Replay } from '@/lib/conversation/types';
 import { noticeFor } from '@/lib/copy/notices';
+import { conversationView } from '@/lib/handoff/machine';
+import { type HandoffCopy, handoffNotice } from '@/lib/handoff/notice';
+import type { Presence } from '@/lib/handoff/presence';
 import { ApiError, errorText } from '@/lib/errors';
 import { ModelError, modelErrorOf, type ModelClient, type ModelErrorCode, type ModelUsage } from '@/lib/model/types';
 import { assemblePrompt, type AssembledPrompt, type PromptLimits } from '@/lib/prompt/assemble';
+import { contextTurns } from '@/lib/prompt/authors';
 import { estimateTokens } from '@/lib/prompt/tokens';
 import { summarizeEvicted } from '@/lib/chat/summary';
 import type { StopRegistry } from '@/lib/chat/stops';
@@ -26,7 +30,7 @@ import type { RateRule } from '@/lib/rate-limit/window';
 
 export interface TurnDeps {
   /** The conversation's persistence: memory, lease, turn number and the audit entry of each change. */
-  conversation: Pick<ConversationStore, 'begin' | 'finish' | 'renew' | 'read' | 'saveSummary'>;
+  conversation: Pick<ConversationStore, 'begin' | 'finish' | 'renew' | 'read' | 'saveSummary' | 'changeState'>;
   model: ModelClient;
   /** Running turns of this process, so a stop request can reach them at once. */
   stops: StopRegistry;
@@ -38,7 +42,11 @@ export interface TurnDeps {
     /** How long a turn's lease lasts unless renewed; it is renewed while the model streams. */
     leaseMs: number;
     summary: { enabled: boolean; maxTokens: number };
+    /** A person stepping in (lib/handoff): what the customer is told, and whether the model may ask for one. */
+    handoff: HandoffCopy & { modelTool: boolean };
   };
+  /** Whether anyone from the support team is online, for what a customer asking for a person is told. */
+  presence: Presence;
   now: () => Date;
   newAuditId: () => string;
   /** Keeps work alive after the response is sent (Next's `after()`). */
@@ -100,9 +108,49 @@ export async function startTurn(input: TurnInput, deps: TurnDeps): Promise<Start
         'Your previous message in this conversation is still being answered. Please wait for it to finish.',
         { 'retry-after': '1' },
       );
-    case 'begun':
+    case 'begun': {
+      const { state } = opening.turn.state;
+      // With a person (asked for, or answering): the model is not called; the message is kept for them.
+      if (state === 'waiting' || state === 'agent') return { auditId, run: (emit) => runHeld(input, deps, pending, opening.turn, emit) };
+      // The customer writes again after the conversation was resolved: the assistant has it again.
+      if (state === 'resolved') {
+        await deps.conversation.changeState({
+          sessionId: input.sessionId,
+          action: { kind: 'customer_returned' },
+          actor: { kind: 'customer' },
+          auditId: deps.newAuditId(),
+          now: deps.now(),
+        });
+      }
       return { auditId, run: (emit) => runExchange(input, deps, pending, opening.turn, emit) };
+    }
   }
+}
+
+/**
+ * A message to a conversation a person was asked for or has: stored in memory and the audit exactly
+ * as typed (status `held`), for the agent; the model is never called.
+ */
+async function runHeld(input: TurnInput, deps: TurnDeps, pending: TurnRecord, begun: OpenTurn, emit: EmitEvent): Promise<void> {
+  const { auditId } = pending;
+  const startedAt = new Date(pending.createdAt);
+  const endedAt = deps.now();
+  const final: TurnRecord = {
+    ...pending,
+    status: 'held',
+    model: 'none',
+    memoryStatus: begun.memory.status,
+    totalMs: endedAt.getTime() - startedAt.getTime(),
+    completedAt: endedAt.toISOString(),
+  };
+  emit({
+    event: 'meta',
+    data: { auditId, memory: begun.memory.status, notice: null, replay: false, conversation: conversationView(begun.state) },
+  });
+  const exchange: Exchange = { user: memoryMessage('user', input.text, startedAt, auditId, { messageId: input.messageId }), assistant: null };
+  const stored = await deps.conversation.finish(begun, { kind: 'exchange', exchange, final, now: endedAt });
+  logTurn(turnLogFields(final, stored.kind === 'stored'));
+  emit({ event: 'done', data: { auditId, reply: '', remembered: stored.kind === 'stored', held: true } });
 }
 
 /** A resend of a message already answered gets the stored answer: nothing runs, nothing is stored twice. */
@@ -130,7 +178,7 @@ async function runExchange(input: TurnInput, deps: TurnDeps, pending: TurnRecord
     const assembled = assemblePrompt({
       systemPrompt: deps.settings.systemPrompt,
       summary: memory.summary,
-      turns: memory.messages,
+      turns: contextTurns(memory.messages),
       userText: input.text,
       limits: deps.settings.limits,
     });
@@ -155,18 +203,23 @@ async function runExchange(input: TurnInput, deps: TurnDeps, pending: TurnRecord
   const unregister = deps.stops.register(auditId, input.sessionId, controller);
   const keeper = begun.leased ? keepLease(deps, input.sessionId, auditId, controller) : null;
   let reply = '';
+  /** The model's reason when it asked for a person (the handoff_to_human tool). */
+  let handoff: string | null = null;
+  const offerHandoff = deps.settings.handoff.modelTool;
   let usage: ModelUsage = { promptTokens: null, completionTokens: null };
   let firstTokenAt: number | null = null;
   let outcome: Outcome;
   try {
     await withSpan('tether.model', { 'tether.model.name': deps.model.modelName }, async (span) => {
-      for await (const chunk of deps.model.stream(prompt.messages, controller.signal)) {
+      for await (const chunk of deps.model.stream(prompt.messages, controller.signal, { offerHandoff })) {
         if (chunk.type === 'usage') {
           usage = chunk.usage;
           continue;
         }
-        // Not offered by this turn (offerHandoff), so never sent: the handoff path is issue 20's.
-        if (chunk.type === 'handoff') continue;
+        if (chunk.type === 'handoff') {
+          handoff = chunk.reason;
+          continue;
+        }
         firstTokenAt ??= deps.now().getTime();
         reply += chunk.text;
         emit({ event: 'delta', data: { text: chunk.text } });
@@ -174,6 +227,12 @@ async function runExchange(input: TurnInput, deps: TurnDeps, pending: TurnRecord
       span.setAttributes({ 'tether.model.reply_chars': reply.length, ...tokenAttributes(usage) });
       // A model client may end quietly when its signal is aborted (the demo model does): that is a stop.
       if (controller.signal.aborted) throw new ModelError('model_aborted', 'stopped by the customer', reply !== '');
+      if (handoff !== null && reply.trim() === '') {
+        // The model only asked for a person: the customer reads the deployment's handover words as its reply.
+        reply = deps.settings.handoff.message;
+        firstTokenAt ??= deps.now().getTime();
+        emit({ event: 'delta', data: { text: reply } });
+      }
       if (reply.trim() === '') throw new ModelError('model_empty', 'the model returned only whitespace', false);
     });
     outcome = { kind: 'ok', reply };
@@ -236,6 +295,7 @@ async function runExchange(input: TurnInput, deps: TurnDeps, pending: TurnRecord
     emit({ event: 'done', data: { auditId: stored.replay.auditId, reply: stored.replay.reply, remembered: true, replay: true } });
     return;
   }
+  if (handoff !== null && !stopped) await escalate(input, deps, handoff, emit);
   emit({
     event: 'done',
     data: { auditId, reply: outcome.reply, remembered: stored.kind === 'stored', ...(stopped ? { stopped: true } : {}) },
@@ -249,6 +309,21 @@ async function runExchange(input: TurnInput, deps: TurnDeps, pending: TurnRecord
       }),
     );
   }
+}
+
+/** The model asked for a person: the conversation waits for one, and the customer is told what happens next. */
+async function escalate(input: TurnInput, deps: TurnDeps, reason: string, emit: EmitEvent): Promise<void> {
+  const changed = await deps.conversation.changeState({
+    sessionId: input.sessionId,
+    action: { kind: 'request', reason: 'model_escalated' },
+    actor: { kind: 'assistant' },
+    detail: reason || null,
+    auditId: deps.newAuditId(),
+    now: deps.now(),
+  });
+  if (changed.kind !== 'changed' && changed.kind !== 'unchanged') return;
+  const { notice } = await handoffNotice(deps.presence, deps.settings.handoff);
+  emit({ event: 'handoff', data: { conversation: conversationView(changed.state), notice } });
 }
 
 /**

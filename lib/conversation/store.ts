@@ -7,11 +7,23 @@ import {
   type CommitResult,
   type ConversationBackend,
   type Exchange,
+  type HeldState,
   type LeaseState,
   type LoadedMemory,
   type Replay,
   type Seed,
 } from '@/lib/conversation/types';
+import {
+  type Actor,
+  type AgentRef,
+  type HandoffAction,
+  INITIAL_STATE,
+  mayWrite,
+  type RefusalCode,
+  type StateSnapshot,
+  transition,
+} from '@/lib/handoff/machine';
+import { estimateTokens } from '@/lib/prompt/tokens';
 import { errorFields, log } from '@/lib/observability/log';
 import { withSpan } from '@/lib/observability/tracing';
 import { sessionRef } from '@/lib/session-ref';
@@ -64,6 +76,8 @@ export interface OpenTurn {
   readonly seed: Seed | null;
   readonly leased: boolean;
   readonly defer: (work: Promise<unknown>) => void;
+  /** Who answers the conversation (lib/handoff): the model only while it is the assistant's. */
+  readonly state: StateSnapshot;
 }
 
 export type Opening =
@@ -85,6 +99,40 @@ export type Finished =
   | { kind: 'recorded' }
   /** The audit record is written, but the exchange is not in memory (the next turn will not see it). */
   | { kind: 'not_remembered' };
+
+export interface StateChange {
+  sessionId: string;
+  action: HandoffAction;
+  actor: Actor;
+  /** The model's own words when it escalated. */
+  detail?: string | null;
+  auditId: string;
+  now: Date;
+}
+
+export type StateChangeOutcome =
+  | { kind: 'changed'; state: StateSnapshot; eventSeq: number }
+  /** It was so already: nothing was recorded. */
+  | { kind: 'unchanged'; state: StateSnapshot }
+  | { kind: 'refused'; code: RefusalCode; owner: AgentRef | null; state: StateSnapshot }
+  /** Memory (or, for a conversation memory no longer knows, the audit database) could not be reached: nothing changed. */
+  | { kind: 'unavailable'; errorClass: string };
+
+export interface AgentMessage {
+  sessionId: string;
+  agent: Extract<Actor, { kind: 'agent' }>;
+  text: string;
+  auditId: string;
+  now: Date;
+}
+
+export type AgentMessageOutcome =
+  | { kind: 'sent'; eventSeq: number }
+  | { kind: 'refused'; code: RefusalCode; owner: AgentRef | null; state: StateSnapshot }
+  | { kind: 'unavailable'; errorClass: string };
+
+/** Two changes deciding on the same version: the loser decides again on the winner's state, a few times at most. */
+const STATE_CHANGE_ATTEMPTS = 5;
 
 export class ConversationStore {
   constructor(private readonly options: ConversationStoreOptions) {}
@@ -161,6 +209,8 @@ export class ConversationStore {
             seed: facts.ok ? facts.facts.seed : null,
             leased: false,
             defer,
+            // Memory is down: the audit's last known state, else the assistant's.
+            state: (facts.ok ? facts.facts.state?.snapshot : undefined) ?? INITIAL_STATE,
           };
           return { kind: 'begun', turn };
         }
@@ -177,6 +227,7 @@ export class ConversationStore {
             seed,
             leased: true,
             defer,
+            state: begun.state,
           };
           return { kind: 'begun', turn };
         }
@@ -225,6 +276,116 @@ export class ConversationStore {
   /** Forgets the conversation's memory entirely (admin delete). */
   remove(sessionId: string): Promise<void> {
     return this.options.backend.remove(sessionId);
+  }
+
+  /**
+   * Changes who answers the conversation (lib/handoff/machine.ts decides whether it may), atomically
+   * with the audit entry that records who did it and why: of two agents taking over at once, one
+   * wins and the other is refused with the winner's name. Nothing is changed when memory is down:
+   * the caller says so, rather than leave the customer believing a person was asked.
+   */
+  async changeState(change: StateChange): Promise<StateChangeOutcome> {
+    const { backend, durable } = this.options;
+    try {
+      for (let attempt = 0; attempt < STATE_CHANGE_ATTEMPTS; attempt++) {
+        const read = await backend.readState(change.sessionId);
+        let seed: Parameters<ConversationBackend['changeState']>[0]['seed'] = null;
+        let current = read.kind === 'read' ? read.state : { eventSeq: 0, snapshot: INITIAL_STATE };
+        if (read.kind === 'unseeded') {
+          // Memory lost this conversation's counter: the audit knows its turn number and last state.
+          const facts = await durable.lookup(change.sessionId, null);
+          current = facts.state ?? current;
+          seed = { ...facts.seed, state: current };
+        }
+        const decided = transition(current.snapshot, change.action, change.actor, change.now);
+        if (decided.kind === 'unchanged') return { kind: 'unchanged', state: current.snapshot };
+        if (decided.kind === 'refused') return { ...decided, state: current.snapshot };
+        const { actor } = change;
+        const result = await backend.changeState({
+          sessionId: change.sessionId,
+          expectedEventSeq: current.eventSeq,
+          next: decided.next,
+          seed,
+          entry: {
+            auditId: change.auditId,
+            sessionId: change.sessionId,
+            state: decided.next.state,
+            previous: current.snapshot.state,
+            reason: decided.next.reason ?? 'customer_asked',
+            detail: change.detail ?? null,
+            actor: {
+              kind: actor.kind,
+              agentId: actor.kind === 'agent' ? actor.id : null,
+              name: actor.kind === 'agent' ? actor.name : null,
+            },
+            owner: decided.next.owner,
+            at: change.now.toISOString(),
+          },
+        });
+        if (result.kind === 'changed') {
+          this.options.onRecorded?.();
+          return { kind: 'changed', state: decided.next, eventSeq: result.eventSeq };
+        }
+      }
+      throw new Error('the conversation kept changing while this change was decided');
+    } catch (error) {
+      log.warn('a conversation state change could not be made', { session: sessionRef(change.sessionId), ...errorFields(error) });
+      return { kind: 'unavailable', errorClass: classifyMemoryError(error) };
+    }
+  }
+
+  /**
+   * An agent's message into the conversation they own: into memory (the customer's widget and, once
+   * handed back, the model see it, labelled as a person's words) and the audit, in one atomic step.
+   * Refused, with the reason, when the conversation is not theirs (any more).
+   */
+  async appendAgentMessage(message: AgentMessage): Promise<AgentMessageOutcome> {
+    const at = message.now.toISOString();
+    try {
+      const result = await this.options.backend.appendMessage({
+        sessionId: message.sessionId,
+        agentId: message.agent.id,
+        message: {
+          tokens: estimateTokens(message.text),
+          role: 'agent',
+          at,
+          auditId: message.auditId,
+          agentName: message.agent.name,
+          text: message.text,
+        },
+        entry: {
+          auditId: message.auditId,
+          sessionId: message.sessionId,
+          agent: { id: message.agent.id, name: message.agent.name },
+          text: message.text,
+          at,
+        },
+        now: message.now,
+      });
+      if (result.kind === 'appended') {
+        this.options.onRecorded?.();
+        return { kind: 'sent', eventSeq: result.eventSeq };
+      }
+      const code = mayWrite(result.state, message.agent) ?? 'invalid_state';
+      return { kind: 'refused', code, owner: result.state.owner, state: result.state };
+    } catch (error) {
+      log.warn('an agent message could not be stored', { session: sessionRef(message.sessionId), ...errorFields(error) });
+      return { kind: 'unavailable', errorClass: classifyMemoryError(error) };
+    }
+  }
+
+  /**
+   * Who answers the conversation now, and its version (the event counter: it moves with every state
+   * change and agent message, which is what an open widget waits for). Null when it cannot be read.
+   */
+  async readState(sessionId: string): Promise<HeldState | null> {
+    try {
+      const read = await this.options.backend.readState(sessionId);
+      if (read.kind === 'read') return read.state;
+      return (await this.options.durable.lookup(sessionId, null)).state ?? { eventSeq: 0, snapshot: INITIAL_STATE };
+    } catch {
+      return null;
+    }
   }
 
   /** Which of these turns still hold their conversation's lease (the drainer's abandon check). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { EndEntry, TurnRecord } from '@/lib/audit/types';
+import type { EndEntry, MessageRecord, StateRecord, TurnRecord } from '@/lib/audit/types';
+import type { StateSnapshot } from '@/lib/handoff/machine';
 import type { MemoryStatus } from '@/lib/conversation/status';
 import type { RateRule } from '@/lib/rate-limit/window';
 
@@ -16,13 +17,16 @@ export const ISSUED_COUNTER_TTL_SECONDS = 24 * 3600;
 
 export const memoryMessageSchema = z.object({
   tokens: z.number().int().nonnegative(),
-  role: z.enum(['user', 'assistant']),
+  /** `agent`: a person from the support team wrote it (lib/handoff), named by `agentName`. */
+  role: z.enum(['user', 'assistant', 'agent']),
   at: z.iso.datetime(),
   auditId: z.string().min(1),
   /** The client's idempotency key, on user messages that had one. */
   messageId: z.string().optional(),
   /** On an assistant message the customer stopped: the text is what had arrived by then. */
   stopped: z.literal(true).optional(),
+  /** On an agent's message: the name the customer sees. */
+  agentName: z.string().optional(),
   text: z.string(),
 });
 
@@ -30,7 +34,8 @@ export type MemoryMessage = z.infer<typeof memoryMessageSchema>;
 
 export interface Exchange {
   user: MemoryMessage;
-  assistant: MemoryMessage;
+  /** Null for a message held for a person (lib/handoff): the model was not asked. */
+  assistant: MemoryMessage | null;
 }
 
 export interface MemoryCaps {
@@ -60,6 +65,46 @@ export interface Seed {
   /** Exchanges ever answered (0: the conversation never had memory). */
   kept: number;
 }
+
+/** Who answers the conversation now, and its version: the conversation's event counter when it was read. */
+export interface HeldState {
+  snapshot: StateSnapshot;
+  eventSeq: number;
+}
+
+export type StateRead = { kind: 'read'; state: HeldState } | { kind: 'unseeded' };
+
+export interface StateChangeRequest {
+  sessionId: string;
+  /** The version the change was decided on: any change since refuses it (`conflict`), to be decided again. */
+  expectedEventSeq: number;
+  next: StateSnapshot;
+  /** The change's audit record; the backend numbers it (afterSeq, eventSeq) as it makes the change. */
+  entry: Omit<StateRecord, 'afterSeq' | 'eventSeq'>;
+  /** Given after the durable record was asked (an `unseeded` answer): the counter and the last known state. */
+  seed: (Seed & { state: HeldState }) | null;
+}
+
+export type StateChangeResult =
+  | { kind: 'changed'; eventSeq: number; afterSeq: number }
+  /** Another change came first: nothing was written. */
+  | { kind: 'conflict' }
+  | { kind: 'unseeded' };
+
+export interface AppendRequest {
+  sessionId: string;
+  /** Only the conversation's owner may write into it (state `agent`). */
+  agentId: string;
+  message: MemoryMessage;
+  /** The message's audit record; the backend numbers it (afterSeq, eventSeq). */
+  entry: Omit<MessageRecord, 'afterSeq' | 'eventSeq'>;
+  now: Date;
+}
+
+export type AppendResult =
+  | { kind: 'appended'; eventSeq: number; evicted: MemoryMessage[] }
+  /** The conversation is not this agent's (any more): nothing was written; what it is instead. */
+  | { kind: 'refused'; state: StateSnapshot };
 
 export interface BeginRequest {
   sessionId: string;
@@ -98,7 +143,7 @@ export type BeginResult =
    * The turn holds the conversation's lease and its number; its pending record is on its way to the
    * audit. `memory.status` is ok / new / expired, or unavailable for a record that could not be read.
    */
-  | { kind: 'begun'; seq: number; memory: LoadedMemory }
+  | { kind: 'begun'; seq: number; memory: LoadedMemory; state: StateSnapshot }
   /** Memory could not be reached: nothing is known, held or recorded. */
   | { kind: 'unavailable'; errorClass: string };
 
@@ -163,6 +208,12 @@ export interface ConversationBackend {
   saveSummary(sessionId: string, summary: string): Promise<void>;
   /** Forgets the session entirely (admin delete). */
   remove(sessionId: string): Promise<void>;
+  /** One round trip: who answers the conversation, and its version. Throws when unreachable. */
+  readState(sessionId: string): Promise<StateRead>;
+  /** One round trip: the change if nothing changed since its version, with its audit entry. Throws when unreachable. */
+  changeState(request: StateChangeRequest): Promise<StateChangeResult>;
+  /** One round trip: an agent's message into the conversation they own, with its audit entry. Throws when unreachable. */
+  appendMessage(request: AppendRequest): Promise<AppendResult>;
   /** Which of these turns still hold their conversation's lease, i.e. are still running somewhere (the drainer's abandon check). */
   leasesHeld(turns: { sessionId: string; auditId: string }[]): Promise<Set<string>>;
 }
@@ -181,7 +232,9 @@ export function statusOfEmpty(kept: number): 'new' | 'expired' {
 
 /**
  * The trimming rule both stores follow (Redis mirrors it in Lua): drop the oldest exchange while the
- * window holds more than maxTurns exchanges or more than maxTokens estimated tokens.
+ * window holds more than maxTurns × 2 messages or more than maxTokens estimated tokens. An exchange
+ * is a customer's message with the reply to it (same audit id), else the message alone (a message
+ * held for a person, an agent's message): a reply never outlives its question.
  */
 export function applyCaps(
   messages: MemoryMessage[],
@@ -190,7 +243,9 @@ export function applyCaps(
   let start = 0;
   let total = messages.reduce((sum, m) => sum + m.tokens, 0);
   while (start < messages.length && (messages.length - start > caps.maxTurns * 2 || total > caps.maxTokens)) {
-    const drop = Math.min(2, messages.length - start);
+    const first = messages[start]!;
+    const next = messages[start + 1];
+    const drop = first.role === 'user' && next?.role === 'assistant' && next.auditId === first.auditId ? 2 : 1;
     for (let i = 0; i < drop; i++) total -= messages[start + i]!.tokens;
     start += drop;
   }
@@ -202,5 +257,8 @@ export function findReplay(messages: readonly MemoryMessage[], messageId: string
   if (!messageId) return null;
   const index = messages.findIndex((m) => m.role === 'user' && m.messageId === messageId);
   const answer = index >= 0 ? messages[index + 1] : undefined;
-  return answer?.role === 'assistant' ? { auditId: answer.auditId, reply: answer.text } : null;
+  // Only an answered message has an answer (one held for a person has none).
+  return answer?.role === 'assistant' && answer.auditId === messages[index]?.auditId
+    ? { auditId: answer.auditId, reply: answer.text }
+    : null;
 }

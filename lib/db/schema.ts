@@ -24,10 +24,41 @@ import {
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 export const MEMORY_STATUSES = ['ok', 'new', 'expired', 'unavailable'] as const;
-export const TURN_STATUSES = ['pending', 'ok', 'model_error', 'aborted', 'abandoned'] as const;
+/** `held`: the customer wrote while a person was asked for or had the conversation; the model was not called. */
+export const TURN_STATUSES = ['pending', 'ok', 'model_error', 'aborted', 'abandoned', 'held'] as const;
 /** Turns that never reached a final outcome: the admin counts them as problems. */
 export const UNFINISHED_STATUSES = ['pending', 'abandoned'] as const;
 export type TurnStatus = (typeof TURN_STATUSES)[number];
+
+/** Who answers a conversation (lib/handoff/machine.ts holds the rules between them). */
+export const CONVERSATION_STATES = ['assistant', 'waiting', 'agent', 'resolved'] as const;
+export type ConversationState = (typeof CONVERSATION_STATES)[number];
+
+/** Why a conversation's state changed (stored with the change; the inbox shows it). */
+export const HANDOFF_REASONS = [
+  /** The customer pressed "Talk to a person". */
+  'customer_asked',
+  /** The model called `handoff_to_human` (its own words are kept beside this). */
+  'model_escalated',
+  /** The configured number of model errors in this conversation was reached. */
+  'model_errors',
+  'taken_over',
+  'handed_back',
+  'resolved',
+  /** The owning agent said nothing for the configured time: back to the queue. */
+  'agent_silent',
+  /** The customer wrote to a resolved conversation. */
+  'customer_returned',
+] as const;
+export type HandoffReason = (typeof HANDOFF_REASONS)[number];
+
+/** Who did something in a conversation: its customer, the model, a signed-in agent, or the server's own rules. */
+export const ACTOR_KINDS = ['customer', 'assistant', 'agent', 'system'] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
+
+/** What a conversation event records beside its turns. */
+export const EVENT_KINDS = ['state', 'agent_message'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
 
 export interface StoredPromptMessage {
   role: 'system' | 'user' | 'assistant';
@@ -62,9 +93,21 @@ export const sessions = pgTable(
     /** Salted SHA-256 of the client IP: lets a reviewer link sessions without keeping the address. */
     ipHash: text('ip_hash'),
     origin: text('origin'),
+    /** Who answers it now, as the latest state event says (conversation_events). */
+    state: text('state').$type<ConversationState>().notNull().default('assistant'),
+    /** The version of that state event: an older event arriving late never overwrites a newer one. */
+    stateVersion: integer('state_version').notNull().default(0),
+    stateSince: timestamp('state_since', { withTimezone: true, mode: 'date' }),
+    stateReason: text('state_reason').$type<HandoffReason>(),
+    /** The agent who owns it while `agent` (no foreign key: a deleted agent's name stays readable). */
+    stateOwnerId: uuid('state_owner_id'),
+    stateOwnerName: text('state_owner_name'),
   },
   (t) => [
     index('sessions_last_activity_idx').on(t.lastActivityAt.desc(), t.id.desc()),
+    // The inbox: conversations waiting for a person, oldest first.
+    index('sessions_waiting_idx').on(t.stateSince).where(sql`state = 'waiting'`),
+    check('sessions_state_check', inList('state', CONVERSATION_STATES)),
     uniqueIndex('sessions_ref_uq').on(t.ref),
     // The overview counts conversations started per bucket of a period.
     index('sessions_created_at_idx').on(t.createdAt),
@@ -309,6 +352,11 @@ export const ACCESS_ACTIONS = [
   'view_customer',
   /** /admin/audit: the dead letters hold customer text. */
   'view_audit',
+  /** Handoff (lib/handoff): an agent took a conversation, handed it back, resolved it, or wrote in it. */
+  'take_over',
+  'hand_back',
+  'resolve_conversation',
+  'agent_message',
 ] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 
@@ -430,3 +478,48 @@ export const identitySessions = pgTable(
 );
 
 export type CustomerIdentityRow = typeof customerIdentities.$inferSelect;
+
+/* ---------------------------------------------------------------------------------------------
+ * Handoff: what happens in a conversation beside its turns (who answers it, and why).
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * One event of a conversation, exactly once by its id: a state change (assistant → waiting → agent
+ * → …) with who made it and why. Ordered among the turns by `after_seq` (the turn number current
+ * when it happened) and among themselves by `event_seq`, the conversation's own event counter.
+ */
+export const conversationEvents = pgTable(
+  'conversation_events',
+  {
+    id: uuid('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    afterSeq: integer('after_seq').notNull(),
+    eventSeq: integer('event_seq').notNull(),
+    kind: text('kind').$type<EventKind>().notNull(),
+    state: text('state').$type<ConversationState>(),
+    previousState: text('previous_state').$type<ConversationState>(),
+    reason: text('reason').$type<HandoffReason>(),
+    /** Free text beside the reason (the model's own words when it escalated), in the stored form. */
+    detail: text('detail'),
+    /** An agent's message, exactly as they wrote it (stored form). */
+    text: text('text'),
+    actorKind: text('actor_kind').$type<ActorKind>().notNull(),
+    actorAgentId: uuid('actor_agent_id'),
+    actorName: text('actor_name'),
+    /** The agent who owns the conversation after this event (state `agent`). */
+    ownerId: uuid('owner_id'),
+    ownerName: text('owner_name'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('conversation_events_session_seq_uq').on(t.sessionId, t.eventSeq),
+    index('conversation_events_created_idx').on(t.createdAt),
+    check('conversation_events_kind_check', inList('kind', EVENT_KINDS)),
+    check('conversation_events_actor_check', inList('actor_kind', ACTOR_KINDS)),
+    check('conversation_events_seq_positive', sql`event_seq > 0 and after_seq >= 0`),
+  ],
+);
+
+export type ConversationEventRow = typeof conversationEvents.$inferSelect;

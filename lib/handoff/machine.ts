@@ -1,4 +1,4 @@
-import type { AgentRole } from '@/lib/db/schema';
+import type { AgentRole, ConversationState, HandoffReason } from '@/lib/db/schema';
 
 /**
  * Who answers a conversation, as a pure state machine (no I/O: the conversation store applies a
@@ -14,26 +14,17 @@ import type { AgentRole } from '@/lib/db/schema';
  * (a new stretch; nothing is re-read to re-open a handoff).
  */
 
-export const CONVERSATION_STATES = ['assistant', 'waiting', 'agent', 'resolved'] as const;
-export type ConversationState = (typeof CONVERSATION_STATES)[number];
+/** Who answers the conversation, as the customer may know it (the agent's name, never their id). */
+export interface ConversationView {
+  state: ConversationState;
+  /** The agent's name while a person from the support team has it (`agent`). */
+  agentName: string | null;
+}
 
-/** Why the state changed: stored with the change in the audit trail and shown in the inbox. */
-export const HANDOFF_REASONS = [
-  /** The customer pressed "Talk to a person". */
-  'customer_asked',
-  /** The model called `handoff_to_human` (its own reason is kept beside this one). */
-  'model_escalated',
-  /** The configured number of model errors in this conversation was reached. */
-  'model_errors',
-  'taken_over',
-  'handed_back',
-  'resolved',
-  /** The owning agent said nothing for the configured time: back to the queue. */
-  'agent_silent',
-  /** The customer wrote to a resolved conversation. */
-  'customer_returned',
-] as const;
-export type HandoffReason = (typeof HANDOFF_REASONS)[number];
+/** A state as the customer may see it. */
+export function conversationView(state: StateSnapshot): ConversationView {
+  return { state: state.state, agentName: state.state === 'agent' ? (state.owner?.name ?? null) : null };
+}
 
 export interface AgentRef {
   id: string;

@@ -24,6 +24,7 @@ import { LocalRateLimiter } from '@/lib/rate-limit/local';
 import { createRestClient } from '@/lib/redis/client';
 import { AccessLogThrottle } from '@/lib/auth/access-log';
 import { createSetupGate, type SetupGate } from '@/lib/auth/setup';
+import { type Presence, postgresPresence } from '@/lib/handoff/presence';
 
 /**
  * The wired-up server: config → clients → stores, once per process. Created lazily from the
@@ -54,6 +55,8 @@ export interface Runtime {
   instanceLimiter: RateLimiter;
   /** Readiness shared by anonymous GET /api/health calls for HEALTH_CACHE_MS (lib/health-checks.ts). */
   health: HealthCache;
+  /** Which agents have a console open (lib/handoff/presence.ts). */
+  presence: Presence;
   /** The first-run setup token of this runtime (lib/auth/setup.ts). */
   setup: SetupGate;
   /** Which admin list views were logged in the last minute, so a live list is logged once a minute. */
@@ -136,6 +139,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     rateLimiter: createRateLimiter(config.memory, redis),
     instanceLimiter: new LocalRateLimiter(),
     setup: createSetupGate(db),
+    presence: postgresPresence(db),
     health: new HealthCache(config.limits.healthCacheMs),
     accessLogThrottle: new AccessLogThrottle(),
     database: openOnce,

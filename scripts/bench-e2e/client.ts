@@ -122,7 +122,7 @@ export function sendTurn(request: TurnRequest): Promise<TurnOutcome> {
               if (Number.isNaN(ttftMs)) ttftMs = performance.now() - started;
               reply += event.data.text;
             } else if (event.event === 'done') done = event.data;
-            else error = `error event ${event.data.code}: ${event.data.message}`;
+            else if (event.event === 'error') error = `error event ${event.data.code}: ${event.data.message}`;
           }
         });
         res.on('end', () => {

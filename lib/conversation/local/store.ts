@@ -21,10 +21,18 @@ import {
   type LeaseState,
   type LoadedMemory,
   type MemoryCaps,
+  type AppendRequest,
+  type AppendResult,
   type ConversationBackend,
+  type HeldState,
   type RecordRequest,
   type RecordResult,
+  type StateChangeRequest,
+  type StateChangeResult,
+  type StateRead,
 } from '@/lib/conversation/types';
+import { CONVERSATION_STATES, HANDOFF_REASONS } from '@/lib/db/schema';
+import { INITIAL_STATE } from '@/lib/handoff/machine';
 
 /** Where the embedded store hands each turn's audit entry: straight to the embedded database. */
 export interface LocalAuditSink {
@@ -49,7 +57,25 @@ const sessionFileSchema = z.object({
       expiresAt: z.number(),
     })
     .nullable(),
-  counter: z.object({ seq: z.number().int(), kept: z.number().int(), expiresAt: z.number() }).nullable(),
+  counter: z
+    .object({
+      seq: z.number().int(),
+      kept: z.number().int(),
+      expiresAt: z.number(),
+      /** Who answers the conversation (lib/handoff), with its version; absent: the assistant, never changed. */
+      held: z
+        .object({
+          eventSeq: z.number().int().nonnegative(),
+          snapshot: z.object({
+            state: z.enum(CONVERSATION_STATES),
+            owner: z.object({ id: z.string(), name: z.string() }).nullable(),
+            since: z.string(),
+            reason: z.enum(HANDOFF_REASONS).nullable(),
+          }),
+        })
+        .optional(),
+    })
+    .nullable(),
 });
 
 type SessionState = z.infer<typeof sessionFileSchema>;
@@ -112,7 +138,7 @@ export class LocalMemoryStore implements ConversationBackend {
     this.leases.set(sessionId, { token: auditId, expiresAt: now + request.leaseMs });
     this.save(state);
     await this.sink.write({ kind: 'pending', seq, record: request.pending });
-    return { kind: 'begun', seq, memory: this.load(state) };
+    return { kind: 'begun', seq, memory: this.load(state), state: heldOf(state.counter.held).snapshot };
   }
 
   async commit(request: CommitRequest): Promise<CommitResult> {
@@ -131,7 +157,7 @@ export class LocalMemoryStore implements ConversationBackend {
     }
     const at = request.now.toISOString();
     const { kept, evicted } = applyCaps(
-      [...(existing?.messages ?? []), request.exchange.user, request.exchange.assistant],
+      [...(existing?.messages ?? []), request.exchange.user, ...(request.exchange.assistant ? [request.exchange.assistant] : [])],
       this.caps,
     );
     state.record = {
@@ -213,6 +239,56 @@ export class LocalMemoryStore implements ConversationBackend {
     this.leases.delete(sessionId);
     this.stops.delete(sessionId);
     if (this.options.dir) rmSync(this.file(sessionId), { force: true });
+  }
+
+  async readState(id: string): Promise<StateRead> {
+    const state = this.state(sessionRef(id), this.clock());
+    if (!state.counter) return { kind: 'unseeded' };
+    return { kind: 'read', state: heldOf(state.counter.held) };
+  }
+
+  async changeState(request: StateChangeRequest): Promise<StateChangeResult> {
+    const now = this.clock();
+    const state = this.state(sessionRef(request.sessionId), now);
+    if (!state.counter) {
+      if (!request.seed) return { kind: 'unseeded' };
+      state.counter = { seq: request.seed.seq, kept: request.seed.kept, expiresAt: 0, held: request.seed.state };
+    }
+    const counter = state.counter;
+    if (heldOf(counter.held).eventSeq !== request.expectedEventSeq) return { kind: 'conflict' };
+    const eventSeq = request.expectedEventSeq + 1;
+    counter.held = { eventSeq, snapshot: request.next };
+    counter.expiresAt = now + COUNTER_TTL_SECONDS * 1000;
+    this.save(state);
+    const afterSeq = counter.seq;
+    await this.sink.write({ kind: 'state', seq: null, record: { ...request.entry, afterSeq, eventSeq } });
+    return { kind: 'changed', eventSeq, afterSeq };
+  }
+
+  async appendMessage(request: AppendRequest): Promise<AppendResult> {
+    const now = this.clock();
+    const state = this.state(sessionRef(request.sessionId), now);
+    const held = heldOf(state.counter?.held);
+    if (!state.counter || held.snapshot.state !== 'agent' || held.snapshot.owner?.id !== request.agentId) {
+      return { kind: 'refused', state: held.snapshot };
+    }
+    const at = request.now.toISOString();
+    const existing = state.record;
+    const { kept, evicted } = applyCaps([...(existing?.messages ?? []), request.message], this.caps);
+    state.record = {
+      createdAt: existing?.createdAt ?? at,
+      lastActivityAt: at,
+      messages: kept,
+      summary: existing?.summary ?? null,
+      expiresAt: now + this.caps.ttlSeconds * 1000,
+    };
+    const counter = state.counter;
+    const eventSeq = held.eventSeq + 1;
+    counter.held = { eventSeq, snapshot: held.snapshot };
+    counter.expiresAt = now + COUNTER_TTL_SECONDS * 1000;
+    this.save(state);
+    await this.sink.write({ kind: 'message', seq: null, record: { ...request.entry, afterSeq: counter.seq, eventSeq } });
+    return { kind: 'appended', eventSeq, evicted };
   }
 
   /** Which of these turns still hold their conversation's lease (the drainer's abandon check). */
@@ -317,3 +393,7 @@ export class LocalMemoryStore implements ConversationBackend {
   }
 }
 
+
+function heldOf(held: HeldState | undefined): HeldState {
+  return held ?? { eventSeq: 0, snapshot: INITIAL_STATE };
+}

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { AUDIT_RECORD_VERSION } from '@/lib/audit/types';
 import { runListScript, runScript } from '@/lib/redis/eval';
 import { auditKeys, legacySessionKeys, MEMORY_LAYOUT_VERSION, sessionKeys, type SessionKeys } from '@/lib/redis/keys';
+import { APPEND_MESSAGE } from '@/lib/redis/scripts/append-message';
 import { BEGIN_TURN } from '@/lib/redis/scripts/begin-turn';
+import { CHANGE_STATE } from '@/lib/redis/scripts/change-state';
 import { COMMIT_TURN } from '@/lib/redis/scripts/commit-turn';
 import { RECORD_TURN } from '@/lib/redis/scripts/record-turn';
 import { RENEW_LEASE } from '@/lib/redis/scripts/renew-lease';
@@ -23,11 +25,18 @@ import {
   type LoadedMemory,
   type MemoryCaps,
   type MemoryMessage,
+  type AppendRequest,
+  type AppendResult,
   type ConversationBackend,
+  type HeldState,
   type RecordRequest,
   type RecordResult,
   type Replay,
+  type StateChangeRequest,
+  type StateChangeResult,
+  type StateRead,
 } from '@/lib/conversation/types';
+import { CONVERSATION_STATES, HANDOFF_REASONS } from '@/lib/db/schema';
 import { classifyMemoryError } from '@/lib/conversation/errors';
 import { errorFields, log } from '@/lib/observability/log';
 import { LocalRateLimiter } from '@/lib/rate-limit/local';
@@ -59,7 +68,7 @@ const beginOutcomeSchema = z.union([
   z.tuple([z.literal('unseeded')]),
   z.tuple([z.literal('replay'), z.string(), z.string()]),
   z.tuple([z.literal('rate_limited'), count, count]),
-  z.tuple([z.literal('begun'), count, count, z.array(z.string()), z.array(z.string())]),
+  z.tuple([z.literal('begun'), count, count, z.array(z.string()), z.array(z.string()), z.array(z.coerce.string())]),
 ]);
 const beginReplySchema = z.tuple([z.array(count), beginOutcomeSchema]);
 const commitReplySchema = z.union([
@@ -71,6 +80,28 @@ const commitReplySchema = z.union([
 const recordReplySchema = z.union([z.tuple([z.literal('unseeded')]), z.tuple([z.literal('recorded'), count])]);
 const readReplySchema = z.tuple([z.array(z.string()), z.array(z.string()), z.string(), z.string()]);
 const leaseReplySchema = z.enum(['held', 'stop', 'lost']);
+const appendReplySchema = z.union([
+  z.tuple([z.literal('appended'), count, count, z.array(z.string())]),
+  z.tuple([z.literal('refused'), z.string(), z.string(), z.string()]),
+]);
+const changeReplySchema = z.union([
+  z.tuple([z.literal('changed'), count, count]),
+  z.tuple([z.literal('conflict')]),
+  z.tuple([z.literal('unseeded')]),
+]);
+/** The counter hash's state fields (change-state.ts writes them): st state, so/sn owner, ss since, sr reason, ev version. */
+const STATE_FIELDS = ['seq', 'ev', 'st', 'so', 'sn', 'ss', 'sr'] as const;
+const stateFieldsSchema = z
+  .object({
+    seq: z.coerce.string().nullable(),
+    ev: z.coerce.number().int().nonnegative().nullable(),
+    st: z.enum(CONVERSATION_STATES).nullable(),
+    so: z.coerce.string().nullable(),
+    sn: z.coerce.string().nullable(),
+    ss: z.coerce.string().nullable(),
+    sr: z.union([z.enum(HANDOFF_REASONS), z.literal('')]).nullable(),
+  })
+  .partial();
 
 export interface RedisStoreOptions {
   redis: Redis;
@@ -219,8 +250,10 @@ export class RedisMemoryStore implements ConversationBackend {
         return replay.kind === 'replay' ? replay : { kind: 'unavailable', errorClass: 'corrupt_record' };
       }
       case 'begun': {
-        const [, seq, kept, metaPairs, items] = outcome;
-        return { kind: 'begun', seq, memory: this.parseOrUnavailable(request.sessionId, metaPairs, items, kept) };
+        const [, seq, kept, metaPairs, items, held] = outcome;
+        const [st, so, sn, ss, sr, ev] = held;
+        const state = heldStateOf(stateFieldsSchema.parse({ st: st || null, so, sn, ss, sr: sr || null, ev: ev || null })).snapshot;
+        return { kind: 'begun', seq, memory: this.parseOrUnavailable(request.sessionId, metaPairs, items, kept), state };
       }
     }
   }
@@ -271,7 +304,7 @@ export class RedisMemoryStore implements ConversationBackend {
       openKey: this.open,
       auditId: request.auditId,
       userItem: JSON.stringify(request.exchange.user),
-      assistantItem: JSON.stringify(request.exchange.assistant),
+      assistantItem: request.exchange.assistant ? JSON.stringify(request.exchange.assistant) : '',
       now: request.now.toISOString(),
       maxMessages: maxTurns * 2,
       maxTokens,
@@ -378,6 +411,68 @@ export class RedisMemoryStore implements ConversationBackend {
     await this.redis.del(k.meta, k.messages, k.counter, k.lease, k.stop, ...rate.keys);
   }
 
+  async readState(sessionId: string): Promise<StateRead> {
+    const raw: unknown = await this.redis.hmget(this.keys(sessionId).counter, ...STATE_FIELDS);
+    // The client may hand the reply over as Redis sent it (values in field order) or as an object.
+    const byName = Array.isArray(raw) ? Object.fromEntries(STATE_FIELDS.map((field, i) => [field, raw[i] ?? null])) : (raw ?? {});
+    const fields = stateFieldsSchema.parse(byName);
+    if (fields.seq === null || fields.seq === undefined) return { kind: 'unseeded' };
+    return { kind: 'read', state: heldStateOf(fields) };
+  }
+
+  async changeState(request: StateChangeRequest): Promise<StateChangeResult> {
+    const { next, seed } = request;
+    const seedState = seed?.state.snapshot;
+    const raw = await runScript(this.redis, CHANGE_STATE, {
+      counterKey: this.keys(request.sessionId).counter,
+      streamKey: this.stream,
+      expectedEventSeq: request.expectedEventSeq,
+      state: next.state,
+      ownerId: next.owner?.id ?? '',
+      ownerName: next.owner?.name ?? '',
+      since: next.since,
+      reason: next.reason ?? '',
+      counterTtlSeconds: COUNTER_TTL_SECONDS,
+      seedSeq: seed ? seed.seq : '',
+      seedKept: seed ? seed.kept : '',
+      seedEventSeq: seed ? seed.state.eventSeq : '',
+      seedState: seedState?.state ?? '',
+      seedOwnerId: seedState?.owner?.id ?? '',
+      seedOwnerName: seedState?.owner?.name ?? '',
+      seedSince: seedState?.since ?? '',
+      seedReason: seedState?.reason ?? '',
+      record: JSON.stringify(request.entry),
+      recordVersion: AUDIT_RECORD_VERSION,
+    });
+    const reply = changeReplySchema.parse(raw);
+    if (reply[0] === 'changed') return { kind: 'changed', eventSeq: reply[1], afterSeq: reply[2] };
+    return { kind: reply[0] };
+  }
+
+  async appendMessage(request: AppendRequest): Promise<AppendResult> {
+    const k = this.keys(request.sessionId);
+    const raw = await runScript(this.redis, APPEND_MESSAGE, {
+      metaKey: k.meta,
+      messagesKey: k.messages,
+      counterKey: k.counter,
+      streamKey: this.stream,
+      agentId: request.agentId,
+      item: JSON.stringify(request.message),
+      now: request.now.toISOString(),
+      maxMessages: this.options.caps.maxTurns * 2,
+      maxTokens: this.options.caps.maxTokens,
+      ttlSeconds: this.options.caps.ttlSeconds,
+      counterTtlSeconds: COUNTER_TTL_SECONDS,
+      layoutVersion: String(MEMORY_LAYOUT_VERSION),
+      record: JSON.stringify(request.entry),
+      recordVersion: AUDIT_RECORD_VERSION,
+    });
+    const reply = appendReplySchema.parse(raw);
+    if (reply[0] === 'appended') return { kind: 'appended', eventSeq: reply[1], evicted: reply[3].flatMap(parseMessageOrSkip) };
+    const [, st, so, sn] = reply;
+    return { kind: 'refused', state: heldStateOf(stateFieldsSchema.parse({ st: st || null, so, sn })).snapshot };
+  }
+
   async leasesHeld(turns: { sessionId: string; auditId: string }[]): Promise<Set<string>> {
     if (turns.length === 0) return new Set();
     const reply = z.array(z.coerce.number()).parse(
@@ -452,4 +547,18 @@ function parseMessageOrSkip(item: string): MemoryMessage[] {
 
 function logMemoryFailure(sessionId: string, error: unknown): void {
   log.warn('memory unavailable', { session: sessionRef(sessionId), ...errorFields(error) });
+}
+
+/** The state a counter hash holds; a conversation no change touched yet is the assistant's. */
+function heldStateOf(fields: z.infer<typeof stateFieldsSchema>): HeldState {
+  const state = fields.st ?? 'assistant';
+  return {
+    eventSeq: fields.ev ?? 0,
+    snapshot: {
+      state,
+      owner: state === 'agent' && fields.so ? { id: fields.so, name: fields.sn ?? '' } : null,
+      since: fields.ss ?? '',
+      reason: fields.sr ? fields.sr : null,
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import { defineScript } from '@/lib/redis/eval';
+import { EXCHANGE_FUNCTION } from '@/lib/redis/scripts/exchange';
 import { SLIDE_FUNCTION } from '@/lib/redis/scripts/sliding-window';
 
 /**
@@ -13,7 +14,9 @@ import { SLIDE_FUNCTION } from '@/lib/redis/scripts/sliding-window';
  * checked, in order, and `outcome` one of
  *   {'limited'} (a chat limit refused: nothing else was done) | {'busy'}
  *   | {'replay', userItem, assistantItem} | {'unseeded'} | {'rate_limited', previous, current}
- *   | {'begun', seq, kept, metaPairs, items}
+ *   | {'begun', seq, kept, metaPairs, items, state}
+ * `state`: who answers the conversation (lib/handoff), from the counter hash: {st, so, sn, ss, sr, ev},
+ * '' where unset (a conversation no change touched is the assistant's).
  * 'unseeded': Redis does not know this conversation's turn counter (new to Redis, or its data was
  * lost); the caller asks the durable record and calls again with a seed.
  */
@@ -55,6 +58,7 @@ export const BEGIN_TURN = defineScript({
   ],
   body: `
 ${SLIDE_FUNCTION.trim()}
+${EXCHANGE_FUNCTION.trim()}
 -- Every chat limit counts the attempt (no short-circuit), as separate checks would.
 local checks = {}
 local refused = false
@@ -78,7 +82,10 @@ if messageId ~= '' then
   -- Our own JSON: a customer's quotes are escaped, so this needle only matches the field itself.
   local needle = '"messageId":"' .. messageId .. '"'
   for i = 1, #items - 1 do
-    if string.find(items[i], needle, 1, true) then return {checks, {'replay', items[i], items[i + 1]}} end
+    -- Only an answered message is a resend's answer (a message held for a person has none).
+    if string.find(items[i], needle, 1, true) and exchange_length(items, i) == 2 then
+      return {checks, {'replay', items[i], items[i + 1]}}
+    end
   end
 end
 
@@ -100,6 +107,9 @@ redis.call('EXPIRE', counterKey, counterTtlSeconds)
 redis.call('SET', leaseKey, auditId, 'PX', leaseMs)
 redis.call('ZADD', openKey, nowMs, auditId)
 redis.call('XADD', streamKey, '*', 'v', recordVersion, 'k', 'pending', 's', seq, 'r', pendingRecord)
-return {checks, {'begun', seq, tonumber(counter[2]) or 0, redis.call('HGETALL', metaKey), items}}
+local held = redis.call('HMGET', counterKey, 'st', 'so', 'sn', 'ss', 'sr', 'ev')
+local state = {}
+for i = 1, 6 do state[i] = held[i] or '' end
+return {checks, {'begun', seq, tonumber(counter[2]) or 0, redis.call('HGETALL', metaKey), items, state}}
 `,
 });

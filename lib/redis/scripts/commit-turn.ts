@@ -1,9 +1,11 @@
 import { defineScript } from '@/lib/redis/eval';
+import { EXCHANGE_FUNCTION } from '@/lib/redis/scripts/exchange';
 
 /**
  * Stores a finished exchange and its final audit entry in one atomic step: lease check,
  * idempotency on the client's messageId, append, trim to the caps (oldest exchange first, the rule
  * of applyCaps() in lib/conversation/types.ts), sliding TTL, turn number, lease release, the turn no longer open, XADD.
+ * An empty `assistantItem` stores the customer's message alone (held for a person: no model reply).
  *
  * Replies: {'stored', seq, evictedItems} | {'locked'} | {'duplicate', userItem, assistantItem}
  *        | {'unseeded'}
@@ -32,6 +34,7 @@ export const COMMIT_TURN = defineScript({
     'recordVersion',
   ],
   body: `
+${EXCHANGE_FUNCTION.trim()}
 local holder = redis.call('GET', leaseKey)
 if holder and holder ~= auditId then return {'locked'} end
 if givenSeq == '' and not redis.call('HGET', counterKey, 'seq') and seedSeq == '' then return {'unseeded'} end
@@ -46,7 +49,8 @@ end
 if messageId ~= '' then
   local needle = '"messageId":"' .. messageId .. '"'
   for i = 1, #items - 1 do
-    if string.find(items[i], needle, 1, true) then
+    -- Only an answered message is a resend's answer (a message held for a person has none).
+    if string.find(items[i], needle, 1, true) and exchange_length(items, i) == 2 then
       if holder then redis.call('DEL', leaseKey) end
       return {'duplicate', items[i], items[i + 1]}
     end
@@ -54,27 +58,14 @@ if messageId ~= '' then
 end
 
 items[#items + 1] = userItem
-items[#items + 1] = assistantItem
-local tokens = {}
-local total = 0
-for i, item in ipairs(items) do
-  local count = tonumber(string.match(item, '"tokens":(%d+)')) or 0
-  tokens[i] = count
-  total = total + count
-end
-local messageCap = tonumber(maxMessages)
-local tokenCap = tonumber(maxTokens)
-local n = #items
-local start = 1
-while start <= n and ((n - start + 1) > messageCap or total > tokenCap) do
-  local drop = math.min(2, n - start + 1)
-  for i = start, start + drop - 1 do total = total - tokens[i] end
-  start = start + drop
-end
-local evicted = {}
-for i = 1, start - 1 do evicted[i] = items[i] end
+if assistantItem ~= '' then items[#items + 1] = assistantItem end
+local start, evicted = trim_start(items, maxMessages, maxTokens)
 
-redis.call('RPUSH', messagesKey, userItem, assistantItem)
+if assistantItem ~= '' then
+  redis.call('RPUSH', messagesKey, userItem, assistantItem)
+else
+  redis.call('RPUSH', messagesKey, userItem)
+end
 if start > 1 then redis.call('LTRIM', messagesKey, start - 1, -1) end
 if reset then redis.call('HSET', metaKey, 'v', layoutVersion, 'createdAt', now) end
 redis.call('HSET', metaKey, 'lastActivityAt', now)

@@ -19,7 +19,11 @@ import type {
   MemoryStore,
   RecordRequest,
   RecordResult,
+  AppendResult,
+  StateChangeResult,
+  StateRead,
 } from '@/lib/conversation/types';
+import { INITIAL_STATE } from '@/lib/handoff/machine';
 import { ModelError, userMessageFor, type ModelChunk, type ModelClient, type ModelErrorCode } from '@/lib/model/types';
 import type { ModelMessage } from '@/lib/prompt/assemble';
 
@@ -68,6 +72,16 @@ class ScriptedMemory implements MemoryStore {
   async register(): Promise<void> {}
   async saveSummary(): Promise<void> {}
   async remove(): Promise<void> {}
+  // The turn reads who answers the conversation from begin; state changes are the handoff's tests.
+  async readState(): Promise<StateRead> {
+    return { kind: 'read', state: { eventSeq: 0, snapshot: INITIAL_STATE } };
+  }
+  async changeState(): Promise<StateChangeResult> {
+    throw new Error('not used by the turn');
+  }
+  async appendMessage(): Promise<AppendResult> {
+    throw new Error('not used by the turn');
+  }
   async leasesHeld(): Promise<Set<string>> {
     return new Set();
   }
@@ -133,7 +147,7 @@ function emptyMemory(status: 'new' | 'expired'): LoadedMemory {
 }
 
 function begunWith(memory: LoadedMemory, seq: number): BeginResult {
-  return { kind: 'begun', seq, memory };
+  return { kind: 'begun', seq, memory, state: INITIAL_STATE };
 }
 
 class FakeDurable implements DurableRecord {
@@ -186,7 +200,10 @@ function harness(
       lockWaitMs: options.lockWaitMs ?? 300,
       leaseMs: options.leaseMs ?? 4_000,
       summary: { enabled: false, maxTokens: 100 },
+      // The handoff tool is the handoff tests' subject (tests/integration/handoff).
+      handoff: { message: 'A person will join.', offlineMessage: 'Nobody is here.', modelTool: false },
     },
+    presence: { agentsOnline: async () => 0 },
     now: () => new Date(),
     newAuditId: () => randomUUID(),
     defer: (work) => {
@@ -260,7 +277,7 @@ describe('a normal turn', () => {
     expect(commit).toMatchObject({ sessionId: SESSION, auditId, seq: 4, seed: null, fresh: false });
     expect(commit.exchange.user).toMatchObject({ role: 'user', text: 'Where is my parcel?', messageId: 'm-1', auditId });
     expect(commit.exchange.assistant).toMatchObject({ role: 'assistant', text: 'Hello there', auditId });
-    expect(commit.exchange.assistant.stopped).toBeUndefined();
+    expect(commit.exchange.assistant?.stopped).toBeUndefined();
     expect(commit.final).toMatchObject({
       auditId,
       status: 'ok',

@@ -8,8 +8,10 @@ import * as scripts from '@/lib/redis/scripts';
  */
 const PINNED: Record<string, string> = {
   'adopt-legacy-keys': '159bbbca99dcf565c2ed9ff296993712f2958cb6',
-  'begin-turn': 'c29fd17f2499525e23f52d03667a6d2e033d0385',
-  'commit-turn': '061092f7105be5de7b5c41fd1b7dafb31ac7cbff',
+  'append-message': '6020e9ef18b9a8c0fc4abbc7cbb967acb52b8636',
+  'begin-turn': '4f38335d5d3c44630e562f1ee6dbfaae10c7b116',
+  'change-state': 'c6c86650bbb80bcb7347c4e3441aa35aa7538a1e',
+  'commit-turn': 'bf068237e053ddf9e0427a9630b05a900fbb948c',
   'leases-held': '2eee442505dfe3575bafaa7e86def668b4c5673b',
   'read-session': 'fe4319fa05db3dd71b3bb21fef52836b5e2de64a',
   'record-turn': '53400075a28e23920afcd62d84b39a58d6afec86',

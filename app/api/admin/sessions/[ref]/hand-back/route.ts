@@ -1,0 +1,7 @@
+import { handBackEndpoint } from '@/lib/admin/handoff';
+import { serve } from '@/lib/runtime/serve';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const { POST } = serve('/api/admin/sessions/[ref]/hand-back', { POST: handBackEndpoint });

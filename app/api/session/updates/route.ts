@@ -1,0 +1,7 @@
+import { handleUpdates } from '@/lib/chat/handoff';
+import { serve } from '@/lib/runtime/serve';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const { POST } = serve('/api/session/updates', { POST: handleUpdates });
