@@ -96,6 +96,11 @@ export interface MessagesResponse {
   memory: MemoryStatus;
   notice: string | null;
   messages: RememberedMessage[];
+  /**
+   * Who answers the conversation now, and its version (what POST /api/session/updates waits on);
+   * absent when memory could not tell.
+   */
+  conversation?: ConversationView & { version: number };
   /** Null when no reply of this session is streaming right now. */
   live?: LiveReplyInfo | null;
 }

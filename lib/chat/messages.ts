@@ -4,6 +4,7 @@ import type { MessagesResponse } from '@/lib/chat/events';
 import { feedbackFor } from '@/lib/chat/feedback';
 import { edgeLimit, type LimitDeps } from '@/lib/chat/limits';
 import { noticeFor } from '@/lib/copy/notices';
+import { conversationView } from '@/lib/handoff/machine';
 import type { ConversationStore } from '@/lib/conversation/store';
 import type { LiveReplyStore } from '@/lib/conversation/live-reply';
 import { type EdgeServices, endpointFor } from '@/lib/http/endpoint';
@@ -13,7 +14,7 @@ const messagesRequestSchema = z.strictObject({ sessionId: sessionIdSchema });
 
 /** A reload reads memory, the reply still streaming, and the ratings (Postgres). */
 export interface MessagesServices extends EdgeServices, LimitDeps {
-  memory: Pick<ConversationStore, 'read'>;
+  memory: Pick<ConversationStore, 'read' | 'readState'>;
   liveReplies: Pick<LiveReplyStore, 'read'>;
 }
 
@@ -36,9 +37,10 @@ export const handleListMessages = endpoint(
     limit: edgeLimit('messages'),
   },
   async ({ runtime, body: { sessionId } }) => {
-    const [memory, live] = await Promise.all([
+    const [memory, live, held] = await Promise.all([
       runtime.memory.read(sessionId),
       runtime.liveReplies.read(sessionId).catch(() => null),
+      runtime.memory.readState(sessionId),
     ]);
     const ratings = await ratingsOf(runtime, memory.messages);
     const body: MessagesResponse = {
@@ -55,6 +57,7 @@ export const handleListMessages = endpoint(
         ...(role === 'assistant' && ratings[auditId] ? { rating: ratings[auditId] } : {}),
       })),
       // Only a reply still streaming that memory does not hold yet is news to the page.
+      ...(held ? { conversation: { ...conversationView(held.snapshot), version: held.eventSeq } } : {}),
       live:
         live && live.status === 'streaming' && !memory.messages.some((m) => m.auditId === live.auditId)
           ? { auditId: live.auditId, userText: live.userText, at: live.at, text: live.text }
