@@ -262,6 +262,8 @@ export const VARIABLES = {
   HANDOFF_MESSAGE: variable(optionalString, 'What a customer reads when a person is asked for and an agent is online.'),
   HANDOFF_OFFLINE_MESSAGE: variable(optionalString, 'What a customer reads when a person is asked for and nobody is online.'),
   HANDOFF_MODEL_TOOL: variable(onOff('on'), 'on: the model may hand a conversation to a person (handoff_to_human).'),
+  HANDOFF_AFTER_MODEL_ERRORS: variable(int(0, 100, 3), 'Model errors in a row after which a person is asked for (0: never).'),
+  AGENT_SILENCE_MINUTES: variable(int(1, 24 * 60, 10), 'An agent who says nothing this long puts the conversation back in the queue.'),
   AUDIT_REDACT: variable(
     z.preprocess(emptyAsUndefined, z.enum(['off', 'mask']).default('off')),
     'mask: store e-mails, phones, cards, IBANs masked.',
@@ -555,6 +557,8 @@ export function parseConfig(source: Record<string, string | undefined>) {
       message: env.HANDOFF_MESSAGE ?? DEFAULT_HANDOFF_MESSAGE,
       offlineMessage: env.HANDOFF_OFFLINE_MESSAGE ?? DEFAULT_HANDOFF_OFFLINE_MESSAGE,
       modelTool: env.HANDOFF_MODEL_TOOL === 'on',
+      afterModelErrors: env.HANDOFF_AFTER_MODEL_ERRORS,
+      agentSilenceMs: env.AGENT_SILENCE_MINUTES * 60_000,
     },
     admin: {
       /** Signed-in agents who do nothing for this long must sign in again. */

@@ -42,8 +42,11 @@ export interface TurnDeps {
     /** How long a turn's lease lasts unless renewed; it is renewed while the model streams. */
     leaseMs: number;
     summary: { enabled: boolean; maxTokens: number };
-    /** A person stepping in (lib/handoff): what the customer is told, and whether the model may ask for one. */
-    handoff: HandoffCopy & { modelTool: boolean };
+    /**
+     * A person stepping in (lib/handoff): what the customer is told, whether the model may ask for one,
+     * after how many model errors in a row one is asked for (0: never), and how long an agent may stay silent.
+     */
+    handoff: HandoffCopy & { modelTool: boolean; afterModelErrors: number; agentSilenceMs: number };
   };
   /** Whether anyone from the support team is online, for what a customer asking for a person is told. */
   presence: Presence;
@@ -109,9 +112,21 @@ export async function startTurn(input: TurnInput, deps: TurnDeps): Promise<Start
         { 'retry-after': '1' },
       );
     case 'begun': {
-      const { state } = opening.turn.state;
+      let turn = opening.turn;
+      if (turn.state.state === 'agent' && agentWentSilent(turn, deps)) {
+        // Its agent said nothing for too long: the conversation goes back to the queue, for anyone to take.
+        const released = await deps.conversation.changeState({
+          sessionId: input.sessionId,
+          action: { kind: 'release_silent' },
+          actor: { kind: 'system' },
+          auditId: deps.newAuditId(),
+          now: deps.now(),
+        });
+        if (released.kind === 'changed') turn = { ...turn, state: released.state };
+      }
+      const { state } = turn.state;
       // With a person (asked for, or answering): the model is not called; the message is kept for them.
-      if (state === 'waiting' || state === 'agent') return { auditId, run: (emit) => runHeld(input, deps, pending, opening.turn, emit) };
+      if (state === 'waiting' || state === 'agent') return { auditId, run: (emit) => runHeld(input, deps, pending, turn, emit) };
       // The customer writes again after the conversation was resolved: the assistant has it again.
       if (state === 'resolved') {
         await deps.conversation.changeState({
@@ -270,7 +285,11 @@ async function runExchange(input: TurnInput, deps: TurnDeps, pending: TurnRecord
       errorClass: base.errorClass ?? 'ModelError',
     };
     // Memory keeps only exchanges the customer saw answered: a failed turn stores nothing there.
-    await deps.conversation.finish(begun, { kind: 'record', final });
+    const recorded = await deps.conversation.finish(begun, { kind: 'record', final });
+    const { afterModelErrors } = deps.settings.handoff;
+    const errors = recorded.kind === 'recorded' ? (recorded.modelErrors ?? 0) : 0;
+    // The model keeps failing this customer: a person is asked for (the rule's reason, in the audit).
+    if (afterModelErrors > 0 && errors >= afterModelErrors) await escalate(input, deps, 'model_errors', null, emit);
     emit({ event: 'error', data: { code: outcome.code, message: outcome.userMessage } });
     logTurn(turnLogFields(final, false));
     return;
@@ -295,7 +314,7 @@ async function runExchange(input: TurnInput, deps: TurnDeps, pending: TurnRecord
     emit({ event: 'done', data: { auditId: stored.replay.auditId, reply: stored.replay.reply, remembered: true, replay: true } });
     return;
   }
-  if (handoff !== null && !stopped) await escalate(input, deps, handoff, emit);
+  if (handoff !== null && !stopped) await escalate(input, deps, 'model_escalated', handoff, emit);
   emit({
     event: 'done',
     data: { auditId, reply: outcome.reply, remembered: stored.kind === 'stored', ...(stopped ? { stopped: true } : {}) },
@@ -311,13 +330,28 @@ async function runExchange(input: TurnInput, deps: TurnDeps, pending: TurnRecord
   }
 }
 
-/** The model asked for a person: the conversation waits for one, and the customer is told what happens next. */
-async function escalate(input: TurnInput, deps: TurnDeps, reason: string, emit: EmitEvent): Promise<void> {
+/** Whether the conversation's agent has said nothing for longer than the deployment allows. */
+function agentWentSilent(turn: OpenTurn, deps: TurnDeps): boolean {
+  const last = Date.parse(turn.lastAgentAt ?? turn.state.since);
+  return Number.isFinite(last) && deps.now().getTime() - last > deps.settings.handoff.agentSilenceMs;
+}
+
+/**
+ * A person is asked for by the assistant's side (the model's tool call, or the model-errors rule):
+ * the conversation waits for one, and the customer is told what happens next.
+ */
+async function escalate(
+  input: TurnInput,
+  deps: TurnDeps,
+  reason: 'model_escalated' | 'model_errors',
+  detail: string | null,
+  emit: EmitEvent,
+): Promise<void> {
   const changed = await deps.conversation.changeState({
     sessionId: input.sessionId,
-    action: { kind: 'request', reason: 'model_escalated' },
-    actor: { kind: 'assistant' },
-    detail: reason || null,
+    action: { kind: 'request', reason },
+    actor: reason === 'model_errors' ? { kind: 'system' } : { kind: 'assistant' },
+    detail: detail || null,
     auditId: deps.newAuditId(),
     now: deps.now(),
   });

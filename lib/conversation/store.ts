@@ -78,6 +78,8 @@ export interface OpenTurn {
   readonly defer: (work: Promise<unknown>) => void;
   /** Who answers the conversation (lib/handoff): the model only while it is the assistant's. */
   readonly state: StateSnapshot;
+  /** When its agent last acted (state `agent`): a conversation left silent goes back to the queue. */
+  readonly lastAgentAt: string | null;
 }
 
 export type Opening =
@@ -96,7 +98,8 @@ export type TurnEnding =
 
 export type Finished =
   | Extract<CommitResult, { kind: 'stored' | 'duplicate' }>
-  | { kind: 'recorded' }
+  /** `modelErrors`: the conversation's model errors since its last state change, when this turn was one. */
+  | { kind: 'recorded'; modelErrors?: number }
   /** The audit record is written, but the exchange is not in memory (the next turn will not see it). */
   | { kind: 'not_remembered' };
 
@@ -211,6 +214,7 @@ export class ConversationStore {
             defer,
             // Memory is down: the audit's last known state, else the assistant's.
             state: (facts.ok ? facts.facts.state?.snapshot : undefined) ?? INITIAL_STATE,
+            lastAgentAt: null,
           };
           return { kind: 'begun', turn };
         }
@@ -228,6 +232,7 @@ export class ConversationStore {
             leased: true,
             defer,
             state: begun.state,
+            lastAgentAt: begun.lastAgentAt ?? null,
           };
           return { kind: 'begun', turn };
         }
@@ -238,8 +243,9 @@ export class ConversationStore {
   /** Ends a turn: stores its exchange with its final record, or records how it ended; releases the lease. */
   finish(turn: OpenTurn, ending: TurnEnding): Promise<Finished> {
     if (ending.kind === 'record') {
-      return this.recordOnly(turn, { kind: 'final', seq: turn.seq, record: ending.final }).then(() => ({
+      return this.recordOnly(turn, { kind: 'final', seq: turn.seq, record: ending.final }).then((modelErrors) => ({
         kind: 'recorded' as const,
+        ...(modelErrors ? { modelErrors } : {}),
       }));
     }
     return withSpan('tether.memory.append', {}, async (span) => {
@@ -442,11 +448,11 @@ export class ConversationStore {
   }
 
   /** Records how a turn ended when memory keeps nothing of it; directly to the audit database if the backend is down. */
-  private recordOnly(turn: OpenTurn, entry: EndEntry): Promise<void> {
+  private recordOnly(turn: OpenTurn, entry: EndEntry): Promise<number> {
     const status = entry.kind === 'void' ? 'void' : entry.record.status;
     return withSpan('tether.audit.write', { 'tether.turn.status': status, 'tether.audit.via': 'memory' }, async () => {
       try {
-        await this.withSeed(turn, (seed) =>
+        const recorded = await this.withSeed(turn, (seed) =>
           this.options.backend.record({
             sessionId: turn.sessionId,
             auditId: entry.record.auditId,
@@ -456,6 +462,7 @@ export class ConversationStore {
           }),
         );
         this.options.onRecorded?.();
+        return recorded.kind === 'recorded' ? (recorded.modelErrors ?? 0) : 0;
       } catch (error) {
         log.warn('audit entry written directly', {
           auditId: entry.record.auditId,
@@ -463,6 +470,7 @@ export class ConversationStore {
         });
         await this.options.audit.write(entry);
         if (turn.leased) this.releaseLater(turn);
+        return 0;
       }
     });
   }

@@ -70,6 +70,8 @@ export interface Seed {
 export interface HeldState {
   snapshot: StateSnapshot;
   eventSeq: number;
+  /** When the owning agent last acted (took it, or wrote): what "left silent" is measured from. */
+  lastAgentAt?: string | null;
 }
 
 export type StateRead = { kind: 'read'; state: HeldState } | { kind: 'unseeded' };
@@ -143,7 +145,7 @@ export type BeginResult =
    * The turn holds the conversation's lease and its number; its pending record is on its way to the
    * audit. `memory.status` is ok / new / expired, or unavailable for a record that could not be read.
    */
-  | { kind: 'begun'; seq: number; memory: LoadedMemory; state: StateSnapshot }
+  | { kind: 'begun'; seq: number; memory: LoadedMemory; state: StateSnapshot; lastAgentAt?: string | null }
   /** Memory could not be reached: nothing is known, held or recorded. */
   | { kind: 'unavailable'; errorClass: string };
 
@@ -176,7 +178,10 @@ export interface RecordRequest {
   entry: EndEntry;
 }
 
-export type RecordResult = { kind: 'recorded'; seq: number } | { kind: 'unseeded' };
+export type RecordResult =
+  /** `modelErrors`: the conversation's model errors since its last state change (counted when this one was one). */
+  | { kind: 'recorded'; seq: number; modelErrors?: number }
+  | { kind: 'unseeded' };
 
 export type LeaseState = 'held' | 'stop' | 'lost';
 

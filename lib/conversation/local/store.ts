@@ -63,9 +63,12 @@ const sessionFileSchema = z.object({
       kept: z.number().int(),
       expiresAt: z.number(),
       /** Who answers the conversation (lib/handoff), with its version; absent: the assistant, never changed. */
+      /** Model errors since the last state change (the handoff rule "after N model errors"). */
+      modelErrors: z.number().int().nonnegative().optional(),
       held: z
         .object({
           eventSeq: z.number().int().nonnegative(),
+          lastAgentAt: z.string().nullable().optional(),
           snapshot: z.object({
             state: z.enum(CONVERSATION_STATES),
             owner: z.object({ id: z.string(), name: z.string() }).nullable(),
@@ -138,7 +141,8 @@ export class LocalMemoryStore implements ConversationBackend {
     this.leases.set(sessionId, { token: auditId, expiresAt: now + request.leaseMs });
     this.save(state);
     await this.sink.write({ kind: 'pending', seq, record: request.pending });
-    return { kind: 'begun', seq, memory: this.load(state), state: heldOf(state.counter.held).snapshot };
+    const held = heldOf(state.counter.held);
+    return { kind: 'begun', seq, memory: this.load(state), state: held.snapshot, lastAgentAt: held.lastAgentAt ?? null };
   }
 
   async commit(request: CommitRequest): Promise<CommitResult> {
@@ -193,8 +197,13 @@ export class LocalMemoryStore implements ConversationBackend {
       this.save(state);
     }
     if (this.leases.get(sessionId)?.token === auditId) this.leases.delete(sessionId);
+    let modelErrors = 0;
+    if (request.entry.kind === 'final' && request.entry.record.status === 'model_error' && state.counter) {
+      modelErrors = state.counter.modelErrors = (state.counter.modelErrors ?? 0) + 1;
+      this.save(state);
+    }
     await this.sink.write({ ...request.entry, seq });
-    return { kind: 'recorded', seq };
+    return { kind: 'recorded', seq, modelErrors };
   }
 
   async renew(id: string, auditId: string, leaseMs: number): Promise<LeaseState> {
@@ -257,7 +266,10 @@ export class LocalMemoryStore implements ConversationBackend {
     const counter = state.counter;
     if (heldOf(counter.held).eventSeq !== request.expectedEventSeq) return { kind: 'conflict' };
     const eventSeq = request.expectedEventSeq + 1;
-    counter.held = { eventSeq, snapshot: request.next };
+    // A new stretch: model errors count from zero; an agent taking it starts their silence clock.
+    counter.modelErrors = 0;
+    const lastAgentAt = request.next.state === 'agent' ? request.next.since : heldOf(counter.held).lastAgentAt ?? null;
+    counter.held = { eventSeq, snapshot: request.next, lastAgentAt };
     counter.expiresAt = now + COUNTER_TTL_SECONDS * 1000;
     this.save(state);
     const afterSeq = counter.seq;
@@ -284,7 +296,7 @@ export class LocalMemoryStore implements ConversationBackend {
     };
     const counter = state.counter;
     const eventSeq = held.eventSeq + 1;
-    counter.held = { eventSeq, snapshot: held.snapshot };
+    counter.held = { eventSeq, snapshot: held.snapshot, lastAgentAt: request.now.toISOString() };
     counter.expiresAt = now + COUNTER_TTL_SECONDS * 1000;
     this.save(state);
     await this.sink.write({ kind: 'message', seq: null, record: { ...request.entry, afterSeq: counter.seq, eventSeq } });

@@ -77,7 +77,7 @@ const commitReplySchema = z.union([
   z.tuple([z.literal('duplicate'), z.string(), z.string()]),
   z.tuple([z.literal('stored'), count, z.array(z.string())]),
 ]);
-const recordReplySchema = z.union([z.tuple([z.literal('unseeded')]), z.tuple([z.literal('recorded'), count])]);
+const recordReplySchema = z.union([z.tuple([z.literal('unseeded')]), z.tuple([z.literal('recorded'), count, count])]);
 const readReplySchema = z.tuple([z.array(z.string()), z.array(z.string()), z.string(), z.string()]);
 const leaseReplySchema = z.enum(['held', 'stop', 'lost']);
 const appendReplySchema = z.union([
@@ -90,7 +90,7 @@ const changeReplySchema = z.union([
   z.tuple([z.literal('unseeded')]),
 ]);
 /** The counter hash's state fields (change-state.ts writes them): st state, so/sn owner, ss since, sr reason, ev version. */
-const STATE_FIELDS = ['seq', 'ev', 'st', 'so', 'sn', 'ss', 'sr'] as const;
+const STATE_FIELDS = ['seq', 'ev', 'st', 'so', 'sn', 'ss', 'sr', 'la'] as const;
 const stateFieldsSchema = z
   .object({
     seq: z.coerce.string().nullable(),
@@ -100,6 +100,7 @@ const stateFieldsSchema = z
     sn: z.coerce.string().nullable(),
     ss: z.coerce.string().nullable(),
     sr: z.union([z.enum(HANDOFF_REASONS), z.literal('')]).nullable(),
+    la: z.coerce.string().nullable(),
   })
   .partial();
 
@@ -251,9 +252,10 @@ export class RedisMemoryStore implements ConversationBackend {
       }
       case 'begun': {
         const [, seq, kept, metaPairs, items, held] = outcome;
-        const [st, so, sn, ss, sr, ev] = held;
+        const [st, so, sn, ss, sr, ev, la] = held;
         const state = heldStateOf(stateFieldsSchema.parse({ st: st || null, so, sn, ss, sr: sr || null, ev: ev || null })).snapshot;
-        return { kind: 'begun', seq, memory: this.parseOrUnavailable(request.sessionId, metaPairs, items, kept), state };
+        const memory = this.parseOrUnavailable(request.sessionId, metaPairs, items, kept);
+        return { kind: 'begun', seq, memory, state, lastAgentAt: la || null };
       }
     }
   }
@@ -349,9 +351,10 @@ export class RedisMemoryStore implements ConversationBackend {
       record: JSON.stringify(request.entry.record),
       recordVersion: AUDIT_RECORD_VERSION,
       counterTtlSeconds: COUNTER_TTL_SECONDS,
+      modelError: request.entry.kind === 'final' && request.entry.record.status === 'model_error' ? '1' : '',
     });
     const reply = recordReplySchema.parse(raw);
-    return reply[0] === 'recorded' ? { kind: 'recorded', seq: reply[1] } : { kind: 'unseeded' };
+    return reply[0] === 'recorded' ? { kind: 'recorded', seq: reply[1], modelErrors: reply[2] } : { kind: 'unseeded' };
   }
 
   async renew(sessionId: string, auditId: string, leaseMs: number): Promise<LeaseState> {
@@ -554,6 +557,7 @@ function heldStateOf(fields: z.infer<typeof stateFieldsSchema>): HeldState {
   const state = fields.st ?? 'assistant';
   return {
     eventSeq: fields.ev ?? 0,
+    lastAgentAt: fields.la || null,
     snapshot: {
       state,
       owner: state === 'agent' && fields.so ? { id: fields.so, name: fields.sn ?? '' } : null,

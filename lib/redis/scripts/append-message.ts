@@ -46,6 +46,8 @@ redis.call('EXPIRE', metaKey, ttlSeconds)
 redis.call('EXPIRE', messagesKey, ttlSeconds)
 
 local eventSeq = redis.call('HINCRBY', counterKey, 'ev', 1)
+-- The agent's silence clock starts again.
+redis.call('HSET', counterKey, 'la', now)
 redis.call('EXPIRE', counterKey, counterTtlSeconds)
 redis.call('XADD', streamKey, '*', 'v', recordVersion, 'k', 'message', 's', held[1], 'e', eventSeq, 'r', record)
 return {'appended', eventSeq, tonumber(held[1]), evicted}

@@ -15,7 +15,7 @@ import { SLIDE_FUNCTION } from '@/lib/redis/scripts/sliding-window';
  *   {'limited'} (a chat limit refused: nothing else was done) | {'busy'}
  *   | {'replay', userItem, assistantItem} | {'unseeded'} | {'rate_limited', previous, current}
  *   | {'begun', seq, kept, metaPairs, items, state}
- * `state`: who answers the conversation (lib/handoff), from the counter hash: {st, so, sn, ss, sr, ev},
+ * `state`: who answers the conversation (lib/handoff), from the counter hash: {st, so, sn, ss, sr, ev, la},
  * '' where unset (a conversation no change touched is the assistant's).
  * 'unseeded': Redis does not know this conversation's turn counter (new to Redis, or its data was
  * lost); the caller asks the durable record and calls again with a seed.
@@ -107,9 +107,9 @@ redis.call('EXPIRE', counterKey, counterTtlSeconds)
 redis.call('SET', leaseKey, auditId, 'PX', leaseMs)
 redis.call('ZADD', openKey, nowMs, auditId)
 redis.call('XADD', streamKey, '*', 'v', recordVersion, 'k', 'pending', 's', seq, 'r', pendingRecord)
-local held = redis.call('HMGET', counterKey, 'st', 'so', 'sn', 'ss', 'sr', 'ev')
+local held = redis.call('HMGET', counterKey, 'st', 'so', 'sn', 'ss', 'sr', 'ev', 'la')
 local state = {}
-for i = 1, 6 do state[i] = held[i] or '' end
+for i = 1, 7 do state[i] = held[i] or '' end
 return {checks, {'begun', seq, tonumber(counter[2]) or 0, redis.call('HGETALL', metaKey), items, state}}
 `,
 });

@@ -43,7 +43,9 @@ if not counter[1] then
 end
 if (tonumber(counter[2]) or 0) ~= tonumber(expectedEventSeq) then return {'conflict'} end
 local eventSeq = redis.call('HINCRBY', counterKey, 'ev', 1)
-redis.call('HSET', counterKey, 'st', state, 'so', ownerId, 'sn', ownerName, 'ss', since, 'sr', reason)
+-- A new stretch: model errors count again from zero; an agent taking it starts their silence clock.
+redis.call('HSET', counterKey, 'st', state, 'so', ownerId, 'sn', ownerName, 'ss', since, 'sr', reason, 'me', 0)
+if state == 'agent' then redis.call('HSET', counterKey, 'la', since) end
 redis.call('EXPIRE', counterKey, counterTtlSeconds)
 redis.call('XADD', streamKey, '*', 'v', recordVersion, 'k', 'state', 's', counter[1], 'e', eventSeq, 'r', record)
 return {'changed', eventSeq, tonumber(counter[1])}

@@ -6,12 +6,15 @@ import { defineScript } from '@/lib/redis/eval';
  * appends the final audit entry (the turn is no longer open), taking a turn number first if the turn has none. `void` closes
  * the pending entry of an attempt that turned out to be a resend.
  *
- * Replies: {'recorded', seq} | {'unseeded'}
+ * A model error (`modelError` '1') also counts in the conversation's model errors since its last
+ * state change (`me` in the counter hash): what the handoff rule "after N model errors" reads.
+ *
+ * Replies: {'recorded', seq, modelErrors} | {'unseeded'}
  */
 export const RECORD_TURN = defineScript({
   name: 'record-turn',
   keys: ['leaseKey', 'counterKey', 'streamKey', 'openKey'],
-  args: ['auditId', 'givenSeq', 'seedSeq', 'seedKept', 'kind', 'record', 'recordVersion', 'counterTtlSeconds'],
+  args: ['auditId', 'givenSeq', 'seedSeq', 'seedKept', 'kind', 'record', 'recordVersion', 'counterTtlSeconds', 'modelError'],
   body: `
 local seq = givenSeq
 if seq == '' then
@@ -25,6 +28,8 @@ end
 if redis.call('GET', leaseKey) == auditId then redis.call('DEL', leaseKey) end
 redis.call('ZREM', openKey, auditId)
 redis.call('XADD', streamKey, '*', 'v', recordVersion, 'k', kind, 's', seq, 'r', record)
-return {'recorded', tonumber(seq)}
+local errors = 0
+if modelError == '1' then errors = redis.call('HINCRBY', counterKey, 'me', 1) end
+return {'recorded', tonumber(seq), errors}
 `,
 });

@@ -201,7 +201,7 @@ function harness(
       leaseMs: options.leaseMs ?? 4_000,
       summary: { enabled: false, maxTokens: 100 },
       // The handoff tool is the handoff tests' subject (tests/integration/handoff).
-      handoff: { message: 'A person will join.', offlineMessage: 'Nobody is here.', modelTool: false },
+      handoff: { message: 'A person will join.', offlineMessage: 'Nobody is here.', modelTool: false, afterModelErrors: 0, agentSilenceMs: 600_000 },
     },
     presence: { agentsOnline: async () => 0 },
     now: () => new Date(),

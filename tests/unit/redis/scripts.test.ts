@@ -8,13 +8,13 @@ import * as scripts from '@/lib/redis/scripts';
  */
 const PINNED: Record<string, string> = {
   'adopt-legacy-keys': '159bbbca99dcf565c2ed9ff296993712f2958cb6',
-  'append-message': '6020e9ef18b9a8c0fc4abbc7cbb967acb52b8636',
-  'begin-turn': '4f38335d5d3c44630e562f1ee6dbfaae10c7b116',
-  'change-state': 'c6c86650bbb80bcb7347c4e3441aa35aa7538a1e',
+  'append-message': 'bec10d9c87e5c3c97d75edb279598747541ad7d5',
+  'begin-turn': 'b625c60059b6458c7efb0c0cb7dd63169826cd26',
+  'change-state': 'db84af9d8b089247b4cfd2439153eedcabe3ae7b',
   'commit-turn': 'bf068237e053ddf9e0427a9630b05a900fbb948c',
   'leases-held': '2eee442505dfe3575bafaa7e86def668b4c5673b',
   'read-session': 'fe4319fa05db3dd71b3bb21fef52836b5e2de64a',
-  'record-turn': '53400075a28e23920afcd62d84b39a58d6afec86',
+  'record-turn': '33fce221a19c08084ef7e6e416c8742ef669afed',
   'register-session': 'c10076392104213ba9ef2e367582b798ca55513e',
   'release-audit-lock': '15434f0b7c85b8f68d4f764be1e0ea0d93268682',
   'renew-lease': 'b829e51a6dccfab93c16a31d065e8c39efdf0ce3',
