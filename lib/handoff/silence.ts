@@ -1,8 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { rowsOf } from '@/lib/audit/sink';
-import type { ConversationStore } from '@/lib/conversation/store';
 import type { Database } from '@/lib/db/client';
+import type { Actor, HandoffAction } from '@/lib/handoff/machine';
+
+/** The conversation store's state change, as this needs it (lib/conversation/store.ts). */
+export interface StateChanger {
+  changeState(change: { sessionId: string; action: HandoffAction; actor: Actor; auditId: string; now: Date }): Promise<{ kind: string }>;
+}
 
 /**
  * Conversations whose agent went silent go back to the queue. Checked when it matters, never on a
@@ -11,7 +16,7 @@ import type { Database } from '@/lib/db/client';
  */
 export async function releaseSilentConversations(
   db: Database,
-  memory: Pick<ConversationStore, 'changeState'>,
+  memory: StateChanger,
   silenceMs: number,
   now = new Date(),
 ): Promise<number> {

@@ -203,7 +203,7 @@ export class LocalMemoryStore implements ConversationBackend {
       this.save(state);
     }
     await this.sink.write({ ...request.entry, seq });
-    return { kind: 'recorded', seq, modelErrors };
+    return modelErrors > 0 ? { kind: 'recorded', seq, modelErrors } : { kind: 'recorded', seq };
   }
 
   async renew(id: string, auditId: string, leaseMs: number): Promise<LeaseState> {

@@ -373,9 +373,11 @@ describe('LocalMemoryStore: the lease', () => {
     const auditId = randomUUID();
     const seq = begunSeq(await begin(auditId));
     const final = { ...record(auditId, SESSION, 'model_error'), errorCode: 'model_timeout' };
+    // A model error also counts toward the handoff rule (HANDOFF_AFTER_MODEL_ERRORS).
     expect(await store.record({ sessionId: SESSION, auditId, seq, seed: null, entry: { kind: 'final', seq, record: final } })).toEqual({
       kind: 'recorded',
       seq,
+      modelErrors: 1,
     });
     expect(sink.entries.at(-1)).toEqual({ kind: 'final', seq, record: final });
     expect(await store.leasesHeld([{ sessionId: SESSION, auditId }])).toEqual(new Set());
