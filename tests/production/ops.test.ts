@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
+import { startAdminSession } from '@/lib/auth/admin-sessions';
+import { createAgent } from '@/lib/auth/agents';
+import { openDatabase } from '@/lib/db/client';
 import { sessionRef } from '@/lib/session-ref';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startMockModel, type MockModel } from '../support/mock-model';
@@ -13,6 +16,7 @@ import { TEST_POSTGRES_URL, TEST_REDIS_URL } from '../support/services';
 import { startUpstashBridge, type UpstashBridge } from '../support/upstash-bridge';
 import { opsPort } from '../e2e/ports';
 import { startCollector } from '../support/otlp-collector';
+import { mintSessionCookie } from '../integration/admin/helpers';
 
 /**
  * Operating the production build (`next build` first; `npm test -- --only e2e` does it): the
@@ -352,6 +356,93 @@ it('two production servers share one conversation: memory, order and audit stay 
     }
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
+    await services.close();
+  }
+});
+
+it('two production servers: a customer on one asks for a person, an agent on the other steps in and hands back', async () => {
+  const services = await startServices();
+  const [a, b] = await Promise.all([
+    startProductionServer({ port: opsPort(4), env: services.env }),
+    startProductionServer({ port: opsPort(5), env: services.env }),
+  ]);
+  const handle = await openDatabase({ kind: 'postgres', url: services.database.url });
+  try {
+    // The agent signs in on B (a session cookie as Auth.js sets it, for a live server-side session).
+    const created = await createAgent(handle.db, { email: 'ana@example.com', name: 'Ana', role: 'agent', password: 'a long enough password' });
+    if (!created) throw new Error('agent not created');
+    const cookie = await mintSessionCookie(created.id, services.env.AUTH_SECRET ?? '', false, await startAdminSession(handle.db, created.id));
+    const asAgent = (path: string, body?: unknown) =>
+      fetch(`${b.url}${path}`, {
+        method: body === undefined && !path.match(/take-over|hand-back|resolve/) ? 'GET' : 'POST',
+        headers: { cookie, 'sec-fetch-site': 'same-origin', origin: b.url, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const asCustomer = (path: string, body: unknown) =>
+      fetch(`${a.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    const sessionId = await newSession(a);
+    const ref = sessionRef(sessionId);
+    expect((await chat(a, sessionId, 'My parcel never came')).reply).toMatch(/^Mock reply/);
+    const asked = await asCustomer('/api/chat/handoff', { sessionId });
+    expect(asked.status).toBe(200);
+    const modelCalls = services.model.requests.length;
+
+    // B's inbox shows the conversation within 2 s.
+    const askedAt = Date.now();
+    await waitFor('the inbox on B', async () => {
+      const inbox = (await (await asAgent('/api/admin/inbox')).json()) as { waiting: { ref: string }[] };
+      return inbox.waiting.some((item) => item.ref === ref) ? true : undefined;
+    });
+    expect(Date.now() - askedAt).toBeLessThan(2_000);
+    expect((await asAgent(`/api/admin/sessions/${ref}/take-over`)).status).toBe(200);
+
+    // The customer's open widget on A waits for news; the agent's reply on B ends the wait within 2 s.
+    const before = (await (await asCustomer('/api/session/messages', { sessionId })).json()) as { conversation: { version: number } };
+    const news = asCustomer('/api/session/updates', { sessionId, after: before.conversation.version });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const sentAt = Date.now();
+    expect((await asAgent(`/api/admin/sessions/${ref}/messages`, { text: 'Hi, I am Ana. I am checking with the courier.' })).status).toBe(201);
+    expect(((await (await news).json()) as { conversation: { agentName: string } }).conversation.agentName).toBe('Ana');
+    expect(Date.now() - sentAt).toBeLessThan(2_000);
+    const shown = (await (await asCustomer('/api/session/messages', { sessionId })).json()) as { messages: { role: string; text: string }[] };
+    expect(shown.messages.at(-1)).toMatchObject({ role: 'agent', text: 'Hi, I am Ana. I am checking with the courier.' });
+
+    // The customer answers on A; the agent sees it live on B (the inbox's "mine" shows their words).
+    const held = await chat(a, sessionId, 'Thank you! Order 4711.');
+    expect(held.reply).toBe('');
+    await waitFor('the customer reply on B', async () => {
+      const inbox = (await (await asAgent('/api/admin/inbox')).json()) as { mine: { ref: string; lastCustomerText: string }[] };
+      return inbox.mine.some((item) => item.ref === ref && item.lastCustomerText === 'Thank you! Order 4711.') ? true : undefined;
+    });
+    // No request reached the model during the human stretch.
+    expect(services.model.requests.length).toBe(modelCalls);
+
+    expect((await asAgent(`/api/admin/sessions/${ref}/hand-back`)).status).toBe(200);
+    const back = await chat(a, sessionId, 'So when will it arrive?');
+    expect(back.reply).toMatch(/^Mock reply to: So when will it arrive\?/);
+    const messages = services.model.lastRequest()?.messages ?? [];
+    expect(messages).toContainEqual({ role: 'assistant', content: '[Human support agent Ana] Hi, I am Ana. I am checking with the courier.' });
+    expect(messages.filter((m) => m.role === 'system' && String(m.content).includes('courier'))).toEqual([]);
+
+    // Every message of every author is one audit entry, in order.
+    const trail = await waitFor('the audit trail', async () => {
+      const turns = await services.database.sql<{ status: string }[]>`
+        select status from turns where session_id = ${ref} order by seq`;
+      const events = await services.database.sql<{ kind: string; state: string | null }[]>`
+        select kind, state from conversation_events where session_id = ${ref} order by event_seq`;
+      return turns.length === 3 && events.length === 4 ? { turns, events } : undefined;
+    });
+    expect(trail.turns.map((t) => t.status)).toEqual(['ok', 'held', 'ok']);
+    expect(trail.events).toEqual([
+      { kind: 'state', state: 'waiting' },
+      { kind: 'state', state: 'agent' },
+      { kind: 'agent_message', state: null },
+      { kind: 'state', state: 'assistant' },
+    ]);
+  } finally {
+    await handle.close();
+    await Promise.all([a.stop(), b.stop()]);
     await services.close();
   }
 });
