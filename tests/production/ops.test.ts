@@ -360,26 +360,40 @@ it('two production servers share one conversation: memory, order and audit stay 
   }
 });
 
+
+/** An agent of the services' database, signed in on `server` (a session cookie as Auth.js sets it). */
+async function signedInAgent(services: Services, server: ProductionServer, name: string) {
+  const handle = await openDatabase({ kind: 'postgres', url: services.database.url });
+  try {
+    const created = await createAgent(handle.db, { email: `${name.toLowerCase()}@example.com`, name, role: 'agent', password: 'a long enough password' });
+    if (!created) throw new Error('agent not created');
+    const cookie = await mintSessionCookie(created.id, services.env.AUTH_SECRET ?? '', false, await startAdminSession(handle.db, created.id));
+    return (path: string, body?: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method: body === undefined && !/take-over|hand-back|resolve/.test(path) ? 'GET' : 'POST',
+        headers: { cookie, 'sec-fetch-site': 'same-origin', origin: server.url, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The customer's widget calls on `server` (everything but the turn itself). */
+function customerOf(server: ProductionServer) {
+  return (path: string, body: unknown) =>
+    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
 it('two production servers: a customer on one asks for a person, an agent on the other steps in and hands back', async () => {
   const services = await startServices();
   const [a, b] = await Promise.all([
     startProductionServer({ port: opsPort(4), env: services.env }),
     startProductionServer({ port: opsPort(5), env: services.env }),
   ]);
-  const handle = await openDatabase({ kind: 'postgres', url: services.database.url });
   try {
-    // The agent signs in on B (a session cookie as Auth.js sets it, for a live server-side session).
-    const created = await createAgent(handle.db, { email: 'ana@example.com', name: 'Ana', role: 'agent', password: 'a long enough password' });
-    if (!created) throw new Error('agent not created');
-    const cookie = await mintSessionCookie(created.id, services.env.AUTH_SECRET ?? '', false, await startAdminSession(handle.db, created.id));
-    const asAgent = (path: string, body?: unknown) =>
-      fetch(`${b.url}${path}`, {
-        method: body === undefined && !path.match(/take-over|hand-back|resolve/) ? 'GET' : 'POST',
-        headers: { cookie, 'sec-fetch-site': 'same-origin', origin: b.url, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    const asCustomer = (path: string, body: unknown) =>
-      fetch(`${a.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const asAgent = await signedInAgent(services, b, 'Ana');
+    const asCustomer = customerOf(a);
 
     const sessionId = await newSession(a);
     const ref = sessionRef(sessionId);
@@ -441,8 +455,58 @@ it('two production servers: a customer on one asks for a person, an agent on the
       { kind: 'state', state: 'assistant' },
     ]);
   } finally {
-    await handle.close();
     await Promise.all([a.stop(), b.stop()]);
     await services.close();
   }
 });
+
+it('an agent\'s messages are audited exactly once across a Redis blip and a kill -9 of their server', async () => {
+  const services = await startServices();
+  const [a, b] = await Promise.all([
+    startProductionServer({ port: opsPort(6), env: services.env }),
+    startProductionServer({ port: opsPort(7), env: services.env }),
+  ]);
+  try {
+    const asAgent = await signedInAgent(services, b, 'Bo');
+    const asCustomer = customerOf(a);
+    const sessionId = await newSession(a);
+    const ref = sessionRef(sessionId);
+    await chat(a, sessionId, 'I was charged twice');
+    expect((await asCustomer('/api/chat/handoff', { sessionId })).status).toBe(200);
+    expect((await asAgent(`/api/admin/sessions/${ref}/take-over`)).status).toBe(200);
+
+    // Redis is unreachable: the message is refused whole (nothing half stored), and sent again once it is back.
+    await services.bridge.stop();
+    const refused = await asAgent(`/api/admin/sessions/${ref}/messages`, { text: 'First: I see two charges.' });
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('memory_unavailable');
+    await services.bridge.start();
+    expect((await asAgent(`/api/admin/sessions/${ref}/messages`, { text: 'First: I see two charges.' })).status).toBe(201);
+
+    // B answers, then dies before its drain runs: the entry waits in the stream for A's sweep.
+    expect((await asAgent(`/api/admin/sessions/${ref}/messages`, { text: 'Second: refund on its way.' })).status).toBe(201);
+    await b.stop('SIGKILL');
+    expect((await chat(a, sessionId, 'Thanks!')).reply).toBe('');
+
+    const events = await waitFor(
+      'every agent message in the audit',
+      async () => {
+        const rows = await services.database.sql<{ kind: string; text: string | null }[]>`
+          select kind, text from conversation_events where session_id = ${ref} order by event_seq`;
+        return rows.filter((row) => row.kind === 'agent_message').length === 2 ? rows : undefined;
+      },
+      45_000,
+    );
+    expect(events.map((e) => [e.kind, e.text])).toEqual([
+      ['state', null],
+      ['state', null],
+      ['agent_message', 'First: I see two charges.'],
+      ['agent_message', 'Second: refund on its way.'],
+    ]);
+    const turns = await services.database.sql<{ status: string }[]>`select status from turns where session_id = ${ref} order by seq`;
+    expect(turns.map((t) => t.status)).toEqual(['ok', 'held']);
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+    await services.close();
+  }
+}, 90_000);
