@@ -262,7 +262,7 @@ export const VARIABLES = {
   HANDOFF_MESSAGE: variable(optionalString, 'What a customer reads when a person is asked for and an agent is online.'),
   HANDOFF_OFFLINE_MESSAGE: variable(optionalString, 'What a customer reads when a person is asked for and nobody is online.'),
   HANDOFF_MODEL_TOOL: variable(onOff('on'), 'on: the model may hand a conversation to a person (handoff_to_human).'),
-  HANDOFF_AFTER_MODEL_ERRORS: variable(int(0, 100, 3), 'Model errors in a row after which a person is asked for (0: never).'),
+  HANDOFF_AFTER_MODEL_ERRORS: variable(int(0, 100, 3), 'Model errors in a conversation after which a person is asked for (0: never).'),
   AGENT_SILENCE_MINUTES: variable(int(1, 24 * 60, 10), 'An agent who says nothing this long puts the conversation back in the queue.'),
   AUDIT_REDACT: variable(
     z.preprocess(emptyAsUndefined, z.enum(['off', 'mask']).default('off')),

@@ -44,7 +44,7 @@ export interface TurnDeps {
     summary: { enabled: boolean; maxTokens: number };
     /**
      * A person stepping in (lib/handoff): what the customer is told, whether the model may ask for one,
-     * after how many model errors in a row one is asked for (0: never), and how long an agent may stay silent.
+     * after how many model errors one is asked for (0: never), and how long an agent may stay silent.
      */
     handoff: HandoffCopy & { modelTool: boolean; afterModelErrors: number; agentSilenceMs: number };
   };

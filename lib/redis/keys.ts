@@ -7,7 +7,8 @@ import { sessionRef } from '@/lib/session-ref';
  *
  *   {prefix}:v3:s:{<ref>}         hash   v, createdAt, lastActivityAt, summary        (memory TTL)
  *   {prefix}:v3:s:{<ref>}:m       list   one JSON message per entry, oldest first     (memory TTL)
- *   {prefix}:v3:s:{<ref>}:n       hash   seq (last turn number), kept (exchanges ever stored) (30 days)
+ *   {prefix}:v3:s:{<ref>}:n       hash   seq (last turn number), kept (exchanges ever stored), and the
+ *                                        handoff's st so sn ss sr ev la me (docs/handoff.md)  (30 days)
  *   {prefix}:v3:s:{<ref>}:lease   string audit id of the turn in progress              (short, renewed)
  *   {prefix}:v3:s:{<ref>}:stop    string audit id the customer asked to stop
  *   {prefix}:v2:audit             stream audit records on their way to Postgres
