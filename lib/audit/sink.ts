@@ -126,54 +126,40 @@ export class PostgresAuditSink implements AuditSink {
    * conversation whose first act was asking for a person gets its session row here.
    */
   private async writeEvent(db: Database, entry: EventEntry): Promise<string | null> {
-    const ref = sessionRef(entry.record.sessionId);
+    const { record } = entry;
+    const ref = sessionRef(record.sessionId);
     const stored = (text: string | null) =>
       text === null ? null : toDbText(this.options.redact === 'mask' ? redactText(text).text : text);
-    try {
-      if (entry.kind === 'message') {
-        const { record } = entry;
-        await db.transaction(async (tx) => {
-          await tx.execute(sql`
-            insert into sessions (id, ref, created_at, last_activity_at, first_memory_status, last_memory_status)
-            values (${ref}, ${ref}, ${record.at}, ${record.at}, 'new', 'new')
-            on conflict (id) do nothing`);
-          const inserted = await tx.execute(sql`
-            insert into conversation_events (id, session_id, after_seq, event_seq, kind, text, actor_kind, actor_agent_id,
-              actor_name, created_at)
+    const row =
+      entry.kind === 'message'
+        ? sql`(id, session_id, after_seq, event_seq, kind, text, actor_kind, actor_agent_id, actor_name, created_at)
             values (${record.auditId}::uuid, ${ref}, ${record.afterSeq}, ${record.eventSeq}, 'agent_message',
-              ${stored(record.text)}, 'agent', ${record.agent.id}::uuid, ${toDbText(record.agent.name)}, ${record.at})
-            on conflict (id) do nothing
-            returning id`);
-          if (rowsOf(inserted).length === 0) return;
-          await tx.execute(sql`
-            update sessions set last_activity_at = greatest(last_activity_at, ${record.at}::timestamptz) where id = ${ref}`);
-        });
-        return null;
-      }
-      const { record } = entry;
-      const detail = stored(record.detail);
+              ${stored(entry.record.text)}, 'agent', ${entry.record.agent.id}::uuid, ${toDbText(entry.record.agent.name)}, ${record.at})`
+        : sql`(id, session_id, after_seq, event_seq, kind, state, previous_state, reason, detail, actor_kind, actor_agent_id,
+              actor_name, owner_id, owner_name, created_at)
+            values (${record.auditId}::uuid, ${ref}, ${record.afterSeq}, ${record.eventSeq}, 'state', ${entry.record.state},
+              ${entry.record.previous}, ${entry.record.reason}, ${stored(entry.record.detail)}, ${entry.record.actor.kind},
+              ${entry.record.actor.agentId}::uuid, ${toDbTextOrNull(entry.record.actor.name)}, ${entry.record.owner?.id ?? null}::uuid,
+              ${toDbTextOrNull(entry.record.owner?.name ?? null)}, ${record.at})`;
+
+    try {
       await db.transaction(async (tx) => {
         await tx.execute(sql`
           insert into sessions (id, ref, created_at, last_activity_at, first_memory_status, last_memory_status)
           values (${ref}, ${ref}, ${record.at}, ${record.at}, 'new', 'new')
           on conflict (id) do nothing`);
-        const inserted = await tx.execute(sql`
-          insert into conversation_events (id, session_id, after_seq, event_seq, kind, state, previous_state, reason,
-            detail, actor_kind, actor_agent_id, actor_name, owner_id, owner_name, created_at)
-          values (${record.auditId}::uuid, ${ref}, ${record.afterSeq}, ${record.eventSeq}, 'state', ${record.state},
-            ${record.previous}, ${record.reason}, ${detail}, ${record.actor.kind}, ${record.actor.agentId}::uuid,
-            ${toDbTextOrNull(record.actor.name)}, ${record.owner?.id ?? null}::uuid, ${toDbTextOrNull(record.owner?.name ?? null)},
-            ${record.at})
-          on conflict (id) do nothing
-          returning id`);
+        const inserted = await tx.execute(sql`insert into conversation_events ${row} on conflict (id) do nothing returning id`);
         // Applied before (a replayed batch): nothing more to move.
         if (rowsOf(inserted).length === 0) return;
         await tx.execute(sql`
-          update sessions set
-            state = ${record.state}, state_version = ${record.eventSeq}, state_since = ${record.at},
-            state_reason = ${record.reason}, state_owner_id = ${record.owner?.id ?? null}::uuid,
-            state_owner_name = ${toDbTextOrNull(record.owner?.name ?? null)},
-            last_activity_at = greatest(last_activity_at, ${record.at}::timestamptz)
+          update sessions set last_activity_at = greatest(last_activity_at, ${record.at}::timestamptz) where id = ${ref}`);
+        if (entry.kind !== 'state') return;
+        // The session shows the newest state: one arriving late after a newer one moves nothing.
+        const { owner } = entry.record;
+        await tx.execute(sql`
+          update sessions set state = ${entry.record.state}, state_version = ${record.eventSeq}, state_since = ${record.at},
+            state_reason = ${entry.record.reason}, state_owner_id = ${owner?.id ?? null}::uuid,
+            state_owner_name = ${toDbTextOrNull(owner?.name ?? null)}
           where id = ${ref} and state_version < ${record.eventSeq}`);
       });
       return null;

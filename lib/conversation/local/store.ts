@@ -21,6 +21,7 @@ import {
   type LeaseState,
   type LoadedMemory,
   type MemoryCaps,
+  type MemoryMessage,
   type AppendRequest,
   type AppendResult,
   type ConversationBackend,
@@ -159,18 +160,8 @@ export class LocalMemoryStore implements ConversationBackend {
       if (holder) this.leases.delete(sessionId);
       return { kind: 'duplicate', replay };
     }
-    const at = request.now.toISOString();
-    const { kept, evicted } = applyCaps(
-      [...(existing?.messages ?? []), request.exchange.user, ...(request.exchange.assistant ? [request.exchange.assistant] : [])],
-      this.caps,
-    );
-    state.record = {
-      createdAt: existing?.createdAt ?? at,
-      lastActivityAt: at,
-      messages: kept,
-      summary: existing?.summary ?? null,
-      expiresAt: now + this.caps.ttlSeconds * 1000,
-    };
+    const { user, assistant } = request.exchange;
+    const evicted = this.append(state, existing, assistant ? [user, assistant] : [user], request.now, now);
     const counter = (state.counter ??= { seq: request.seed?.seq ?? 0, kept: request.seed?.kept ?? 0, expiresAt: 0 });
     const seq = request.seq ?? (counter.seq += 1);
     // The counter may have been removed mid-turn (an admin delete): never fall behind a number handed out.
@@ -284,16 +275,7 @@ export class LocalMemoryStore implements ConversationBackend {
     if (!state.counter || held.snapshot.state !== 'agent' || held.snapshot.owner?.id !== request.agentId) {
       return { kind: 'refused', state: held.snapshot };
     }
-    const at = request.now.toISOString();
-    const existing = state.record;
-    const { kept, evicted } = applyCaps([...(existing?.messages ?? []), request.message], this.caps);
-    state.record = {
-      createdAt: existing?.createdAt ?? at,
-      lastActivityAt: at,
-      messages: kept,
-      summary: existing?.summary ?? null,
-      expiresAt: now + this.caps.ttlSeconds * 1000,
-    };
+    const evicted = this.append(state, state.record, [request.message], request.now, now);
     const counter = state.counter;
     const eventSeq = held.eventSeq + 1;
     counter.held = { eventSeq, snapshot: held.snapshot, lastAgentAt: request.now.toISOString() };
@@ -307,6 +289,20 @@ export class LocalMemoryStore implements ConversationBackend {
   async leasesHeld(turns: { sessionId: string; auditId: string }[]): Promise<Set<string>> {
     const now = this.clock();
     return new Set(turns.filter((turn) => this.liveLease(sessionRef(turn.sessionId), now)?.token === turn.auditId).map((turn) => turn.auditId));
+  }
+
+  /** Adds messages to the window (a fresh one without `existing`), trimmed to the caps, its TTL renewed; the evicted ones. */
+  private append(state: SessionState, existing: SessionState['record'], added: MemoryMessage[], at: Date, now: number): MemoryMessage[] {
+    const when = at.toISOString();
+    const { kept, evicted } = applyCaps([...(existing?.messages ?? []), ...added], this.caps);
+    state.record = {
+      createdAt: existing?.createdAt ?? when,
+      lastActivityAt: when,
+      messages: kept,
+      summary: existing?.summary ?? null,
+      expiresAt: now + this.caps.ttlSeconds * 1000,
+    };
+    return evicted;
   }
 
   /** Remaining time to live of the window in ms, or -2 when there is none (mirrors Redis PTTL). */
