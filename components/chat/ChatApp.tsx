@@ -5,6 +5,7 @@ import { DEFAULT_ACCENT, onAccent } from '@/lib/chat/accent';
 import { ChatHeader } from './ChatHeader';
 import { Composer } from './Composer';
 import { DemoModelBanner } from './DemoModelBanner';
+import { HandoffBanner, TalkToPerson } from './HandoffBanner';
 import { hostChannelFor } from './host-channel';
 import { MessageList } from './MessageList';
 import { SessionNotice } from './SessionNotice';
@@ -93,6 +94,7 @@ export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = '
       ) : chat.notKept ? (
         <SessionNotice tone="status" text={strings.notKept} />
       ) : null}
+      <HandoffBanner conversation={chat.conversation} notice={chat.handoffNotice} strings={strings} />
       <MessageList
         entries={chat.entries}
         strings={strings}
@@ -108,6 +110,11 @@ export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = '
         maxChars={maxMessageChars}
         onSend={send}
         onStop={chat.stop}
+        aside={
+          chat.conversation?.state === 'waiting' || chat.conversation?.state === 'agent' ? null : (
+            <TalkToPerson strings={strings} asking={chat.asking} onAsk={chat.askForPerson} />
+          )
+        }
       />
     </section>
   );
