@@ -2,6 +2,7 @@
 
 import { useCallback, useEffect, useRef, type CSSProperties } from 'react';
 import { DEFAULT_ACCENT, onAccent } from '@/lib/chat/accent';
+import { withPerson } from './chat-state';
 import { ChatHeader } from './ChatHeader';
 import { Composer } from './Composer';
 import { DemoModelBanner } from './DemoModelBanner';
@@ -84,7 +85,7 @@ export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = '
         title={title ?? strings.title}
         strings={strings}
         connection={chat.connection}
-        typing={chat.busy}
+        typing={chat.busy && !withPerson(chat.conversation)}
         onNewConversation={newConversation}
         onClose={closeFrame}
       />
@@ -101,6 +102,7 @@ export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = '
         greeting={greeting ?? strings.greeting}
         onRetry={retry}
         onRate={chat.rate}
+        quiet={withPerson(chat.conversation)}
       />
       <Composer
         ref={composerRef}
@@ -111,7 +113,7 @@ export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = '
         onSend={send}
         onStop={chat.stop}
         aside={
-          chat.conversation?.state === 'waiting' || chat.conversation?.state === 'agent' ? null : (
+          withPerson(chat.conversation) ? null : (
             <TalkToPerson strings={strings} asking={chat.asking} onAsk={chat.askForPerson} />
           )
         }

@@ -13,6 +13,8 @@ interface MessageListProps {
   greeting: string;
   onRetry: (turnId: string) => void;
   onRate: (auditId: string, rating: Rating | null) => void;
+  /** A person has the conversation: nobody is typing, so a message on its way shows no typing bubble. */
+  quiet?: boolean;
 }
 
 /** Who answers changed: a quiet line between the messages, like a chat app's "joined". */
@@ -30,7 +32,7 @@ function StateLine({ entry, strings }: { entry: StateEntry; strings: ChatStrings
   );
 }
 
-export function MessageList({ entries, strings, greeting, onRetry, onRate }: MessageListProps) {
+export function MessageList({ entries, strings, greeting, onRetry, onRate, quiet = false }: MessageListProps) {
   const scrollerRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
   const following = useRef(true);
@@ -93,6 +95,7 @@ export function MessageList({ entries, strings, greeting, onRetry, onRate }: Mes
               return <StateLine key={entry.id} entry={entry} strings={strings} />;
             case 'assistant': {
               const { turnId, auditId } = entry;
+              if (quiet && entry.status === 'streaming' && entry.text === '') return null;
               const retryable = entry === lastReply && entry.status === 'error' && turnId !== null;
               return (
                 <AssistantMessage

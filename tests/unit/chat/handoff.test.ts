@@ -10,7 +10,7 @@ import {
 import { ChatApiError, loadMessages, requestHandoff, waitForUpdates, type TurnEvent } from '@/components/chat/session-client';
 import { TurnRunner } from '@/components/chat/turn-runner';
 import { backoffMs, MAX_BACKOFF_MS, UpdatesLoop } from '@/components/chat/updates-loop';
-import type { RememberedMessage } from '@/lib/chat/events';
+import type { ConversationView, RememberedMessage } from '@/lib/chat/events';
 import { STRINGS } from '@/lib/copy/strings';
 
 /** The customer's side of a person stepping in (issue 20): state, the turn runner, the wait for news. */
@@ -181,7 +181,7 @@ describe('TurnRunner: messages that go to a person', () => {
 });
 
 describe('UpdatesLoop', () => {
-  const news = (version: number, conversation = withAna) => ({ version, conversation });
+  const news = (version: number, conversation: ConversationView = withAna) => ({ version, conversation });
 
   it('reloads when the version moves, and stops after the reload that hands the conversation back', async () => {
     const answers = [news(3), news(3), news(4), news(5, back)];
