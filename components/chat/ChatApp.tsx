@@ -59,6 +59,12 @@ export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = '
     composerRef.current?.focus();
   };
 
+  // The button goes away once a person is asked for: the caret waits in the composer, not on <body>.
+  const askForPerson = () => {
+    chat.askForPerson();
+    composerRef.current?.focus();
+  };
+
   const newConversation = () => {
     chat.newConversation();
     composerRef.current?.focus();
@@ -114,7 +120,7 @@ export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = '
         onStop={chat.stop}
         aside={
           withPerson(chat.conversation) ? null : (
-            <TalkToPerson strings={strings} asking={chat.asking} onAsk={chat.askForPerson} />
+            <TalkToPerson strings={strings} asking={chat.asking} onAsk={askForPerson} />
           )
         }
       />
