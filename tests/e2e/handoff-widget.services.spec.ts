@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Browser, type FrameLocator, type Locator, type Page } from '@playwright/test';
 import { sessionRef } from '../../lib/session-ref';
 import { E2E_ACCOUNTS } from '../support/e2e-accounts';
-import { SERVICES_MOCK } from './ports';
+import { HOST_PAGE_PORT, SERVICES_MOCK, SERVICES_PORT } from './ports';
 
 /**
  * The customer's side of a person stepping in (issue 20), on the production build (services stack):
@@ -18,15 +20,58 @@ const SHOTS = path.join('test-results', 'screenshots');
 const AGENT = 'E2E agent';
 const HANDOVER = 'A person from our team will join this conversation shortly.';
 
+/** The shop that embeds the widget, on another site (localhost vs 127.0.0.1), with two pages. */
+const HOST = `http://localhost:${HOST_PAGE_PORT}`;
+let hostServer: Server;
+
+test.beforeAll(async () => {
+  const home = readFileSync(path.join('public', 'demo.html'), 'utf8').replace(
+    'src="/widget.js"',
+    `src="http://127.0.0.1:${SERVICES_PORT}/widget.js"`,
+  );
+  const second = home.replace('<h2>A host page with the Tether widget</h2>', '<h2>Our bikes</h2>');
+  hostServer = createServer((req, res) => {
+    const page = req.url === '/' ? home : req.url === '/page2' ? second : null;
+    if (!page) return void res.writeHead(req.url === '/favicon.ico' ? 204 : 404).end();
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+  });
+  await new Promise<void>((resolve) => hostServer.listen(HOST_PAGE_PORT, 'localhost', resolve));
+});
+
+test.afterAll(async () => {
+  await new Promise((resolve) => hostServer.close(resolve));
+});
+
 test.afterEach(async ({ request }) => {
   await request.post(`${SERVICES_MOCK}/reset`).catch(() => undefined);
   await request.post(`${SERVICES_MOCK}/behaviour`, { data: { firstTokenDelayMs: 0, chunkDelayMs: 15, chunkSize: 6, faults: [] } });
 });
 
-const composer = (page: Page) => page.getByRole('textbox', { name: 'Message' });
-const replies = (page: Page) => page.getByRole('article', { name: 'Assistant said' });
-const agentSaid = (page: Page) => page.getByRole('article', { name: `${AGENT} from our team said` });
-const banner = (page: Page) => page.locator('[data-handoff]');
+type Chat = Page | FrameLocator;
+const composer = (chat: Chat) => chat.getByRole('textbox', { name: 'Message' });
+const replies = (chat: Chat) => chat.getByRole('article', { name: 'Assistant said' });
+const agentSaid = (chat: Chat) => chat.getByRole('article', { name: `${AGENT} from our team said` });
+const banner = (chat: Chat) => chat.locator('[data-handoff]');
+
+/** The seeded agent, signed in to /admin in a browser context of their own. */
+async function signedInAgent(browser: Browser): Promise<Page> {
+  const agent = await (await browser.newContext()).newPage();
+  await agent.goto('/admin');
+  await agent.getByLabel('E-mail').fill(E2E_ACCOUNTS.agent.email);
+  await agent.getByLabel('Password').fill(E2E_ACCOUNTS.agent.password);
+  await agent.getByRole('button', { name: 'Sign in' }).click();
+  await expect(agent.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
+  return agent;
+}
+
+/** Opens the widget on a page of the shop; the frame, hydrated and connected. */
+async function openWidget(page: Page, url: string): Promise<FrameLocator> {
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Open support chat' }).click();
+  const frame = page.frameLocator('iframe[title="Acme support chat"]');
+  await expect(frame.locator('[data-connection]')).toHaveAttribute('data-connection', 'online');
+  return frame;
+}
 
 async function modelRequests(page: Page): Promise<unknown[]> {
   return (await (await page.request.get(`${SERVICES_MOCK}/requests`)).json()) as unknown[];
@@ -74,13 +119,7 @@ test('a customer asks for a person; the agent’s words arrive live and stay; ha
   page.on('pageerror', (error) => errors.push(error.message));
 
   // The agent's console is open in another browser context: someone is online.
-  const agentContext = await browser.newContext();
-  const agent = await agentContext.newPage();
-  await agent.goto('/admin');
-  await agent.getByLabel('E-mail').fill(E2E_ACCOUNTS.agent.email);
-  await agent.getByLabel('Password').fill(E2E_ACCOUNTS.agent.password);
-  await agent.getByRole('button', { name: 'Sign in' }).click();
-  await expect(agent.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
+  const agent = await signedInAgent(browser);
 
   // The customer chats with the assistant first.
   await page.request.post(`${SERVICES_MOCK}/behaviour`, { data: { reply: 'I am sorry to hear that.' } });
@@ -167,7 +206,40 @@ test('a customer asks for a person; the agent’s words arrive live and stay; ha
   await page.screenshot({ path: path.join(SHOTS, 'handoff-handed-back.png') });
 
   expect(errors).toEqual([]);
-  await agentContext.close();
+  await agent.context().close();
+});
+
+test('embedded on a shop: on another of its pages the agent’s words are there and keep arriving', async ({ browser, page }) => {
+  test.setTimeout(90_000);
+  const agent = await signedInAgent(browser);
+  await page.request.post(`${SERVICES_MOCK}/behaviour`, { data: { reply: 'Happy to help.' } });
+
+  let frame = await openWidget(page, `${HOST}/`);
+  await composer(frame).fill('Which bike fits me?');
+  await composer(frame).press('Enter');
+  await expect(replies(frame).first()).toHaveAttribute('data-status', 'done');
+  const asked = page.waitForRequest('**/api/chat/handoff');
+  await frame.getByRole('button', { name: 'Talk to a person' }).click();
+  const ref = sessionRef(((await asked).postDataJSON() as { sessionId: string }).sessionId);
+  await expect(banner(frame)).toContainText('Waiting for a person…');
+
+  expect((await adminCall(agent, `/api/admin/sessions/${ref}/take-over`)).status).toBe(200);
+  expect((await adminCall(agent, `/api/admin/sessions/${ref}/messages`, { text: 'How tall are you?' })).status).toBe(201);
+  await expect(agentSaid(frame).filter({ hasText: 'How tall are you?' })).toBeVisible({ timeout: 2_000 });
+
+  // Another page of the shop: the same conversation, and the wait for news resumes there.
+  frame = await openWidget(page, `${HOST}/page2`);
+  await expect(page.getByRole('heading', { name: 'Our bikes' })).toBeVisible();
+  await expect(agentSaid(frame).filter({ hasText: 'How tall are you?' })).toBeVisible();
+  await expect(banner(frame)).toContainText(`${AGENT} from our team is answering`);
+  expect((await adminCall(agent, `/api/admin/sessions/${ref}/messages`, { text: 'Then the M frame fits.' })).status).toBe(201);
+  await expect(agentSaid(frame).filter({ hasText: 'Then the M frame fits.' })).toBeVisible({ timeout: 2_000 });
+
+  // Resolved: the chat says so and the way to a person is back.
+  expect((await adminCall(agent, `/api/admin/sessions/${ref}/resolve`)).status).toBe(200);
+  await expect(frame.getByText('Our team marked this conversation as resolved.')).toBeVisible({ timeout: 2_000 });
+  await expect(frame.getByRole('button', { name: 'Talk to a person' })).toBeVisible();
+  await agent.context().close();
 });
 
 test('when the assistant hands over itself, the chat shows the notice the same way', async ({ page }) => {
@@ -181,6 +253,8 @@ test('when the assistant hands over itself, the chat shows the notice the same w
   await composer(page).press('Enter');
   await expect(replies(page).first()).toContainText('Let me get a colleague.');
   await expect(banner(page)).toContainText('Waiting for a person…');
+  // The deployment's words (handover, or off-hours when no console is open) under the title.
+  await expect(banner(page).locator('p')).toHaveCount(2);
   await expect(page.getByRole('button', { name: 'Talk to a person' })).toHaveCount(0);
   await page.setViewportSize({ width: 360, height: 740 });
   expect(await seriousViolations(page)).toEqual([]);
