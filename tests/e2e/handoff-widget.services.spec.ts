@@ -64,10 +64,11 @@ async function signedInAgent(browser: Browser): Promise<Page> {
   return agent;
 }
 
-/** Opens the widget on a page of the shop; the frame, hydrated and connected. */
-async function openWidget(page: Page, url: string): Promise<FrameLocator> {
+/** The widget on a page of the shop, opened (a panel open on the previous page opens by itself); hydrated and connected. */
+async function openWidget(page: Page, url: string, alreadyOpen = false): Promise<FrameLocator> {
   await page.goto(url);
-  await page.getByRole('button', { name: 'Open support chat' }).click();
+  if (!alreadyOpen) await page.getByRole('button', { name: 'Open support chat' }).click();
+  await expect(page.getByRole('button', { name: 'Close support chat' })).toHaveAttribute('aria-expanded', 'true');
   const frame = page.frameLocator('iframe[title="Acme support chat"]');
   await expect(frame.locator('[data-connection]')).toHaveAttribute('data-connection', 'online');
   return frame;
@@ -228,7 +229,7 @@ test('embedded on a shop: on another of its pages the agent’s words are there 
   await expect(agentSaid(frame).filter({ hasText: 'How tall are you?' })).toBeVisible({ timeout: 2_000 });
 
   // Another page of the shop: the same conversation, and the wait for news resumes there.
-  frame = await openWidget(page, `${HOST}/page2`);
+  frame = await openWidget(page, `${HOST}/page2`, true);
   await expect(page.getByRole('heading', { name: 'Our bikes' })).toBeVisible();
   await expect(agentSaid(frame).filter({ hasText: 'How tall are you?' })).toBeVisible();
   await expect(banner(frame)).toContainText(`${AGENT} from our team is answering`);
