@@ -2,9 +2,11 @@
 
 import { useCallback, useEffect, useRef, type CSSProperties } from 'react';
 import { DEFAULT_ACCENT, onAccent } from '@/lib/chat/accent';
+import { withPerson } from './chat-state';
 import { ChatHeader } from './ChatHeader';
 import { Composer } from './Composer';
 import { DemoModelBanner } from './DemoModelBanner';
+import { HandoffBanner, TalkToPerson } from './HandoffBanner';
 import { hostChannelFor } from './host-channel';
 import { MessageList } from './MessageList';
 import { SessionNotice } from './SessionNotice';
@@ -57,6 +59,12 @@ export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = '
     composerRef.current?.focus();
   };
 
+  // The button goes away once a person is asked for: the caret waits in the composer, not on <body>.
+  const askForPerson = () => {
+    chat.askForPerson();
+    composerRef.current?.focus();
+  };
+
   const newConversation = () => {
     chat.newConversation();
     composerRef.current?.focus();
@@ -83,7 +91,7 @@ export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = '
         title={title ?? strings.title}
         strings={strings}
         connection={chat.connection}
-        typing={chat.busy}
+        typing={chat.busy && !withPerson(chat.conversation)}
         onNewConversation={newConversation}
         onClose={closeFrame}
       />
@@ -93,12 +101,14 @@ export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = '
       ) : chat.notKept ? (
         <SessionNotice tone="status" text={strings.notKept} />
       ) : null}
+      <HandoffBanner conversation={chat.conversation} notice={chat.handoffNotice} strings={strings} />
       <MessageList
         entries={chat.entries}
         strings={strings}
         greeting={greeting ?? strings.greeting}
         onRetry={retry}
         onRate={chat.rate}
+        quiet={withPerson(chat.conversation)}
       />
       <Composer
         ref={composerRef}
@@ -108,6 +118,11 @@ export function ChatApp({ demoModel, maxMessageChars, variant = 'page', lang = '
         maxChars={maxMessageChars}
         onSend={send}
         onStop={chat.stop}
+        aside={
+          withPerson(chat.conversation) ? null : (
+            <TalkToPerson strings={strings} asking={chat.asking} onAsk={askForPerson} />
+          )
+        }
       />
     </section>
   );

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type KeyboardEvent, type Ref } from 'react';
+import { useEffect, useId, useState, type KeyboardEvent, type ReactNode, type Ref } from 'react';
 import type { ChatStrings } from '@/lib/copy/strings';
 
 /** The counter appears once a message uses this share of the limit. */
@@ -15,9 +15,11 @@ interface ComposerProps {
   maxChars: number;
   onSend: (text: string) => void;
   onStop: () => void;
+  /** A control that belongs by the composer (the way to a person), at the end of the hint line. */
+  aside?: ReactNode;
 }
 
-export function Composer({ ref, strings, busy, blockedUntil, maxChars, onSend, onStop }: ComposerProps) {
+export function Composer({ ref, strings, busy, blockedUntil, maxChars, onSend, onStop, aside }: ComposerProps) {
   const [draft, setDraft] = useState('');
   const [now, setNow] = useState(() => Date.now());
   const inputId = useId();
@@ -97,7 +99,7 @@ export function Composer({ ref, strings, busy, blockedUntil, maxChars, onSend, o
         )}
       </div>
       {/* Fixed height, so the counter appearing never moves the composer. */}
-      <div className="mt-1 flex min-h-5 items-start justify-between gap-3 px-1 text-xs">
+      <div className="mt-1 flex min-h-5 flex-wrap items-start justify-between gap-x-3 px-1 text-xs">
         <p id={hintId} className="text-slate-600 max-sm:sr-only dark:text-slate-400">
           {strings.hint}
         </p>
@@ -110,6 +112,7 @@ export function Composer({ ref, strings, busy, blockedUntil, maxChars, onSend, o
             ? strings.retryIn(waitSeconds)
             : showCounter && (tooLong ? strings.overLimit(text.length - maxChars, maxChars) : strings.counter(text.length, maxChars))}
         </p>
+        {aside}
       </div>
     </form>
   );

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import type { AssistantEntry, Rating, UserEntry } from './chat-state';
+import type { AgentEntry, AssistantEntry, Rating, UserEntry } from './chat-state';
 import { Markdown } from './Markdown';
 import type { ChatStrings } from '@/lib/copy/strings';
 import { TypingIndicator } from './TypingIndicator';
@@ -12,6 +12,33 @@ export function UserMessage({ entry, strings }: { entry: UserEntry; strings: Cha
     <article aria-label={strings.youSaid} className="flex flex-col items-end gap-1">
       {/* The customer's words exactly as typed: plain text, never Markdown. dir=auto for RTL scripts. */}
       <p dir="auto" className={`${BUBBLE} rounded-br-md bg-accent whitespace-pre-wrap text-on-accent`}>
+        {entry.text}
+      </p>
+      <MessageTime at={entry.at} />
+    </article>
+  );
+}
+
+/**
+ * A person from the support team: named, set apart from the assistant by its colour and line, and never
+ * rated (thumbs are about the assistant's answers). Plain text, as the agent typed it.
+ */
+export function AgentMessage({ entry, strings }: { entry: AgentEntry; strings: ChatStrings }) {
+  const name = entry.agentName || strings.handoff.someone;
+  return (
+    <article aria-label={strings.handoff.agentSaid(name)} data-author="agent" className="flex flex-col items-start gap-1">
+      <p className="flex items-center gap-1.5 px-1 text-xs font-medium text-slate-700 dark:text-slate-300">
+        <span aria-hidden="true" className="flex size-5 items-center justify-center rounded-full bg-sky-700 text-[0.65rem] font-semibold text-white dark:bg-sky-300 dark:text-sky-950">
+          {name.slice(0, 1).toUpperCase()}
+        </span>
+        <span>
+          {name} · {strings.handoff.team}
+        </span>
+      </p>
+      <p
+        dir="auto"
+        className={`${BUBBLE} rounded-tl-md border border-sky-200 bg-sky-50 whitespace-pre-wrap text-slate-900 dark:border-sky-800 dark:bg-sky-950 dark:text-slate-100`}
+      >
         {entry.text}
       </p>
       <MessageTime at={entry.at} />

@@ -1,21 +1,38 @@
 import { useEffect, useLayoutEffect, useRef } from 'react';
-import type { Entry, Rating } from './chat-state';
+import type { Rating, ShownEntry, StateEntry } from './chat-state';
 import type { ChatStrings } from '@/lib/copy/strings';
-import { AssistantMessage, UserMessage } from './Message';
+import { AgentMessage, AssistantMessage, UserMessage } from './Message';
 import { Notice } from './Notice';
 
 /** Within this distance of the bottom the reader counts as following the conversation. */
 const FOLLOW_THRESHOLD_PX = 72;
 
 interface MessageListProps {
-  entries: Entry[];
+  entries: ShownEntry[];
   strings: ChatStrings;
   greeting: string;
   onRetry: (turnId: string) => void;
   onRate: (auditId: string, rating: Rating | null) => void;
+  /** A person has the conversation: nobody is typing, so a message on its way shows no typing bubble. */
+  quiet?: boolean;
 }
 
-export function MessageList({ entries, strings, greeting, onRetry, onRate }: MessageListProps) {
+/** Who answers changed: a quiet line between the messages, like a chat app's "joined". */
+function StateLine({ entry, strings }: { entry: StateEntry; strings: ChatStrings }) {
+  const text =
+    entry.change === 'joined'
+      ? strings.handoff.joined(entry.agentName || strings.handoff.someone)
+      : entry.change === 'handedBack'
+        ? strings.handoff.handedBack
+        : strings.handoff.resolved;
+  return (
+    <p data-state-change={entry.change} className="mx-auto max-w-[90%] text-center text-sm text-slate-600 dark:text-slate-400">
+      {text}
+    </p>
+  );
+}
+
+export function MessageList({ entries, strings, greeting, onRetry, onRate, quiet = false }: MessageListProps) {
   const scrollerRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
   const following = useRef(true);
@@ -72,8 +89,13 @@ export function MessageList({ entries, strings, greeting, onRetry, onRate }: Mes
               return <Notice key={entry.id} text={entry.text} />;
             case 'user':
               return <UserMessage key={entry.id} entry={entry} strings={strings} />;
+            case 'agent':
+              return <AgentMessage key={entry.id} entry={entry} strings={strings} />;
+            case 'state':
+              return <StateLine key={entry.id} entry={entry} strings={strings} />;
             case 'assistant': {
               const { turnId, auditId } = entry;
+              if (quiet && entry.status === 'streaming' && entry.text === '') return null;
               const retryable = entry === lastReply && entry.status === 'error' && turnId !== null;
               return (
                 <AssistantMessage

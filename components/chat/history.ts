@@ -38,7 +38,7 @@ export async function showConversation(
   try {
     const history = await load(id, signal);
     if (signal.aborted) return id;
-    dispatch({ type: 'restored', messages: history.messages, notice: history.notice });
+    dispatch({ type: 'restored', messages: history.messages, notice: history.notice, conversation: history.conversation ?? null });
     live = history.live ?? null;
   } catch (error) {
     if (signal.aborted) return id;
@@ -73,7 +73,7 @@ export async function syncConversation(
   try {
     const history = await load(id);
     if (knownId() !== id || busy()) return;
-    deps.dispatch({ type: 'synced', messages: history.messages, notice: history.notice });
+    deps.dispatch({ type: 'synced', messages: history.messages, notice: history.notice, conversation: history.conversation ?? null });
     deps.connection.reached();
   } catch (error) {
     if (isNetworkError(error)) deps.connection.unreachable();

@@ -1,4 +1,4 @@
-import type { ChatEvent, LiveReplyInfo, MessagesResponse, RememberedMessage } from '@/lib/chat/events';
+import type { ChatEvent, ConversationView, LiveReplyInfo, MessagesResponse, RememberedMessage } from '@/lib/chat/events';
 import { readChatEvents } from './sse';
 
 /** Codes this client raises itself, next to the server's own (`invalid_session`, `rate_limited`, …). */
@@ -160,7 +160,7 @@ export async function createSession(options: CreateSessionOptions = {}, signal?:
 function isRememberedMessage(value: unknown): value is RememberedMessage {
   return (
     isRecord(value) &&
-    (value.role === 'user' || value.role === 'assistant') &&
+    (value.role === 'user' || value.role === 'assistant' || (value.role === 'agent' && typeof value.agentName === 'string')) &&
     typeof value.text === 'string' &&
     typeof value.at === 'string' &&
     typeof value.auditId === 'string' &&
@@ -178,9 +178,25 @@ function isLiveReply(value: unknown): value is LiveReplyInfo {
   );
 }
 
+const CONVERSATION_STATES: readonly unknown[] = ['assistant', 'waiting', 'agent', 'resolved'] satisfies ConversationView['state'][];
+
+function isConversation(value: unknown): value is ConversationView {
+  return (
+    isRecord(value) &&
+    CONVERSATION_STATES.includes(value.state) &&
+    (value.agentName === null || typeof value.agentName === 'string')
+  );
+}
+
+function isVersion(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
 function isMessagesResponse(value: unknown): value is MessagesResponse {
   return (
     isRecord(value) &&
+    (value.conversation === undefined ||
+      (isRecord(value.conversation) && isVersion(value.conversation.version) && isConversation(value.conversation))) &&
     (value.live === undefined || value.live === null || isLiveReply(value.live)) &&
     typeof value.sessionId === 'string' &&
     typeof value.memory === 'string' &&
@@ -202,6 +218,46 @@ export async function loadMessages(sessionId: string, signal?: AbortSignal): Pro
   });
   const body = await readJson(response);
   if (isMessagesResponse(body)) return body;
+  throw clientError('bad_response', response.status);
+}
+
+async function postJson(url: string, body: unknown, signal?: AbortSignal): Promise<{ response: Response; body: unknown }> {
+  const response = await request(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(body),
+    cache: 'no-store',
+    signal,
+  });
+  return { response, body: await readJson(response) };
+}
+
+export interface HandoffAnswer {
+  conversation: ConversationView;
+  /** What happens next, in the deployment's words (handover, or off-hours when nobody is online). */
+  notice: string;
+}
+
+/** The customer's "Talk to a person": asking again is harmless. */
+export async function requestHandoff(sessionId: string, signal?: AbortSignal): Promise<HandoffAnswer> {
+  const { response, body } = await postJson('/api/chat/handoff', { sessionId }, signal);
+  if (isRecord(body) && isConversation(body.conversation) && typeof body.notice === 'string') {
+    return { conversation: body.conversation, notice: body.notice };
+  }
+  throw clientError('bad_response', response.status);
+}
+
+export interface ConversationNews {
+  version: number;
+  conversation: ConversationView;
+}
+
+/** Waits (long-poll, up to ~20 s) until the conversation's version moves past `after`. */
+export async function waitForUpdates(sessionId: string, after: number, signal?: AbortSignal): Promise<ConversationNews> {
+  const { response, body } = await postJson('/api/session/updates', { sessionId, after }, signal);
+  if (isRecord(body) && isVersion(body.version) && isConversation(body.conversation)) {
+    return { version: body.version, conversation: body.conversation };
+  }
   throw clientError('bad_response', response.status);
 }
 

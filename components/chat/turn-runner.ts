@@ -39,6 +39,8 @@ interface ActiveTurn {
   readonly controller: AbortController;
   auditId: string | null;
   stopRequested: boolean;
+  /** The message went to a person: no reply came, and none will. */
+  held: boolean;
 }
 
 /** crypto.randomUUID exists only in secure contexts, so opening the dev server by LAN IP over http needs this. */
@@ -69,10 +71,13 @@ export class TurnRunner {
     return this.active !== null;
   }
 
-  /** Sends `text` as turn `turnId` (a retry sends the same id again) and streams the reply into the state. */
-  async send(turnId: string, text: string, strings: ChatStrings): Promise<void> {
+  /**
+   * Sends `text` as turn `turnId` (a retry sends the same id again) and streams the reply into the
+   * state. True when the message went to a person instead (no reply from the model).
+   */
+  async send(turnId: string, text: string, strings: ChatStrings): Promise<boolean> {
     const { dispatch, connection } = this.deps;
-    const turn: ActiveTurn = { turnId, controller: new AbortController(), auditId: null, stopRequested: false };
+    const turn: ActiveTurn = { turnId, controller: new AbortController(), auditId: null, stopRequested: false, held: false };
     this.active = turn;
     let renewedSession = false;
     let id: string | null = null;
@@ -82,16 +87,16 @@ export class TurnRunner {
           id = await this.deps.sessionId();
           const events = this.api.send({ sessionId: id, text, messageId: turnId }, turn.controller.signal);
           await this.consume(turn, events, id, text);
-          return;
+          return turn.held;
         } catch (error) {
           const failure = apiError(error);
           if (failure?.code === 'model_aborted') {
             dispatch({ type: 'stopped', turnId });
-            return;
+            return false;
           }
           if (turn.controller.signal.aborted) {
             if (turn.stopRequested) dispatch({ type: 'stopped', turnId });
-            return;
+            return false;
           }
           // The server no longer knows this session: start a new one and send the same message there, once.
           if (isInvalidSession(error) && !renewedSession) {
@@ -108,7 +113,7 @@ export class TurnRunner {
               : null;
           const message = isIdentityError(error) ? strings.signInAgain : (failure?.message ?? strings.errors.server);
           dispatch({ type: 'failed', turnId, message, retryAt });
-          return;
+          return false;
         }
       }
     } finally {
@@ -125,7 +130,13 @@ export class TurnRunner {
     if (this.active) return false;
     const { dispatch } = this.deps;
     const turnId = `resume:${live.auditId}`;
-    const turn: ActiveTurn = { turnId, controller: new AbortController(), auditId: live.auditId, stopRequested: false };
+    const turn: ActiveTurn = {
+      turnId,
+      controller: new AbortController(),
+      auditId: live.auditId,
+      stopRequested: false,
+      held: false,
+    };
     this.active = turn;
     dispatch({ type: 'resumed', turnId, auditId: live.auditId, userText: live.userText, at: live.at, text: live.text });
     try {
@@ -188,11 +199,21 @@ export class TurnRunner {
             });
           }
           if (turn.stopRequested) void this.requestStop(turn);
+          if (event.data.conversation) dispatch({ type: 'conversation', conversation: event.data.conversation });
+          break;
+        case 'handoff':
+          // The model asked for a person: its words before the request stream as usual.
+          dispatch({ type: 'handoff', conversation: event.data.conversation, notice: event.data.notice });
           break;
         case 'delta':
           dispatch({ type: 'delta', turnId, text: event.data.text });
           break;
         case 'done':
+          if (event.data.held) {
+            turn.held = true;
+            dispatch({ type: 'held', turnId, auditId: event.data.auditId });
+            break;
+          }
           // A stopped reply ends with done: the server kept what had arrived.
           dispatch({
             type: 'done',

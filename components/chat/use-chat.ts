@@ -1,18 +1,37 @@
-import { useCallback, useEffect, useReducer, useState } from 'react';
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { LiveReplyInfo } from '@/lib/chat/events';
 import type { ChatStrings } from '@/lib/copy/strings';
-import { chatReducer, initialChatState, turnText, type Connection, type Entry, type Rating } from './chat-state';
+import {
+  chatReducer,
+  entriesOf,
+  initialChatState,
+  turnText,
+  withPerson,
+  type Connection,
+  type ConversationInfo,
+  type Rating,
+  type ShownEntry,
+} from './chat-state';
 import { showConversation, syncConversation } from './history';
 import type { HostMessage } from './host-protocol';
 import { rateReply } from './ratings';
+import { apiError, requestHandoff } from './session-client';
 import type { ConversationSession } from './session-store';
 import { tabNews, type TabMessage } from './tab-news';
 import { newMessageId, TurnRunner } from './turn-runner';
+import { UpdatesLoop } from './updates-loop';
 import { useConnection, useProbe } from './use-connection';
 import { useHostMessages, useSession, useSessionReport } from './use-session';
 
 export interface ChatController {
-  entries: Entry[];
+  entries: ShownEntry[];
+  /** Who answers the conversation, once the server said. */
+  conversation: ConversationInfo | null;
+  /** What the customer was told when a person was asked for (while one is asked for or answering). */
+  handoffNotice: string | null;
+  /** "Talk to a person" was pressed and the server has not answered yet. */
+  asking: boolean;
+  askForPerson: () => void;
   connection: Connection;
   /** A reply is streaming; only one turn runs at a time, as the server serialises a session's turns. */
   busy: boolean;
@@ -75,6 +94,35 @@ export function useChat(strings: ChatStrings, options: UseChatOptions = {}): Cha
     },
     [runner, sync],
   );
+  // The wait for what a person does: one loop per page, while a person is asked for or answering.
+  const latestSync = useRef(sync);
+  latestSync.current = sync;
+  const [loop] = useState(() => new UpdatesLoop({ onNews: () => latestSync.current() }));
+  const personActive = withPerson(state.conversation);
+  const version = useRef<number | null>(null);
+  version.current = state.conversation?.version ?? null;
+  useEffect(() => {
+    if (!personActive) {
+      loop.stop();
+      return;
+    }
+    const start = () => {
+      const id = knownId();
+      if (id) loop.start(id, version.current ?? 0);
+    };
+    start();
+    // A page leaving (or put in the back/forward cache) ends its wait; one shown again resumes it.
+    const onPageHide = () => loop.stop();
+    const onPageShow = () => start();
+    window.addEventListener('pagehide', onPageHide);
+    window.addEventListener('pageshow', onPageShow);
+    return () => {
+      window.removeEventListener('pagehide', onPageHide);
+      window.removeEventListener('pageshow', onPageShow);
+      loop.stop();
+    };
+  }, [personActive, loop, knownId]);
+
   const show = useCallback(
     (session: ConversationSession, id: string, signal: AbortSignal, replaceRejected: boolean) =>
       showConversation({ dispatch, connection }, session, id, {
@@ -188,17 +236,42 @@ export function useChat(strings: ChatStrings, options: UseChatOptions = {}): Cha
     return () => document.removeEventListener('visibilitychange', onVisible);
   }, [sync]);
 
+  // A message held for a person is in the server's history now; a reload the wait skipped while it
+  // was being sent happens here.
+  const sendTurn = (turnId: string, text: string) =>
+    void runner.send(turnId, text, strings).then((held) => {
+      if (held) void sync();
+    });
+
   const send = (text: string) => {
     const turnId = newMessageId();
     dispatch({ type: 'turnStarted', turnId, text, at: new Date().toISOString() });
-    void runner.send(turnId, text, strings);
+    sendTurn(turnId, text);
   };
 
   const retry = (turnId: string) => {
     const text = turnText(state, turnId);
     if (text === null) return;
     dispatch({ type: 'turnRestarted', turnId });
-    void runner.send(turnId, text, strings);
+    sendTurn(turnId, text);
+  };
+
+  const [asking, setAsking] = useState(false);
+  const askForPerson = () => {
+    if (asking) return;
+    setAsking(true);
+    void (async () => {
+      try {
+        const answer = await requestHandoff(await sessionId());
+        dispatch({ type: 'handoff', conversation: answer.conversation, notice: answer.notice });
+        connection.reached();
+      } catch (error) {
+        const message = apiError(error)?.message ?? strings.errors.server;
+        dispatch({ type: 'handoffFailed', id: String(Date.now()), message });
+      } finally {
+        setAsking(false);
+      }
+    })();
   };
 
   const newConversation = () => {
@@ -210,11 +283,11 @@ export function useChat(strings: ChatStrings, options: UseChatOptions = {}): Cha
     );
   };
 
-  const entries = [...state.restored, ...state.live];
+  const entries = entriesOf(state);
 
   const rate = (auditId: string, rating: Rating | null) => {
     const id = knownId();
-    if (id) void rateReply(entries, id, auditId, rating, dispatch);
+    if (id) void rateReply([...state.restored, ...state.live], id, auditId, rating, dispatch);
   };
 
   const busy = state.live.some((entry) => entry.kind === 'assistant' && entry.status === 'streaming');
@@ -225,6 +298,10 @@ export function useChat(strings: ChatStrings, options: UseChatOptions = {}): Cha
       : null;
   return {
     entries,
+    conversation: state.conversation,
+    handoffNotice: state.handoffNotice,
+    asking,
+    askForPerson,
     connection: state.connection,
     busy,
     blockedUntil,

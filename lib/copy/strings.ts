@@ -39,6 +39,22 @@ export interface ChatStrings {
   counter: (used: number, max: number) => string;
   overLimit: (over: number, max: number) => string;
   retryIn: (seconds: number) => string;
+  /** A person from the support team stepping in (issue 20). */
+  handoff: {
+    /** The button that asks for a person. */
+    ask: string;
+    asking: string;
+    waiting: string;
+    answering: (name: string) => string;
+    joined: (name: string) => string;
+    handedBack: string;
+    resolved: string;
+    /** The line above an agent's message, after their name. */
+    team: string;
+    agentSaid: (name: string) => string;
+    /** When the server does not name the agent. */
+    someone: string;
+  };
   errors: {
     network: string;
     interrupted: string;
@@ -85,6 +101,18 @@ const en: ChatStrings = {
   overLimit: (over, max) =>
     `Too long to send: ${over.toLocaleString('en')} characters over the ${max.toLocaleString('en')} limit. Please shorten your message.`,
   retryIn: (seconds) => `You can send again in ${seconds} s.`,
+  handoff: {
+    ask: 'Talk to a person',
+    asking: 'Asking for a person…',
+    waiting: 'Waiting for a person…',
+    answering: (name) => `${name} from our team is answering`,
+    joined: (name) => `${name} from our team joined`,
+    handedBack: 'You’re chatting with the assistant again',
+    resolved: 'Our team marked this conversation as resolved. Write again any time.',
+    team: 'Support team',
+    agentSaid: (name) => `${name} from our team said`,
+    someone: 'Someone',
+  },
   errors: {
     network: 'We couldn’t reach our support service just now. We’ll keep trying; you can also retry.',
     interrupted: 'The reply was cut off on its way to you. Please retry.',
@@ -131,6 +159,18 @@ const de: ChatStrings = {
   overLimit: (over, max) =>
     `Zu lang: ${over.toLocaleString('de')} Zeichen über dem Limit von ${max.toLocaleString('de')}. Bitte kürzen Sie Ihre Nachricht.`,
   retryIn: (seconds) => `Sie können in ${seconds} s wieder senden.`,
+  handoff: {
+    ask: 'Mit einem Menschen sprechen',
+    asking: 'Wir fragen nach einer Person…',
+    waiting: 'Warten auf eine Person…',
+    answering: (name) => `${name} aus unserem Team antwortet`,
+    joined: (name) => `${name} aus unserem Team ist dazugekommen`,
+    handedBack: 'Sie schreiben wieder mit dem Assistenten',
+    resolved: 'Unser Team hat dieses Gespräch als gelöst markiert. Schreiben Sie jederzeit wieder.',
+    team: 'Support-Team',
+    agentSaid: (name) => `${name} aus unserem Team schrieb`,
+    someone: 'Jemand',
+  },
   errors: {
     network: 'Unser Support-Dienst ist gerade nicht erreichbar. Wir versuchen es weiter; Sie können es auch erneut versuchen.',
     interrupted: 'Die Antwort wurde unterwegs unterbrochen. Bitte erneut versuchen.',
