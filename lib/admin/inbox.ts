@@ -76,3 +76,9 @@ export async function inboxVersion(db: Database): Promise<string> {
   );
   return `"${createHash('sha256').update(JSON.stringify(row ?? null)).digest('base64url').slice(0, 22)}"`;
 }
+
+/** How many conversations wait for a person: the console's navigation shows it beside "Inbox". */
+export async function waitingCount(db: Database): Promise<number> {
+  const [row] = await queryRows<{ waiting: number }>(db, sql`select count(*)::int as waiting from sessions where state = 'waiting'`);
+  return Number(row?.waiting ?? 0);
+}

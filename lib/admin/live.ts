@@ -27,11 +27,15 @@ export async function listVersion(db: Database): Promise<string> {
   return etagOf(row ?? null);
 }
 
-/** A transcript changes with a new or finished turn, feedback, a flag or a note. */
+/**
+ * A transcript changes with a new or finished turn, feedback, a flag or a note, and with the
+ * conversation's events (who answers it, an agent's message): what the agent watching it must see live.
+ */
 export async function transcriptVersion(db: Database, sessionId: string): Promise<string | null> {
   const [row] = await queryRows<Record<string, unknown>>(
     db,
-    sql`select s.turn_count, s.last_activity_at::text as at, s.error_count,
+    sql`select s.turn_count, s.last_activity_at::text as at, s.error_count, s.state, s.state_version,
+          (select count(*)::int || ' ' || coalesce(max(event_seq), 0) from conversation_events where session_id = s.id) as events,
           (select count(*)::int || ' ' || coalesce(max(completed_at)::text, '') || ' ' || count(*) filter (where status = 'pending')
              from turns where session_id = s.id) as turns,
           (select count(*)::int || ' ' || coalesce(max(f.updated_at)::text, '')

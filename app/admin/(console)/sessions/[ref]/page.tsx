@@ -5,6 +5,7 @@ import { Conversation, FlagList, NoteList } from '@/components/admin/Conversatio
 import { DeleteSessionButton } from '@/components/admin/DeleteSessionButton';
 import { CustomerIdentityCard } from '@/components/admin/CustomerIdentityCard';
 import { ExportMenu } from '@/components/admin/ExportMenu';
+import { HandoffControls } from '@/components/admin/HandoffControls';
 import { LocalTime } from '@/components/admin/LocalTime';
 import { LiveUpdates } from '@/components/admin/LiveUpdates';
 import { ReviewActions } from '@/components/admin/ReviewForms';
@@ -39,7 +40,7 @@ export default async function TranscriptPage({
   const transcript = sessionId ? await openTranscript(db, agent, sessionId, q) : null;
   if (!transcript) notFound();
 
-  const { session, turns, flags, notes } = transcript;
+  const { session, turns, entries, flags, notes } = transcript;
   const sessionFlags = flags.filter((flag) => flag.auditId === null);
   const sessionNotes = notes.filter((note) => note.auditId === null);
   const base = `/admin/sessions/${transcript.ref}`;
@@ -53,7 +54,7 @@ export default async function TranscriptPage({
             <a href={q ? `/admin/sessions?${new URLSearchParams({ q })}` : '/admin/sessions'} className="text-sm text-blue-700 hover:underline dark:text-blue-400">
               ← Sessions
             </a>
-            <LiveUpdates url={`/api/admin/sessions/${transcript.ref}/live`} what="new turns" />
+            <LiveUpdates url={`/api/admin/sessions/${transcript.ref}/live`} what="new messages" />
           </div>
           <h1 className="mt-1 text-xl font-semibold">Transcript</h1>
           <p className="font-mono text-xs break-all text-slate-600 select-all dark:text-slate-400">{transcript.ref}</p>
@@ -69,7 +70,18 @@ export default async function TranscriptPage({
             Showing the first {TRANSCRIPT_MAX_TURNS} turns. Export the session for all of them.
           </p>
         )}
-        <Conversation sessionRef={transcript.ref} turns={turns} flags={flags} notes={notes} terms={q ? queryTerms(q) : []} interactive />
+        <Conversation sessionRef={transcript.ref} entries={entries} flags={flags} notes={notes} terms={q ? queryTerms(q) : []} interactive />
+        {/* Under the conversation, like a chat's composer: where the agent reads the latest message. */}
+        <HandoffControls
+          sessionRef={transcript.ref}
+          view={{
+            state: session.state,
+            ownerName: session.stateOwnerName,
+            mine: session.state === 'agent' && session.stateOwnerId === agent.id,
+          }}
+          version={session.stateVersion}
+          isAdmin={agent.role === 'admin'}
+        />
       </div>
 
       <aside className="space-y-4 lg:sticky lg:top-20 lg:self-start">
