@@ -179,7 +179,7 @@ export async function getTranscript(db: Database, sessionIdOrRef: string, q?: st
   };
 }
 
-type EventRow = Omit<TranscriptEvent, 'label'> & { detail: string | null; ownerName: string | null };
+export type EventRow = Omit<TranscriptEvent, 'label'> & { detail: string | null; ownerName: string | null };
 
 /** Who did it, as the transcript names them: an agent by name, else their role. */
 function actorOf(event: EventRow): string {
@@ -212,39 +212,47 @@ export function eventLabel(event: EventRow, lastOwner: string | null): string {
   }
 }
 
-async function listEvents(db: Database, sessionId: string): Promise<TranscriptEvent[]> {
-  const rows = await db
-    .select({
-      id: conversationEvents.id,
-      afterSeq: conversationEvents.afterSeq,
-      eventSeq: conversationEvents.eventSeq,
-      kind: conversationEvents.kind,
-      state: conversationEvents.state,
-      reason: conversationEvents.reason,
-      detail: conversationEvents.detail,
-      text: conversationEvents.text,
-      actorKind: conversationEvents.actorKind,
-      actorName: conversationEvents.actorName,
-      ownerName: conversationEvents.ownerName,
-      createdAt: conversationEvents.createdAt,
-    })
-    .from(conversationEvents)
-    .where(eq(conversationEvents.sessionId, sessionId))
-    .orderBy(asc(conversationEvents.eventSeq));
+/** The columns a transcript event is read from (the transcript and the export select the same). */
+export const eventColumns = {
+  id: conversationEvents.id,
+  afterSeq: conversationEvents.afterSeq,
+  eventSeq: conversationEvents.eventSeq,
+  kind: conversationEvents.kind,
+  state: conversationEvents.state,
+  reason: conversationEvents.reason,
+  detail: conversationEvents.detail,
+  text: conversationEvents.text,
+  actorKind: conversationEvents.actorKind,
+  actorName: conversationEvents.actorName,
+  ownerName: conversationEvents.ownerName,
+  createdAt: conversationEvents.createdAt,
+};
+
+/** One conversation's stored events (in `event_seq` order), decoded and said in plain words. */
+export function toTranscriptEvents(stored: EventRow[]): TranscriptEvent[] {
   let lastOwner: string | null = null;
-  return rows.map((stored) => {
+  return stored.map((raw) => {
     const row: EventRow = {
-      ...stored,
-      detail: fromDbTextOrNull(stored.detail),
-      text: fromDbTextOrNull(stored.text),
-      actorName: fromDbTextOrNull(stored.actorName),
-      ownerName: fromDbTextOrNull(stored.ownerName),
+      ...raw,
+      detail: fromDbTextOrNull(raw.detail),
+      text: fromDbTextOrNull(raw.text),
+      actorName: fromDbTextOrNull(raw.actorName),
+      ownerName: fromDbTextOrNull(raw.ownerName),
     };
     const label = eventLabel(row, lastOwner);
-    if (row.kind === 'state') lastOwner = row.state === 'agent' ? (row.ownerName ?? row.actorName) : lastOwner;
+    if (row.kind === 'state' && row.state === 'agent') lastOwner = row.ownerName ?? row.actorName;
     const { detail: _detail, ownerName: _owner, ...event } = row;
     return { ...event, label };
   });
+}
+
+async function listEvents(db: Database, sessionId: string): Promise<TranscriptEvent[]> {
+  const rows = await db
+    .select(eventColumns)
+    .from(conversationEvents)
+    .where(eq(conversationEvents.sessionId, sessionId))
+    .orderBy(asc(conversationEvents.eventSeq));
+  return toTranscriptEvents(rows);
 }
 
 /**
@@ -256,7 +264,9 @@ export function mergeEntries(turnList: TranscriptTurn[], events: TranscriptEvent
   const entries: TranscriptEntry[] = [];
   let next = 0;
   for (const turn of turnList) {
-    while (next < pending.length && (pending[next]?.afterSeq ?? 0) < turn.seq) entries.push({ kind: 'event', event: pending[next++] as TranscriptEvent });
+    while (next < pending.length && (pending[next]?.afterSeq ?? 0) < turn.seq) {
+      entries.push({ kind: 'event', event: pending[next++] as TranscriptEvent });
+    }
     entries.push({ kind: 'turn', turn });
   }
   while (next < pending.length) entries.push({ kind: 'event', event: pending[next++] as TranscriptEvent });
