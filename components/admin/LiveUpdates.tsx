@@ -3,7 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 
-/** Seconds between polls while the tab is visible; a hidden tab polls five times less often. */
+/** Milliseconds between polls while the tab is visible; a hidden tab polls five times less often. */
 const INTERVAL_MS = 2500;
 
 /**
@@ -11,7 +11,16 @@ const INTERVAL_MS = 2500;
  * version moved, re-renders the page in place (router.refresh keeps scroll, open panels and typed
  * text). Shows whether it is live, and can be paused.
  */
-export function LiveUpdates({ url, what }: { url: string; what: string }) {
+export function LiveUpdates({
+  url,
+  what,
+  intervalMs = INTERVAL_MS,
+}: {
+  url: string;
+  what: string;
+  /** Faster where a person is waiting for an answer (the inbox, a conversation with an agent in it). */
+  intervalMs?: number;
+}) {
   const router = useRouter();
   const [paused, setPaused] = useState(false);
   const [state, setState] = useState<'connecting' | 'live' | 'offline'>('connecting');
@@ -33,14 +42,14 @@ export function LiveUpdates({ url, what }: { url: string; what: string }) {
       } catch {
         if (!stopped) setState('offline');
       }
-      if (!stopped) timer = setTimeout(poll, document.hidden ? INTERVAL_MS * 5 : INTERVAL_MS);
+      if (!stopped) timer = setTimeout(poll, document.hidden ? intervalMs * 5 : intervalMs);
     }
     void poll();
     return () => {
       stopped = true;
       clearTimeout(timer);
     };
-  }, [url, paused, router]);
+  }, [url, paused, router, intervalMs]);
 
   const label = paused ? 'Paused' : state === 'offline' ? 'Offline' : 'Live';
   const dot = paused ? 'bg-slate-400' : state === 'offline' ? 'bg-red-500' : 'bg-emerald-500';

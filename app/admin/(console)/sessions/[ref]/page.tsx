@@ -54,7 +54,12 @@ export default async function TranscriptPage({
             <a href={q ? `/admin/sessions?${new URLSearchParams({ q })}` : '/admin/sessions'} className="text-sm text-blue-700 hover:underline dark:text-blue-400">
               ← Sessions
             </a>
-            <LiveUpdates url={`/api/admin/sessions/${transcript.ref}/live`} what="new messages" />
+            <LiveUpdates
+              url={`/api/admin/sessions/${transcript.ref}/live`}
+              what="new messages"
+              // With a person in the conversation the customer's words should reach them as in a chat.
+              intervalMs={session.state === 'waiting' || session.state === 'agent' ? 1000 : undefined}
+            />
           </div>
           <h1 className="mt-1 text-xl font-semibold">Transcript</h1>
           <p className="font-mono text-xs break-all text-slate-600 select-all dark:text-slate-400">{transcript.ref}</p>
