@@ -15,14 +15,15 @@ function etagOf(parts: unknown): string {
   return `"${createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 22)}"`;
 }
 
-/** The sessions list changes when a session gets a turn (newest activity), or a pending turn finishes. */
+/** The sessions list changes when a session gets a turn (newest activity), a pending turn finishes, or who answers one changes. */
 export async function listVersion(db: Database): Promise<string> {
   const [row] = await queryRows<Record<string, unknown>>(
     db,
     sql`select
           (select last_activity_at::text || ' ' || id from sessions order by last_activity_at desc nulls last, id desc nulls last limit 1) as newest,
           (select max(created_at)::text from turns) as last_turn,
-          (select count(*)::int from turns where status = 'pending') as pending`,
+          (select count(*)::int from turns where status = 'pending') as pending,
+          (select max(created_at)::text from conversation_events) as last_event`,
   );
   return etagOf(row ?? null);
 }
