@@ -24,7 +24,8 @@ export function AdminShell({ agent, waiting, children }: { agent: AgentIdentity;
                 <NavLink href="/admin/inbox">
                   Inbox
                   {waiting !== null && waiting > 0 && (
-                    <span className="ml-1.5 rounded-full bg-amber-500 px-1.5 text-xs font-semibold text-slate-950" data-waiting={waiting}>
+                    <span className="ml-1 rounded-full bg-amber-500 px-1.5 text-xs font-semibold text-slate-950" data-waiting={waiting}>
+                      <span className="sr-only"> </span>
                       {waiting}
                       <span className="sr-only"> waiting</span>
                     </span>

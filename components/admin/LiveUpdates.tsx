@@ -15,16 +15,22 @@ export function LiveUpdates({
   url,
   what,
   intervalMs = INTERVAL_MS,
+  version,
 }: {
   url: string;
   what: string;
+  /**
+   * The version the page was rendered from (read before its data). Without it the first poll sets
+   * the baseline, and a change landing between the render and that poll is never shown.
+   */
+  version?: string | null;
   /** Faster where a person is waiting for an answer (the inbox, a conversation with an agent in it). */
   intervalMs?: number;
 }) {
   const router = useRouter();
   const [paused, setPaused] = useState(false);
   const [state, setState] = useState<'connecting' | 'live' | 'offline'>('connecting');
-  const etag = useRef<string | null>(null);
+  const etag = useRef<string | null>(version ?? null);
 
   useEffect(() => {
     if (paused) return;

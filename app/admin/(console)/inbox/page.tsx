@@ -5,7 +5,7 @@ import { LiveUpdates } from '@/components/admin/LiveUpdates';
 import { WaitTime } from '@/components/admin/WaitTime';
 import { plural } from '@/components/admin/format';
 import { waitingReason } from '@/components/admin/handoff-words';
-import { type InboxItem, loadInbox } from '@/lib/admin/inbox';
+import { type InboxItem, inboxVersion, loadInbox } from '@/lib/admin/inbox';
 import { requirePageAgent } from '@/lib/runtime/auth';
 import { getRuntime } from '@/lib/runtime';
 
@@ -64,6 +64,8 @@ export default async function InboxPage() {
   const agent = await requirePageAgent('/admin/inbox');
   const runtime = getRuntime();
   const db = (await runtime.database()).db;
+  // Read before the lists: a change landing in between makes the first poll reload the page.
+  const version = await inboxVersion(db);
   const [inbox, online] = await Promise.all([loadInbox(db, agent.id), runtime.presence.agentsOnline()]);
   const refs = [...inbox.waiting, ...inbox.mine].map((item) => item.ref);
   if (refs.length > 0) {
@@ -82,7 +84,7 @@ export default async function InboxPage() {
             {plural(online, 'agent')} online · {plural(inbox.waiting.length, 'conversation')} waiting
           </p>
         </div>
-        <LiveUpdates url="/api/admin/inbox/live" what="conversations waiting" intervalMs={LIVE_INTERVAL_MS} />
+        <LiveUpdates url="/api/admin/inbox/live" what="conversations waiting" intervalMs={LIVE_INTERVAL_MS} version={version} />
       </div>
 
       <section aria-labelledby="waiting-title" className="space-y-2">

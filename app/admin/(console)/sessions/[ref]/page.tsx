@@ -11,6 +11,7 @@ import { LiveUpdates } from '@/components/admin/LiveUpdates';
 import { ReviewActions } from '@/components/admin/ReviewForms';
 import { firstValues } from '@/lib/admin/filters';
 import { queryTerms } from '@/lib/admin/highlight';
+import { transcriptVersion } from '@/lib/admin/live';
 import { sessionIdForRef } from '@/lib/admin/session-lookup';
 import { openTranscript, TRANSCRIPT_MAX_TURNS } from '@/lib/admin/transcript';
 import { pathWithQuery } from '@/lib/auth/page-guard';
@@ -37,6 +38,8 @@ export default async function TranscriptPage({
   const q = firstValues(raw).q?.trim().slice(0, 200) || undefined;
   const db = (await getRuntime().database()).db;
   const sessionId = await sessionIdForRef(db, ref);
+  // Read before the transcript: a change landing in between makes the first poll reload the page.
+  const version = sessionId ? await transcriptVersion(db, sessionId) : null;
   const transcript = sessionId ? await openTranscript(db, agent, sessionId, q) : null;
   if (!transcript) notFound();
 
@@ -57,6 +60,7 @@ export default async function TranscriptPage({
             <LiveUpdates
               url={`/api/admin/sessions/${transcript.ref}/live`}
               what="new messages"
+              version={version}
               // With a person in the conversation the customer's words should reach them as in a chat.
               intervalMs={session.state === 'waiting' || session.state === 'agent' ? 1000 : undefined}
             />
