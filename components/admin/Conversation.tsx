@@ -266,7 +266,8 @@ export function Conversation({ sessionRef, entries, flags, notes, terms, interac
               {interactive && (
                 <>
                   <ReviewActions sessionRef={sessionRef} auditId={turn.auditId} subject="turn" />
-                  <PromptPanel auditId={turn.auditId} />
+                  {/* A held turn never reached the model: there is no prompt to show. */}
+                  {!held && <PromptPanel auditId={turn.auditId} />}
                 </>
               )}
             </div>

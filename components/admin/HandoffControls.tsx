@@ -34,19 +34,23 @@ export function HandoffControls({
   sessionRef,
   view,
   version,
+  agentMessages,
   isAdmin,
 }: {
   sessionRef: string;
   view: HandoffView;
   /** The conversation's state version the page was rendered with. */
   version: number;
+  /** Agents' messages in the rendered transcript: once it grows past a send, the message is on screen. */
+  agentMessages: number;
   isAdmin: boolean;
 }) {
   const router = useRouter();
   const [answered, setAnswered] = useState<{ view: HandoffView; atVersion: number } | null>(null);
   const [busy, setBusy] = useState<Action | 'send' | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const [sent, setSent] = useState<string | null>(null);
+  /** How many agents' messages the page showed when mine was sent. */
+  const [sentAt, setSentAt] = useState<number | null>(null);
   const [text, setText] = useState('');
   const composerId = useId();
   const current = answered && answered.atVersion >= version ? answered.view : view;
@@ -55,7 +59,7 @@ export function HandoffControls({
   async function act(action: Action) {
     setBusy(action);
     setProblem(null);
-    setSent(null);
+    setSentAt(null);
     try {
       const { conversation } = await adminFetch<ConversationAnswer>(`/api/admin/sessions/${sessionRef}/${action}`, { method: 'POST' });
       setAnswered({
@@ -79,10 +83,10 @@ export function HandoffControls({
     }
     setBusy('send');
     setProblem(null);
-    setSent(null);
+    setSentAt(null);
     try {
       await adminFetch(`/api/admin/sessions/${sessionRef}/messages`, { method: 'POST', body: { text } });
-      setSent(text);
+      setSentAt(agentMessages);
       setText('');
       router.refresh();
     } catch (failure) {
@@ -112,7 +116,7 @@ export function HandoffControls({
           <Badge tone={stateTone(state)}>{mine && state === 'agent' ? 'You answer' : stateLabel(state, ownerName)}</Badge>
         </span>
       </div>
-      {ownedByOther && <p className="text-slate-600 dark:text-slate-400">{ownerName ?? 'Another agent'} is answering this conversation.</p>}
+      {ownedByOther && !problem && <p className="text-slate-600 dark:text-slate-400">{ownerName ?? 'Another agent'} is answering this conversation.</p>}
       {state === 'resolved' && <p className="text-slate-600 dark:text-slate-400">It opens again when the customer writes.</p>}
       <div className="flex flex-wrap gap-2">
         {canTakeOver && (
@@ -169,7 +173,7 @@ export function HandoffControls({
             </button>
           </div>
           <p role="status" className="text-xs text-slate-600 dark:text-slate-400">
-            {sent ? 'Sent. It appears in the transcript in a moment.' : ''}
+            {sentAt !== null && agentMessages <= sentAt ? 'Sent. It appears in the transcript in a moment.' : ''}
           </p>
         </form>
       )}

@@ -20,7 +20,12 @@ const LIVE_INTERVAL_MS = 1000;
 
 function LastText({ text }: { text: string | null }) {
   if (!text) return <p className="text-slate-600 italic dark:text-slate-400">No message yet.</p>;
-  return <p className="line-clamp-2 break-words whitespace-pre-wrap">{text}</p>;
+  return (
+    <p className="line-clamp-2 break-words whitespace-pre-wrap">
+      <span className="text-slate-600 dark:text-slate-400">Last message: </span>
+      {text}
+    </p>
+  );
 }
 
 function Item({ item, renderedAt, waiting }: { item: InboxItem; renderedAt: number; waiting: boolean }) {

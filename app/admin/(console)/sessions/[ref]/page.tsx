@@ -6,6 +6,7 @@ import { DeleteSessionButton } from '@/components/admin/DeleteSessionButton';
 import { CustomerIdentityCard } from '@/components/admin/CustomerIdentityCard';
 import { ExportMenu } from '@/components/admin/ExportMenu';
 import { HandoffControls } from '@/components/admin/HandoffControls';
+import { stateLabel, stateTone } from '@/components/admin/handoff-words';
 import { LocalTime } from '@/components/admin/LocalTime';
 import { LiveUpdates } from '@/components/admin/LiveUpdates';
 import { ReviewActions } from '@/components/admin/ReviewForms';
@@ -65,7 +66,13 @@ export default async function TranscriptPage({
               intervalMs={session.state === 'waiting' || session.state === 'agent' ? 1000 : undefined}
             />
           </div>
-          <h1 className="mt-1 text-xl font-semibold">Transcript</h1>
+          <div className="mt-1 flex flex-wrap items-center gap-2">
+            <h1 className="text-xl font-semibold">Transcript</h1>
+            {/* Who answers, at the top of a long transcript too (the controls are under it). */}
+            <Badge tone={stateTone(session.state)}>
+              {session.state === 'agent' && session.stateOwnerId === agent.id ? 'You answer' : stateLabel(session.state, session.stateOwnerName)}
+            </Badge>
+          </div>
           <p className="font-mono text-xs break-all text-slate-600 select-all dark:text-slate-400">{transcript.ref}</p>
           <CustomerIdentityCard customer={transcript.identity} />
         </div>
@@ -89,6 +96,7 @@ export default async function TranscriptPage({
             mine: session.state === 'agent' && session.stateOwnerId === agent.id,
           }}
           version={session.stateVersion}
+          agentMessages={transcript.events.filter((event) => event.kind === 'agent_message').length}
           isAdmin={agent.role === 'admin'}
         />
       </div>
