@@ -103,6 +103,9 @@ test('a person steps in from /admin: inbox, take over, write, live reply, hand b
   await expect(agentPage.getByText(/\d+ agents? online/)).toBeVisible();
   await expect(agentPage.getByRole('link', { name: /^Inbox ?\d+ waiting$/ })).toBeVisible();
   violations.push(...(await checkLooks(agentPage, 'handoff-inbox-1280')));
+  await agentPage.setViewportSize({ width: 360, height: 900 });
+  violations.push(...(await checkLooks(agentPage, 'handoff-inbox-360')));
+  await agentPage.setViewportSize({ width: 1280, height: 900 });
 
   // The second agent opens the same conversation and pauses their page (it stays as it was: waiting).
   await adminPage.goto(`/admin/sessions/${ref}`);
