@@ -180,6 +180,10 @@ test('a person steps in from /admin: inbox, take over, write, live reply, hand b
   // Gone from the inbox.
   await agentPage.goto('/admin/inbox');
   await expect(agentPage.getByRole('listitem', { name: `Conversation ${ref}` })).toHaveCount(0);
+  // The sessions list marks it resolved.
+  await agentPage.goto('/admin/sessions');
+  const listed = agentPage.locator('tbody tr', { has: agentPage.getByRole('link', { name: ref }) });
+  await expect(listed.locator('[data-conversation-state="resolved"]')).toHaveText('Resolved');
 
   expect(violations).toEqual([]);
   expect(problems).toEqual([]);
