@@ -11,7 +11,8 @@ import { queryRows } from '@/lib/admin/rows';
  * connection per open tab, and costs one cheap query every few seconds.
  */
 
-function etagOf(parts: unknown): string {
+/** A version as an ETag: a short hash of what the view depends on. */
+export function etagOf(parts: unknown): string {
   return `"${createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 22)}"`;
 }
 
