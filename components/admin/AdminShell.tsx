@@ -6,7 +6,7 @@ import { MenuToggle } from './MenuToggle';
 import { NavLink } from './NavLink';
 
 /** The console's frame: navigation by role, who is signed in, and sign-out. */
-export function AdminShell({ agent, children }: { agent: AgentIdentity; children: ReactNode }) {
+export function AdminShell({ agent, waiting, children }: { agent: AgentIdentity; waiting: number | null; children: ReactNode }) {
   return (
     <div className="min-h-dvh">
       <header className="sticky top-0 z-20 border-b border-slate-200 bg-white/90 backdrop-blur print:hidden dark:border-slate-800 dark:bg-slate-900/90">
@@ -21,6 +21,16 @@ export function AdminShell({ agent, children }: { agent: AgentIdentity; children
             <MenuToggle>
               <nav aria-label="Console" className="flex min-w-0 flex-col gap-1 sm:flex-1 sm:flex-row sm:overflow-x-auto">
                 <NavLink href="/admin">Overview</NavLink>
+                <NavLink href="/admin/inbox">
+                  Inbox
+                  {waiting !== null && waiting > 0 && (
+                    <span className="ml-1 rounded-full bg-amber-500 px-1.5 text-xs font-semibold text-slate-950" data-waiting={waiting}>
+                      <span className="sr-only"> </span>
+                      {waiting}
+                      <span className="sr-only"> waiting</span>
+                    </span>
+                  )}
+                </NavLink>
                 <NavLink href="/admin/sessions">Sessions</NavLink>
                 <NavLink href="/admin/sessions?flagged=1">Flagged</NavLink>
                 {agent.role === 'admin' && <NavLink href="/admin/access-log">Access log</NavLink>}

@@ -23,6 +23,8 @@ export function statusTone(status: string): Tone {
   if (status === 'pending') return 'warn';
   // The customer pressed Stop: not an error (the list and the overview do not count it as one).
   if (status === 'aborted') return 'neutral';
+  // Written while a person had the conversation: the model was not asked, by design.
+  if (status === 'held') return 'info';
   return 'bad';
 }
 

@@ -3,7 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 
-/** Seconds between polls while the tab is visible; a hidden tab polls five times less often. */
+/** Milliseconds between polls while the tab is visible; a hidden tab polls five times less often. */
 const INTERVAL_MS = 2500;
 
 /**
@@ -11,11 +11,26 @@ const INTERVAL_MS = 2500;
  * version moved, re-renders the page in place (router.refresh keeps scroll, open panels and typed
  * text). Shows whether it is live, and can be paused.
  */
-export function LiveUpdates({ url, what }: { url: string; what: string }) {
+export function LiveUpdates({
+  url,
+  what,
+  intervalMs = INTERVAL_MS,
+  version,
+}: {
+  url: string;
+  what: string;
+  /**
+   * The version the page was rendered from (read before its data). Without it the first poll sets
+   * the baseline, and a change landing between the render and that poll is never shown.
+   */
+  version?: string | null;
+  /** Faster where a person is waiting for an answer (the inbox, a conversation with an agent in it). */
+  intervalMs?: number;
+}) {
   const router = useRouter();
   const [paused, setPaused] = useState(false);
   const [state, setState] = useState<'connecting' | 'live' | 'offline'>('connecting');
-  const etag = useRef<string | null>(null);
+  const etag = useRef<string | null>(version ?? null);
 
   useEffect(() => {
     if (paused) return;
@@ -33,14 +48,14 @@ export function LiveUpdates({ url, what }: { url: string; what: string }) {
       } catch {
         if (!stopped) setState('offline');
       }
-      if (!stopped) timer = setTimeout(poll, document.hidden ? INTERVAL_MS * 5 : INTERVAL_MS);
+      if (!stopped) timer = setTimeout(poll, document.hidden ? intervalMs * 5 : intervalMs);
     }
     void poll();
     return () => {
       stopped = true;
       clearTimeout(timer);
     };
-  }, [url, paused, router]);
+  }, [url, paused, router, intervalMs]);
 
   const label = paused ? 'Paused' : state === 'offline' ? 'Offline' : 'Live';
   const dot = paused ? 'bg-slate-400' : state === 'offline' ? 'bg-red-500' : 'bg-emerald-500';

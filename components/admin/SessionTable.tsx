@@ -9,6 +9,8 @@ import { LocalTime } from './LocalTime';
 import { Thumb } from './Thumb';
 import { Highlighted } from './Highlighted';
 import { plural } from './format';
+import { stateLabel, stateTone } from './handoff-words';
+import type { ConversationState } from '@/lib/db/schema';
 
 export interface SessionRowView {
   /** The conversation's reference (never its id). */
@@ -29,6 +31,19 @@ export interface SessionRowView {
   openFlags: number;
   /** The verified customer; null or absent: anonymous. */
   customer?: CustomerView | null;
+  /** Who answers it; absent: the assistant. */
+  state?: ConversationState;
+  stateOwnerName?: string | null;
+}
+
+/** Marks a conversation with a person in it (or resolved); the assistant answering is the usual case, unmarked. */
+function StateBadge({ row }: { row: SessionRowView }) {
+  if (!row.state || row.state === 'assistant') return null;
+  return (
+    <span data-conversation-state={row.state}>
+      <Badge tone={stateTone(row.state)}>{stateLabel(row.state, row.stateOwnerName ?? null)}</Badge>
+    </span>
+  );
 }
 
 function Count({ value, tone, label }: { value: number; tone: 'warn' | 'bad'; label?: string }) {
@@ -134,9 +149,12 @@ export function SessionTable({ rows }: { rows: SessionRowView[] }) {
             className={`rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-800 dark:bg-slate-900 ${rowClass(index)}`}
           >
             <div className="flex items-center justify-between gap-2">
-              <a href={row.href} className="font-mono text-xs font-medium text-blue-700 hover:underline dark:text-blue-400">
-                {row.ref}
-              </a>
+              <span className="flex flex-wrap items-center gap-1.5">
+                <a href={row.href} className="font-mono text-xs font-medium text-blue-700 hover:underline dark:text-blue-400">
+                  {row.ref}
+                </a>
+                <StateBadge row={row} />
+              </span>
               <span className="text-xs text-slate-600 dark:text-slate-400">
                 <LocalTime value={row.lastActivityAt} />
               </span>
@@ -195,6 +213,9 @@ export function SessionTable({ rows }: { rows: SessionRowView[] }) {
                   <a href={row.href} className="text-blue-700 hover:underline dark:text-blue-400">
                     {row.ref}
                   </a>
+                  <span className="ml-1.5 font-sans">
+                    <StateBadge row={row} />
+                  </span>
                 </td>
                 <td className="px-3 py-2 whitespace-nowrap">
                   <CustomerBadge customer={row.customer} compact />

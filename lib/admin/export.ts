@@ -1,7 +1,8 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
-import { agents, flags, notes, sessions, turnFeedback, turns } from '@/lib/db/schema';
+import { agents, conversationEvents, flags, notes, sessions, turnFeedback, turns } from '@/lib/db/schema';
+import { eventColumns, type TranscriptEvent, toTranscriptEvents } from '@/lib/admin/transcript';
 import { sessionRef } from '@/lib/session-ref';
 import { fromDbText, fromDbTextOrNull } from '@/lib/db/text';
 import { csvCell, csvLine } from '@/lib/admin/csv';
@@ -76,7 +77,7 @@ type FlagOut = { auditId: string | null; reason: string; by: string; at: string;
 type NoteOut = { auditId: string | null; body: string; by: string; at: string };
 
 async function batchDetails(db: Database, ids: string[], includeNotes: boolean) {
-  const [turnRows, flagRows, noteRows] = await Promise.all([
+  const [turnRows, flagRows, noteRows, eventRows] = await Promise.all([
     db
       .select({
         sessionId: turns.sessionId,
@@ -121,7 +122,14 @@ async function batchDetails(db: Database, ids: string[], includeNotes: boolean) 
           .where(inArray(notes.sessionId, ids))
           .orderBy(asc(notes.createdAt))
       : Promise.resolve([]),
+    db
+      .select({ sessionId: conversationEvents.sessionId, ...eventColumns })
+      .from(conversationEvents)
+      .where(inArray(conversationEvents.sessionId, ids))
+      .orderBy(asc(conversationEvents.sessionId), asc(conversationEvents.eventSeq)),
   ]);
+  const events = new Map<string, TranscriptEvent[]>();
+  for (const [sessionId, rows] of bySession(eventRows, (row) => row)) events.set(sessionId, toTranscriptEvents(rows));
   // Texts in their original form (lib/db/text.ts).
   return {
     turns: bySession(turnRows, (turn) => ({ ...turn, userText: fromDbText(turn.userText), assistantText: fromDbTextOrNull(turn.assistantText) })),
@@ -132,6 +140,7 @@ async function batchDetails(db: Database, ids: string[], includeNotes: boolean) 
       resolvedAt: resolvedAt?.toISOString() ?? null,
     })),
     notes: bySession(noteRows, ({ sessionId: _, at, ...note }): NoteOut => ({ ...note, body: fromDbText(note.body), at: at.toISOString() })),
+    events,
   };
 }
 
@@ -177,8 +186,15 @@ async function* records(db: Database, source: ExportSource, options: ExportOptio
   let header = options.format === 'csv' ? csvLine([...CSV_COLUMNS, ...(options.includeNotes ? ['notes'] : [])]) : '';
   for await (const batch of sessionBatches(db, source)) {
     const [details, identities] = await Promise.all([
-      batchDetails(db, batch.map((s) => s.id), options.includeNotes),
-      identitiesByRef(db, batch.map((s) => sessionRef(s.id))),
+      batchDetails(
+        db,
+        batch.map((s) => s.id),
+        options.includeNotes,
+      ),
+      identitiesByRef(
+        db,
+        batch.map((s) => sessionRef(s.id)),
+      ),
     ]);
     let chunk = '';
     for (const session of batch) {
@@ -203,7 +219,19 @@ async function* records(db: Database, source: ExportSource, options: ExportOptio
           ...(options.includeNotes ? { notes: onTurn(sessionNotes, null) } : {}),
         })}\n`;
       }
+      // JSONL carries the conversation's events (state changes, agents' messages) as their own lines,
+      // each after the turn it followed; CSV keeps one row per turn (its columns are a published format).
+      const pendingEvents = options.format === 'jsonl' ? [...(details.events.get(session.id) ?? [])] : [];
+      const eventLines = (upTo: number) => {
+        let lines = '';
+        while (pendingEvents.length > 0 && (pendingEvents[0]?.afterSeq ?? 0) < upTo) {
+          const { createdAt, ...event } = pendingEvents.shift() as TranscriptEvent;
+          lines += `${JSON.stringify({ type: 'event', sessionRef: ref, ...event, createdAt: createdAt.toISOString() })}\n`;
+        }
+        return lines;
+      };
       for (const turn of details.turns.get(session.id) ?? []) {
+        chunk += eventLines(turn.seq);
         const turnFlags = onTurn(sessionFlags, turn.auditId);
         const turnNotes = onTurn(sessionNotes, turn.auditId);
         if (options.format === 'jsonl') {
@@ -248,6 +276,7 @@ async function* records(db: Database, source: ExportSource, options: ExportOptio
             : []),
         ]);
       }
+      chunk += eventLines(Number.POSITIVE_INFINITY);
     }
     if (header + chunk) yield header + chunk;
     header = '';

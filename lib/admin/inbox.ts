@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { etagOf } from '@/lib/admin/live';
 import { queryRows } from '@/lib/admin/rows';
 import type { Database } from '@/lib/db/client';
 import type { HandoffReason } from '@/lib/db/schema';
@@ -74,5 +74,11 @@ export async function inboxVersion(db: Database): Promise<string> {
                (select count(*)::int from sessions where state = 'waiting') as waiting,
                (select max(created_at)::text from turns) as last_turn`,
   );
-  return `"${createHash('sha256').update(JSON.stringify(row ?? null)).digest('base64url').slice(0, 22)}"`;
+  return etagOf(row ?? null);
+}
+
+/** How many conversations wait for a person: the console's navigation shows it beside "Inbox". */
+export async function waitingCount(db: Database): Promise<number> {
+  const [row] = await queryRows<{ waiting: number }>(db, sql`select count(*)::int as waiting from sessions where state = 'waiting'`);
+  return Number(row?.waiting ?? 0);
 }

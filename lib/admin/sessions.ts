@@ -1,7 +1,7 @@
 import { and, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '@/lib/db/client';
-import { flags, sessions, turnFeedback, turns, UNFINISHED_STATUSES } from '@/lib/db/schema';
+import { flags, sessions, turnFeedback, turns, UNFINISHED_STATUSES, type ConversationState } from '@/lib/db/schema';
 import { encodeCursor, type SessionCursor } from '@/lib/admin/cursor';
 import type { ListFilters } from '@/lib/admin/filters';
 import { SNIPPET_OPTIONS } from '@/lib/admin/highlight';
@@ -53,6 +53,9 @@ export interface SessionListRow {
   feedbackUp: number;
   feedbackDown: number;
   openFlags: number;
+  /** Who answers it (the list marks conversations with a person in them, or resolved). */
+  state: ConversationState;
+  stateOwnerName: string | null;
   match: SearchMatch | null;
   /** The verified customer, as the host site signed them; null: anonymous. */
   identity: CustomerIdentityView | null;
@@ -226,6 +229,8 @@ export async function listSessions(db: Database, filters: ListFilters, options: 
       // Correlated subqueries in the select list are spelled out: Drizzle leaves column names
       // unqualified there, and "id" inside a subquery on flags would mean flags.id.
       openFlags: sql<number>`(select count(*)::int from flags f where f.session_id = sessions.id and f.resolved_at is null)`,
+      state: sessions.state,
+      stateOwnerName: sessions.stateOwnerName,
       match: withSnippets
         ? sql<string | null>`(select json_build_object('auditId', t.audit_id, 'snippet', ts_headline('english',
               translate('Customer: ' || t.user_text || E'\n' || 'Assistant: ' || coalesce(t.assistant_text, ''), E'\\x02\\x03', ''),
@@ -269,6 +274,8 @@ export async function listSessions(db: Database, filters: ListFilters, options: 
       feedbackUp: Number(row.feedback.split(',')[0]),
       feedbackDown: Number(row.feedback.split(',')[1]),
       openFlags: Number(row.openFlags),
+      state: row.state,
+      stateOwnerName: fromDbTextOrNull(row.stateOwnerName),
       match: parseMatch(row.match, Number(row.matchCount)),
       identity: identities.get(sessionRef(row.id)) ?? null,
     })),

@@ -1,5 +1,8 @@
 import type { ReactNode } from 'react';
 import { AdminShell } from '@/components/admin/AdminShell';
+import { waitingCount } from '@/lib/admin/inbox';
+import { errorFields, log } from '@/lib/observability/log';
+import { getRuntime } from '@/lib/runtime';
 import { currentPageAgent } from '@/lib/runtime/auth';
 
 export const dynamic = 'force-dynamic';
@@ -11,5 +14,20 @@ export const dynamic = 'force-dynamic';
  */
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const agent = await currentPageAgent();
-  return agent ? <AdminShell agent={agent}>{children}</AdminShell> : children;
+  if (!agent) return children;
+  return (
+    <AdminShell agent={agent} waiting={await waitingNow()}>
+      {children}
+    </AdminShell>
+  );
+}
+
+/** The number beside "Inbox"; unknown (no number) rather than a broken frame when the database is away. */
+async function waitingNow(): Promise<number | null> {
+  try {
+    return await waitingCount((await getRuntime().database()).db);
+  } catch (error) {
+    log.warn('admin console: waiting count unavailable', errorFields(error));
+    return null;
+  }
 }

@@ -79,6 +79,8 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
       feedbackDown: row.feedbackDown,
       openFlags: row.openFlags,
       customer: row.identity,
+      state: row.state,
+      stateOwnerName: row.stateOwnerName,
     };
   });
   const onlyFlagged = filters.flagged && query.size === 1;

@@ -5,11 +5,14 @@ import { Conversation, FlagList, NoteList } from '@/components/admin/Conversatio
 import { DeleteSessionButton } from '@/components/admin/DeleteSessionButton';
 import { CustomerIdentityCard } from '@/components/admin/CustomerIdentityCard';
 import { ExportMenu } from '@/components/admin/ExportMenu';
+import { HandoffControls } from '@/components/admin/HandoffControls';
+import { stateLabel, stateTone } from '@/components/admin/handoff-words';
 import { LocalTime } from '@/components/admin/LocalTime';
 import { LiveUpdates } from '@/components/admin/LiveUpdates';
 import { ReviewActions } from '@/components/admin/ReviewForms';
 import { firstValues } from '@/lib/admin/filters';
 import { queryTerms } from '@/lib/admin/highlight';
+import { transcriptVersion } from '@/lib/admin/live';
 import { sessionIdForRef } from '@/lib/admin/session-lookup';
 import { openTranscript, TRANSCRIPT_MAX_TURNS } from '@/lib/admin/transcript';
 import { pathWithQuery } from '@/lib/auth/page-guard';
@@ -36,10 +39,12 @@ export default async function TranscriptPage({
   const q = firstValues(raw).q?.trim().slice(0, 200) || undefined;
   const db = (await getRuntime().database()).db;
   const sessionId = await sessionIdForRef(db, ref);
+  // Read before the transcript: a change landing in between makes the first poll reload the page.
+  const version = sessionId ? await transcriptVersion(db, sessionId) : null;
   const transcript = sessionId ? await openTranscript(db, agent, sessionId, q) : null;
   if (!transcript) notFound();
 
-  const { session, turns, flags, notes } = transcript;
+  const { session, turns, entries, flags, notes } = transcript;
   const sessionFlags = flags.filter((flag) => flag.auditId === null);
   const sessionNotes = notes.filter((note) => note.auditId === null);
   const base = `/admin/sessions/${transcript.ref}`;
@@ -53,9 +58,21 @@ export default async function TranscriptPage({
             <a href={q ? `/admin/sessions?${new URLSearchParams({ q })}` : '/admin/sessions'} className="text-sm text-blue-700 hover:underline dark:text-blue-400">
               ← Sessions
             </a>
-            <LiveUpdates url={`/api/admin/sessions/${transcript.ref}/live`} what="new turns" />
+            <LiveUpdates
+              url={`/api/admin/sessions/${transcript.ref}/live`}
+              what="new messages"
+              version={version}
+              // With a person in the conversation the customer's words should reach them as in a chat.
+              intervalMs={session.state === 'waiting' || session.state === 'agent' ? 1000 : undefined}
+            />
           </div>
-          <h1 className="mt-1 text-xl font-semibold">Transcript</h1>
+          <div className="mt-1 flex flex-wrap items-center gap-2">
+            <h1 className="text-xl font-semibold">Transcript</h1>
+            {/* Who answers, at the top of a long transcript too (the controls are under it). */}
+            <Badge tone={stateTone(session.state)}>
+              {session.state === 'agent' && session.stateOwnerId === agent.id ? 'You answer' : stateLabel(session.state, session.stateOwnerName)}
+            </Badge>
+          </div>
           <p className="font-mono text-xs break-all text-slate-600 select-all dark:text-slate-400">{transcript.ref}</p>
           <CustomerIdentityCard customer={transcript.identity} />
         </div>
@@ -69,7 +86,19 @@ export default async function TranscriptPage({
             Showing the first {TRANSCRIPT_MAX_TURNS} turns. Export the session for all of them.
           </p>
         )}
-        <Conversation sessionRef={transcript.ref} turns={turns} flags={flags} notes={notes} terms={q ? queryTerms(q) : []} interactive />
+        <Conversation sessionRef={transcript.ref} entries={entries} flags={flags} notes={notes} terms={q ? queryTerms(q) : []} interactive />
+        {/* Under the conversation, like a chat's composer: where the agent reads the latest message. */}
+        <HandoffControls
+          sessionRef={transcript.ref}
+          view={{
+            state: session.state,
+            ownerName: session.stateOwnerName,
+            mine: session.state === 'agent' && session.stateOwnerId === agent.id,
+          }}
+          version={session.stateVersion}
+          agentMessages={transcript.events.filter((event) => event.kind === 'agent_message').length}
+          isAdmin={agent.role === 'admin'}
+        />
       </div>
 
       <aside className="space-y-4 lg:sticky lg:top-20 lg:self-start">

@@ -28,7 +28,7 @@ export default async function PrintPage({ params, searchParams }: { params: Prom
   const transcript = sessionId ? await getTranscript(db, sessionId) : null;
   if (!transcript) notFound();
   await logAccess(db, agent, 'print_session', { sessionId: transcript.session.id, detail: { notes: withNotes } });
-  const { session, turns, flags, notes } = transcript;
+  const { session, entries, flags, notes } = transcript;
 
   return (
     <main className="mx-auto max-w-3xl bg-white p-6 text-slate-900 print:p-0 dark:bg-slate-950 dark:text-slate-100 print:dark:bg-white print:dark:text-black">
@@ -56,7 +56,7 @@ export default async function PrintPage({ params, searchParams }: { params: Prom
       )}
       <Conversation
         sessionRef={transcript.ref}
-        turns={turns}
+        entries={entries}
         flags={flags}
         notes={withNotes ? notes : []}
         terms={[]}
