@@ -68,7 +68,7 @@ export function TimeChart({ x, series, format, hrefs, kind = 'line', xAxis, labe
             ...axis,
             ...(parsed.xAxis === 'hour-of-day' ? { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${String(t).padStart(2, '0')}h`) } : {}),
           },
-          { ...axis, size: parsed.format === 'ms' ? 72 : 56, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatValue(t, parsed.format)) },
+          { ...axis, size: parsed.format === 'ms' || parsed.format === 'wait' ? 72 : 56, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatValue(t, parsed.format)) },
         ],
         series: [
           {},
