@@ -11,7 +11,8 @@ export function formatValue(value: number | null | undefined, format: ValueForma
     case 'ms':
       return value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(1)} s`;
     case 'wait':
-      return value < 60_000 ? `${Math.round(value / 1000)} s` : value < 3_600_000 ? `${Math.round(value / 60_000)} min` : `${(value / 3_600_000).toFixed(1)} h`;
+      if (value < 60_000) return `${Math.round(value / 1000)} s`;
+      return value < 3_600_000 ? `${Number((value / 60_000).toFixed(1))} min` : `${Number((value / 3_600_000).toFixed(1))} h`;
     case 'tokens':
       return value >= 1_000_000 ? `${(value / 1_000_000).toFixed(1)}M` : value >= 1000 ? `${(value / 1000).toFixed(1)}k` : String(value);
     default:
@@ -19,3 +20,16 @@ export function formatValue(value: number | null | undefined, format: ValueForma
   }
 }
 
+
+/**
+ * Steps between a chart's value ticks: whole numbers for counts (no "1, 1, 1" from rounding 0.5
+ * steps) and whole seconds, minutes and hours for waits; undefined lets the chart choose.
+ */
+export function tickSteps(format: ValueFormat): number[] | undefined {
+  if (format === 'count') return Array.from({ length: 9 }, (_, power) => [1, 2, 5].map((step) => step * 10 ** power)).flat();
+  if (format === 'wait') {
+    const [second, minute, hour] = [1000, 60_000, 3_600_000];
+    return [1, 5, 10, 15, 30].map((n) => n * second).concat([1, 2, 5, 10, 15, 30].map((n) => n * minute), [1, 2, 3, 6, 12, 24, 48].map((n) => n * hour));
+  }
+  return undefined;
+}
