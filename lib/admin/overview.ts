@@ -342,7 +342,8 @@ export async function handoffSources(db: Database, period: Period): Promise<Hand
     // Each conversation in every bucket its span touches (UTC buckets: the series runs on UTC wall time).
     queryRows<HandoffSources['active'][number]>(
       db,
-      sql`select b.at, count(distinct s.id)::int as n
+      // A conversation is in a bucket at most once and in the period once: plain counts, no distinct.
+      sql`select b.at, count(*)::int as n
           from sessions s cross join lateral (
             select g at time zone 'UTC' as at from generate_series(
               date_trunc(${unit}, greatest(s.created_at, ${start}::timestamptz) at time zone 'UTC'),
@@ -350,7 +351,10 @@ export async function handoffSources(db: Database, period: Period): Promise<Hand
               ${step}) g
           ) b
           where s.created_at < ${end}::timestamptz and s.last_activity_at >= ${start}::timestamptz
-          group by grouping sets ((b.at), ())`,
+          group by b.at
+          union all
+          select null, count(*)::int from sessions s
+          where s.created_at < ${end}::timestamptz and s.last_activity_at >= ${start}::timestamptz`,
     ),
     queryRows<HandoffSources['asked'][number]>(
       db,
