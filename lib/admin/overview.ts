@@ -339,22 +339,29 @@ export async function handoffSources(db: Database, period: Period): Promise<Hand
   const step = sql.raw(`interval '1 ${period.bucket}'`);
   const inPeriod = (column: string) => sql`${sql.raw(column)} >= ${start}::timestamptz and ${sql.raw(column)} < ${end}::timestamptz`;
   const [active, asked, replies, events] = await Promise.all([
-    // Each conversation in every bucket its span touches (UTC buckets: the series runs on UTC wall time).
+    // Each conversation counts in every bucket its span touches: +1 at its first bucket, -1 after its
+    // last, summed in order (one read of the sessions; a series per conversation cost 3 times more).
     queryRows<HandoffSources['active'][number]>(
       db,
-      // A conversation is in a bucket at most once and in the period once: plain counts, no distinct.
-      sql`select b.at, count(*)::int as n
-          from sessions s cross join lateral (
-            select g at time zone 'UTC' as at from generate_series(
-              date_trunc(${unit}, greatest(s.created_at, ${start}::timestamptz) at time zone 'UTC'),
-              least(greatest(s.last_activity_at, s.created_at), ${end}::timestamptz - interval '1 microsecond') at time zone 'UTC',
-              ${step}) g
-          ) b
-          where s.created_at < ${end}::timestamptz and s.last_activity_at >= ${start}::timestamptz
-          group by b.at
+      sql`with spans as (
+            select date_trunc(${unit}, greatest(created_at, ${start}::timestamptz) at time zone 'UTC') as first,
+              date_trunc(${unit}, least(greatest(last_activity_at, created_at), ${end}::timestamptz - interval '1 microsecond') at time zone 'UTC') as last
+            from sessions where created_at < ${end}::timestamptz and last_activity_at >= ${start}::timestamptz
+          ),
+          deltas as (
+            select first as at, count(*) as d from spans group by first
+            union all
+            select last + ${step}, -count(*) from spans group by last
+          ),
+          -- UTC wall time: a day is 24 hours whatever the server's zone. Every delta falls on a bucket
+          -- (or on the period's end, which no bucket joins).
+          buckets as (
+            select b from generate_series(${start}::timestamptz at time zone 'UTC', ${end}::timestamptz at time zone 'UTC' - ${step}, ${step}) b
+          )
+          select b at time zone 'UTC' as at, (sum(coalesce(sum(d), 0)) over (order by b))::int as n
+          from buckets left join deltas on deltas.at = b group by b
           union all
-          select null, count(*)::int from sessions s
-          where s.created_at < ${end}::timestamptz and s.last_activity_at >= ${start}::timestamptz`,
+          select null, count(*)::int from spans`,
     ),
     queryRows<HandoffSources['asked'][number]>(
       db,
