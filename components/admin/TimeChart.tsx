@@ -4,7 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { formatValue, type ValueFormat } from './chart-format';
+import { formatValue, tickSteps, type ValueFormat } from './chart-format';
 
 
 export interface ChartSeries {
@@ -55,6 +55,7 @@ export function TimeChart({ x, series, format, hrefs, kind = 'line', xAxis, labe
         ticks: { stroke: isDark ? '#334155' : '#cbd5e1', width: 1 },
       };
       const time = parsed.xAxis !== 'hour-of-day';
+      const steps = tickSteps(parsed.format);
       const bars = parsed.kind === 'bars' ? uPlot.paths.bars?.({ size: [0.7, 40] }) : undefined;
       const options: uPlot.Options = {
         width: Math.max(200, element.clientWidth),
@@ -68,7 +69,12 @@ export function TimeChart({ x, series, format, hrefs, kind = 'line', xAxis, labe
             ...axis,
             ...(parsed.xAxis === 'hour-of-day' ? { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${String(t).padStart(2, '0')}h`) } : {}),
           },
-          { ...axis, size: parsed.format === 'ms' ? 72 : 56, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatValue(t, parsed.format)) },
+          {
+            ...axis,
+            size: parsed.format === 'ms' || parsed.format === 'wait' ? 72 : 56,
+            ...(steps ? { incrs: steps } : {}),
+            values: (_u: uPlot, ticks: number[]) => ticks.map((t) => formatValue(t, parsed.format)),
+          },
         ],
         series: [
           {},

@@ -2,14 +2,14 @@ import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
 import { BusiestHours } from '@/components/admin/BusiestHours';
 import { ChartSection } from '@/components/admin/ChartSection';
-import { formatValue } from '@/components/admin/chart-format';
+import { formatValue, type ValueFormat } from '@/components/admin/chart-format';
 import { InputProblems } from '@/components/admin/InputProblems';
 import { KeyNav } from '@/components/admin/KeyNav';
 import { LocalTime } from '@/components/admin/LocalTime';
 import { Thumb } from '@/components/admin/Thumb';
 import { TimeChart, type ChartSeries } from '@/components/admin/TimeChart';
 import { firstValues } from '@/lib/admin/filters';
-import { loadOverview, type BucketFigures } from '@/lib/admin/overview';
+import { loadOverview, type BucketFigures, type HandoffBucket } from '@/lib/admin/overview';
 import { bucketDays, dayOf, parsePeriod, type Period } from '@/lib/admin/period';
 import { pathWithQuery } from '@/lib/auth/page-guard';
 import { requirePageAgent } from '@/lib/runtime/auth';
@@ -116,7 +116,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
       href: sessionsHref({ ...bucketDays(period, b.at), ...extra }),
     }));
   const hrefsFor = (extra: Record<string, string> = {}) => buckets.map((b) => sessionsHref({ ...bucketDays(period, b.at), ...extra }));
-  const column = (label: string, pick: (b: BucketFigures) => number | null, format: 'count' | 'percent' | 'ms' = 'count') => ({
+  const column = (label: string, pick: (b: BucketFigures) => number | null, format: ValueFormat = 'count') => ({
     label,
     values: buckets.map(pick),
     format,
@@ -378,6 +378,8 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           <BusiestHours utcHours={overview.hours} href={sessionsHref(range)} />
         </section>
       </div>
+
+      <HandoffSection overview={overview} period={period} x={x} xAxis={xAxis} rowsFor={rowsFor} hrefsFor={hrefsFor} />
     </div>
   );
 }
@@ -394,5 +396,149 @@ function FeedbackBar({ up, down }: { up: number; down: number }) {
       <div className="bg-emerald-600 dark:bg-emerald-400" style={{ width: `${(up / total) * 100}%` }} />
       <div className="bg-red-600 dark:bg-red-400" style={{ width: `${(down / total) * 100}%` }} />
     </div>
+  );
+}
+
+const REASON_LABELS: Record<string, string> = {
+  customer_asked: 'Customer asked',
+  model_escalated: 'Assistant escalated',
+  model_errors: 'Model errors',
+  agent_silent: 'Agent silent (queued again)',
+};
+const reasonLabel = (reason: string) => REASON_LABELS[reason] ?? reason;
+
+/**
+ * Handoffs to people (issue 20): how often conversations asked for a person and why, how long a
+ * person took to answer, how often they handed back, and what agents wrote. The sessions list has no
+ * handoff filter yet, so links open the period's (or the bucket's day's) sessions.
+ */
+function HandoffSection({
+  overview,
+  period,
+  x,
+  xAxis,
+  rowsFor,
+  hrefsFor,
+}: {
+  overview: Awaited<ReturnType<typeof loadOverview>>;
+  period: Period;
+  x: number[];
+  xAxis: 'local-hour' | 'utc-day';
+  rowsFor: () => Array<{ label: ReactNode; href: string }>;
+  hrefsFor: () => string[];
+}) {
+  const { buckets, totals, reasons } = overview.handoff;
+  const range = sessionsHref({ from: period.from, to: period.to });
+  const column = (label: string, pick: (b: HandoffBucket) => number | null, format: ValueFormat = 'count') => ({
+    label,
+    values: buckets.map(pick),
+    format,
+  });
+  const perDay = period.bucket === 'hour' ? 'per hour' : 'per day';
+  return (
+    <section aria-labelledby="handoffs" className="space-y-3">
+      <h2 id="handoffs" className="text-lg font-semibold">
+        Handoffs to people
+      </h2>
+      <div className="grid grid-cols-2 gap-2 sm:grid-cols-4">
+        <Figure
+          name="handoff-rate"
+          label="Handoff rate"
+          value={formatValue(rate(totals.asked, totals.active), 'percent')}
+          detail={`${plural(totals.asked, 'conversation')} of ${totals.active} active`}
+          href={range}
+        />
+        <Figure
+          name="first-reply-p50"
+          label="First human reply (p50)"
+          value={formatValue(totals.firstReplyP50, 'wait')}
+          detail={`p95 ${formatValue(totals.firstReplyP95, 'wait')} · ${totals.answered} of ${plural(totals.requests, 'request')} answered`}
+          href={range}
+        />
+        <Figure name="handed-back" label="Handed back to the assistant" value={String(totals.handedBack)} detail="times" href={range} />
+        <Figure name="agent-replies" label="Agent replies" value={String(totals.agentReplies)} detail="messages from people" href={range} />
+      </div>
+      <div className="grid gap-4 lg:grid-cols-2">
+        <ChartSection
+          id="chart-handoff-rate"
+          title="Handoff rate"
+          summary={`${plural(totals.asked, 'conversation')} of ${totals.active} active asked for a person (${formatValue(rate(totals.asked, totals.active), 'percent')}).`}
+          openHref={range}
+          chart={{
+            x,
+            xAxis,
+            format: 'percent',
+            hrefs: hrefsFor(),
+            series: [{ label: 'Handoff rate', values: buckets.map((b) => rate(b.asked, b.active)), color: color(0) }],
+          }}
+          rows={rowsFor()}
+          columns={[column('Active', (b) => b.active), column('Asked for a person', (b) => b.asked), column('Rate', (b) => rate(b.asked, b.active), 'percent')]}
+        />
+        <ChartSection
+          id="chart-handoff-reasons"
+          title="Why a person was asked for"
+          summary={
+            reasons.length === 0
+              ? 'Nobody asked for a person.'
+              : `${reasons.map((reason) => `${reasonLabel(reason)} ${totals.byReason[reason] ?? 0}`).join(', ')}.`
+          }
+          openHref={range}
+          chart={{
+            x,
+            xAxis,
+            format: 'count',
+            hrefs: hrefsFor(),
+            series: reasons.map((reason, index) => ({ label: reasonLabel(reason), values: buckets.map((b) => b.byReason[reason] ?? 0), color: color(index) })),
+          }}
+          rows={rowsFor()}
+          columns={reasons.map((reason) => column(reasonLabel(reason), (b) => b.byReason[reason] ?? 0))}
+        />
+        <ChartSection
+          id="chart-first-reply"
+          title="Time to first human reply"
+          summary={
+            totals.requests === 0
+              ? 'No requests for a person.'
+              : `Median ${formatValue(totals.firstReplyP50, 'wait')}, 95th percentile ${formatValue(totals.firstReplyP95, 'wait')}; ${totals.answered} of ${plural(totals.requests, 'request')} answered by a person.`
+          }
+          openHref={range}
+          chart={{
+            x,
+            xAxis,
+            format: 'wait',
+            hrefs: hrefsFor(),
+            series: [
+              { label: 'p50', values: buckets.map((b) => b.firstReplyP50), color: color(2) },
+              { label: 'p95', values: buckets.map((b) => b.firstReplyP95), color: color(3) },
+            ],
+          }}
+          rows={rowsFor()}
+          columns={[
+            column('Requests', (b) => b.requests),
+            column('Answered', (b) => b.answered),
+            column('p50', (b) => b.firstReplyP50, 'wait'),
+            column('p95', (b) => b.firstReplyP95, 'wait'),
+          ]}
+        />
+        <ChartSection
+          id="chart-agent-replies"
+          title={`Agent replies and hand-backs ${perDay}`}
+          summary={`${plural(totals.agentReplies, 'agent reply', 'agent replies')}; handed back to the assistant ${plural(totals.handedBack, 'time')}.`}
+          openHref={range}
+          chart={{
+            x,
+            xAxis,
+            format: 'count',
+            hrefs: hrefsFor(),
+            series: [
+              { label: 'Agent replies', values: buckets.map((b) => b.agentReplies), color: color(0) },
+              { label: 'Handed back', values: buckets.map((b) => b.handedBack), color: color(1) },
+            ],
+          }}
+          rows={rowsFor()}
+          columns={[column('Agent replies', (b) => b.agentReplies), column('Handed back', (b) => b.handedBack)]}
+        />
+      </div>
+    </section>
   );
 }
