@@ -2,6 +2,7 @@ import 'server-only';
 import { z } from 'zod';
 import { v7 as uuidv7 } from 'uuid';
 import { requireSessionId, sessionRefSchema } from '@/lib/admin/session-lookup';
+import type { AuditDrainer } from '@/lib/audit/drainer';
 import { logAccess } from '@/lib/auth/access-log';
 import type { AgentIdentity } from '@/lib/auth/identity';
 import type { AgentMessageOutcome, ConversationStore, StateChangeOutcome } from '@/lib/conversation/store';
@@ -18,6 +19,8 @@ import { ADMIN_BODY_MAX_BYTES, type EdgeServices, endpointFor } from '@/lib/http
  */
 export interface HandoffAdminServices extends EdgeServices {
   memory: Pick<ConversationStore, 'changeState' | 'appendAgentMessage'>;
+  /** Serverless: a change reaches the inbox and transcripts through a drain pass after the response. */
+  drainer: Pick<AuditDrainer, 'drainOnce'>;
 }
 
 const endpoint = endpointFor<HandoffAdminServices>();
@@ -55,7 +58,7 @@ function unreachable(): ApiError {
 function stateEndpoint(action: HandoffAction, logged: AccessAction) {
   return endpoint(
     { auth: { kind: 'agent', role: 'agent', mutation: true, action: logged }, param: sessionRefSchema },
-    async ({ param: ref, db, agent, runtime }) => {
+    async ({ param: ref, db, agent, runtime, defer }) => {
       const sessionId = await requireSessionId(db, ref);
       const outcome = await runtime.memory.changeState({
         sessionId,
@@ -66,7 +69,11 @@ function stateEndpoint(action: HandoffAction, logged: AccessAction) {
       });
       if (outcome.kind === 'unavailable') throw unreachable();
       if (outcome.kind === 'refused') throw refusal(outcome);
-      if (outcome.kind === 'changed') await logAccess(db, agent, logged, { sessionId, detail: { state: outcome.state.state } });
+      if (outcome.kind === 'changed') {
+        await logAccess(db, agent, logged, { sessionId, detail: { state: outcome.state.state } });
+        // No drain loop runs on serverless: other agents' inboxes must not wait for the cron.
+        if (runtime.config.serverless) defer(runtime.drainer.drainOnce(2));
+      }
       return Response.json({ conversation: conversationView(outcome.state) });
     },
   );
@@ -97,7 +104,7 @@ export const agentMessageEndpoint = endpoint(
     param: sessionRefSchema,
     body: { schema: messageSchema, maxBytes: ADMIN_BODY_MAX_BYTES },
   },
-  async ({ param: ref, body: { text }, db, agent, runtime }) => {
+  async ({ param: ref, body: { text }, db, agent, runtime, defer }) => {
     const sessionId = await requireSessionId(db, ref);
     const auditId = uuidv7();
     const outcome = await runtime.memory.appendAgentMessage({ sessionId, agent: agentActor(agent), text, auditId, now: new Date() });
@@ -105,6 +112,7 @@ export const agentMessageEndpoint = endpoint(
     if (outcome.kind === 'refused') throw refusal(outcome);
     // The text is in the audit; the access log records that it was written.
     await logAccess(db, agent, 'agent_message', { sessionId, detail: { messageId: auditId } });
+    if (runtime.config.serverless) defer(runtime.drainer.drainOnce(2));
     return Response.json({ auditId }, { status: 201 });
   },
 );

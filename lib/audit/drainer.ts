@@ -79,6 +79,8 @@ export class AuditDrainer {
   private lastPassAt = 0;
   /** A nudge asked for a pass that has not drained yet (a locked stream is tried again soon). */
   private wanted = false;
+  /** A handoff change or an agent's message is waiting: the next pass does not wait for the spacing. */
+  private urgent = false;
   private failures = 0;
   /** How long the lock that blocked the last pass had left. */
   private lockedForMs = 0;
@@ -128,16 +130,19 @@ export class AuditDrainer {
 
   /**
    * A turn just ended: drain soon. Nudges within NUDGE_DELAY_MS share one pass (one transaction),
-   * which is what keeps Postgres off the per-turn cost under load.
+   * which is what keeps Postgres off the per-turn cost under load. `urgent` (a handoff change or an
+   * agent's message, which people are waiting to see in the inbox and transcripts) does not wait for
+   * DRAIN_SPACING_MS: such changes are rare, and the inbox's "within 2 s" rests on them.
    */
-  nudge(): void {
+  nudge(urgent = false): void {
     if (this.stopped) return;
     this.wanted = true;
+    if (urgent) this.urgent = true;
     if (this.running !== null) {
       this.again = true;
       return;
     }
-    if (this.nudged) return;
+    if (this.nudged && !urgent) return;
     this.nudged = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -146,6 +151,7 @@ export class AuditDrainer {
 
   /** How long until the next nudged pass may start (DRAIN_SPACING_MS after the previous one). */
   private spacedDelay(): number {
+    if (this.urgent) return NUDGE_DELAY_MS;
     return Math.max(NUDGE_DELAY_MS, this.lastPassAt + DRAIN_SPACING_MS - Date.now());
   }
 
@@ -165,6 +171,7 @@ export class AuditDrainer {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.nudged = false;
+      this.urgent = false;
       this.lastPassAt = Date.now();
       void this.drainOnce().then((report) => {
         if (this.stopped) return;

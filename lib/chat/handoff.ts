@@ -1,6 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import { v7 as uuidv7 } from 'uuid';
+import type { AuditDrainer } from '@/lib/audit/drainer';
 import { edgeLimit, type LimitDeps } from '@/lib/chat/limits';
 import type { ConversationStore } from '@/lib/conversation/store';
 import { ApiError } from '@/lib/errors';
@@ -14,6 +15,8 @@ import { sessionIdSchema } from '@/lib/session-id';
 export interface HandoffServices extends EdgeServices, LimitDeps {
   memory: Pick<ConversationStore, 'changeState' | 'readState'>;
   presence: Presence;
+  /** Serverless: the change reaches the inbox through a drain pass after the response. */
+  drainer: Pick<AuditDrainer, 'drainOnce'>;
 }
 
 const endpoint = endpointFor<HandoffServices>();
@@ -39,7 +42,7 @@ export const handleHandoff = endpoint(
     body: { schema: handoffRequestSchema, maxBytes: 1024, wording: { expected: '{"sessionId": string} and nothing else' } },
     limit: edgeLimit('messages'),
   },
-  async ({ runtime, body: { sessionId } }) => {
+  async ({ runtime, defer, body: { sessionId } }) => {
     const outcome = await runtime.memory.changeState({
       sessionId,
       action: { kind: 'request', reason: 'customer_asked' },
@@ -48,6 +51,8 @@ export const handleHandoff = endpoint(
       now: new Date(),
     });
     if (outcome.kind === 'unavailable' || outcome.kind === 'refused') throw memoryUnavailable();
+    // No drain loop runs on serverless: the agents' inbox must not wait for the cron.
+    if (runtime.config.serverless) defer(runtime.drainer.drainOnce(2));
     const { notice, agentsOnline } = await handoffNotice(runtime.presence, runtime.config.handoff);
     return Response.json(
       { conversation: conversationView(outcome.state), notice, agentsOnline },

@@ -46,8 +46,11 @@ export interface ConversationStoreOptions {
   durable: DurableRecord;
   /** Writes an audit entry now, when the backend (and with it the audit stream) is unreachable. Never throws. */
   audit: { write(entry: AuditEntry): Promise<void> };
-  /** Told when a turn's final entry is on its way to the audit (the drainer drains soon, in batches). */
-  onRecorded?: () => void;
+  /**
+   * Told when a turn's final entry is on its way to the audit (the drainer drains soon, in batches);
+   * `urgent` for a handoff change or an agent's message, which people are waiting to see.
+   */
+  onRecorded?: (urgent?: boolean) => void;
 }
 
 export interface TurnStart {
@@ -329,7 +332,7 @@ export class ConversationStore {
           },
         });
         if (result.kind === 'changed') {
-          this.options.onRecorded?.();
+          this.options.onRecorded?.(true);
           return { kind: 'changed', state: decided.next, eventSeq: result.eventSeq };
         }
       }
@@ -369,7 +372,7 @@ export class ConversationStore {
         now: message.now,
       });
       if (result.kind === 'appended') {
-        this.options.onRecorded?.();
+        this.options.onRecorded?.(true);
         return { kind: 'sent', eventSeq: result.eventSeq };
       }
       const code = mayWrite(result.state, message.agent) ?? 'invalid_state';

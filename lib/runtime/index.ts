@@ -102,7 +102,7 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     durable: new PostgresDurableRecord(db),
     audit,
     // A long-lived server drains soon after each turn; on serverless, after() and cron do.
-    onRecorded: config.serverless ? undefined : () => drainer.nudge(),
+    onRecorded: config.serverless ? undefined : (urgent) => drainer.nudge(urgent),
   });
   const stream = redisConfig
     ? new RedisAuditStream(

@@ -116,6 +116,24 @@ describe('the audit drain loop', () => {
     await f.drainer.stop();
   });
 
+  it('an urgent nudge (a handoff change, an agent message) drains within 50 ms even inside the spacing', async () => {
+    const f = fake();
+    f.drainer.start();
+    await vi.advanceTimersByTimeAsync(ABANDON_AFTER_MS + 1000);
+    f.queue.push(entry());
+    f.drainer.nudge();
+    await vi.advanceTimersByTimeAsync(60);
+    expect(f.applied.flat()).toHaveLength(1);
+    // 100 ms later, well inside DRAIN_SPACING_MS: a turn's nudge would wait, an urgent one does not.
+    await vi.advanceTimersByTimeAsync(100);
+    f.queue.push(entry());
+    f.drainer.nudge();
+    f.drainer.nudge(true);
+    await vi.advanceTimersByTimeAsync(60);
+    expect(f.applied.map((batch) => batch.length)).toEqual([1, 1]);
+    await f.drainer.stop();
+  });
+
   it('stale open turns in the take: one abandon query, and the next take forgets them', async () => {
     const f = fake();
     f.drainer.start();
