@@ -473,6 +473,11 @@ it('an agent\'s messages are audited exactly once across a Redis blip and a kill
     const ref = sessionRef(sessionId);
     await chat(a, sessionId, 'I was charged twice');
     expect((await asCustomer('/api/chat/handoff', { sessionId })).status).toBe(200);
+    // As an agent does: take it from the inbox once it shows there.
+    await waitFor('the inbox on B', async () => {
+      const inbox = (await (await asAgent('/api/admin/inbox')).json()) as { waiting: { ref: string }[] };
+      return inbox.waiting.some((item) => item.ref === ref) ? true : undefined;
+    });
     expect((await asAgent(`/api/admin/sessions/${ref}/take-over`)).status).toBe(200);
 
     // Redis is unreachable: the message is refused whole (nothing half stored), and sent again once it is back.
