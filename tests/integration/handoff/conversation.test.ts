@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '@/lib/handoff/machine';
 import { HANDOFF_TOOL_NAME } from '@/lib/model/tools';
+import { STRETCH_BEGAN, STRETCH_ENDED } from '@/lib/prompt/authors';
 import { sessionRef } from '@/lib/session-ref';
 import { sharedTestStack, STACK, type TestStack } from '../../support/stack';
 
@@ -64,6 +65,10 @@ describe(`a person steps in (${STACK})`, () => {
     const contents = (request?.messages ?? []).map((m) => ({ role: m.role, content: String(m.content) }));
     expect(contents).toContainEqual({ role: 'assistant', content: '[Human support agent Ana] Hi, I am Ana. I see the double charge "€ 42".' });
     expect(contents.filter((m) => m.role === 'system' && m.content.includes('double charge'))).toEqual([]);
+    // Where the human stretch began and ended, so the model neither contradicts Ana nor hands over again.
+    const assistantSide = contents.filter((m) => m.role === 'assistant').map((m) => m.content);
+    expect(assistantSide).toContain(STRETCH_BEGAN);
+    expect(assistantSide.at(-1)).toBe(STRETCH_ENDED);
     expect(contents.filter((m) => m.role === 'user').map((m) => m.content)).toContain('Is anyone there?');
 
     await stack.settle();
