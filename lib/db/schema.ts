@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   check,
   customType,
   date,
@@ -357,6 +358,20 @@ export const ACCESS_ACTIONS = [
   'hand_back',
   'resolve_conversation',
   'agent_message',
+  /** Review (lib/review): the queue, scores and corrections (agents), the rubric, rules, datasets and replays (admins). */
+  'review_enqueue',
+  'review_take',
+  'review_release',
+  'review_done',
+  'review_score',
+  'review_correction',
+  'review_rules_change',
+  'rubric_change',
+  'dataset_create',
+  'dataset_export',
+  'replay_start',
+  'replay_cancel',
+  'view_replay',
 ] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 
@@ -523,3 +538,310 @@ export const conversationEvents = pgTable(
 );
 
 export type ConversationEventRow = typeof conversationEvents.$inferSelect;
+
+/* ---------------------------------------------------------------------------------------------
+ * Review (lib/review): a queue of conversations to review, a rubric, scores, corrections of replies,
+ * datasets of reviewed turns, and replays of those turns against a candidate prompt or model.
+ * None of it ever changes a turn, a conversation event or a customer's memory.
+ * ------------------------------------------------------------------------------------------- */
+
+/** Why a conversation is in the review queue (every reason that applied is kept). */
+export const REVIEW_REASONS = [
+  'thumbs_down',
+  'model_error',
+  'memory_fallback',
+  'handoff',
+  'flag',
+  /** A random sample of new conversations (review_settings.sample_percent). */
+  'sample',
+  /** An agent added it by hand. */
+  'manual',
+] as const;
+export type ReviewReason = (typeof REVIEW_REASONS)[number];
+/** The reasons a rule adds by itself (each can be switched off in review_settings). */
+export const REVIEW_RULE_REASONS = ['thumbs_down', 'model_error', 'memory_fallback', 'handoff', 'flag', 'sample'] as const;
+
+export const REVIEW_STATES = ['to_review', 'in_review', 'done'] as const;
+export type ReviewState = (typeof REVIEW_STATES)[number];
+
+/**
+ * The queue's rules: one row (id 1). Read by the triggers that enqueue conversations
+ * (drizzle/0010), so a rule applies on every write path the moment it is saved.
+ */
+export const reviewSettings = pgTable(
+  'review_settings',
+  {
+    id: integer('id').primaryKey().default(1),
+    thumbsDown: boolean('thumbs_down').notNull().default(true),
+    modelError: boolean('model_error').notNull().default(true),
+    memoryFallback: boolean('memory_fallback').notNull().default(true),
+    handoff: boolean('handoff').notNull().default(true),
+    flag: boolean('flag').notNull().default(true),
+    /** Percentage (0–100, two decimals) of new conversations sampled into the queue. */
+    samplePercent: doublePrecision('sample_percent').notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedBy: uuid('updated_by').references(() => agents.id),
+  },
+  (t) => [
+    check('review_settings_one_row', sql`id = 1`),
+    check('review_settings_sample_check', sql`sample_percent >= 0 and sample_percent <= 100`),
+  ],
+);
+
+/**
+ * One conversation in the review queue (at most one item per conversation). `version` rises with
+ * every change of state or assignee: taking an item is a compare-and-set on it, so of two reviewers
+ * at once one gets it and the other is told who has it.
+ */
+export const reviewItems = pgTable(
+  'review_items',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    reasons: text('reasons').array().$type<ReviewReason[]>().notNull().default(sql`'{}'::text[]`),
+    state: text('state').$type<ReviewState>().notNull().default('to_review'),
+    assigneeId: uuid('assignee_id').references(() => agents.id),
+    /** Copied, so the queue reads without a join and a renamed agent's past work keeps its name. */
+    assigneeName: text('assignee_name'),
+    assignedAt: timestamp('assigned_at', { withTimezone: true, mode: 'date' }),
+    doneAt: timestamp('done_at', { withTimezone: true, mode: 'date' }),
+    version: integer('version').notNull().default(0),
+    enteredAt: timestamp('entered_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** The agent who added it by hand (null when a rule did). */
+    addedBy: uuid('added_by').references(() => agents.id),
+  },
+  (t) => [
+    uniqueIndex('review_items_session_uq').on(t.sessionId),
+    index('review_items_state_idx').on(t.state, t.enteredAt),
+    index('review_items_assignee_idx').on(t.assigneeId, t.state),
+    check('review_items_state_check', inList('state', REVIEW_STATES)),
+  ],
+);
+
+export const RUBRIC_KINDS = ['scale', 'yes_no'] as const;
+export type RubricKind = (typeof RUBRIC_KINDS)[number];
+export const RUBRIC_SCOPES = ['turn', 'conversation', 'both'] as const;
+export type RubricScope = (typeof RUBRIC_SCOPES)[number];
+
+/**
+ * One version of a rubric criterion. Rows are never edited: a change writes version + 1 and retires
+ * the old row, and every score points at the exact row it was given under, so an old score keeps the
+ * label, scale and description it meant. `key` names the criterion across its versions.
+ */
+export const rubricCriteria = pgTable(
+  'rubric_criteria',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    key: text('key').notNull(),
+    version: integer('version').notNull(),
+    label: text('label').notNull(),
+    description: text('description').notNull().default(''),
+    kind: text('kind').$type<RubricKind>().notNull(),
+    /** For `scale`: the lowest and highest value (yes/no is 0 = no, 1 = yes). */
+    scaleMin: integer('scale_min').notNull().default(0),
+    scaleMax: integer('scale_max').notNull().default(1),
+    appliesTo: text('applies_to').$type<RubricScope>().notNull(),
+    position: integer('position').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    createdBy: uuid('created_by').references(() => agents.id),
+    /** Set when a newer version replaces it or an admin removes the criterion. */
+    retiredAt: timestamp('retired_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    uniqueIndex('rubric_criteria_key_version_uq').on(t.key, t.version),
+    // At most one current version of a criterion.
+    uniqueIndex('rubric_criteria_current_uq').on(t.key).where(sql`retired_at is null`),
+    check('rubric_criteria_kind_check', inList('kind', RUBRIC_KINDS)),
+    check('rubric_criteria_scope_check', inList('applies_to', RUBRIC_SCOPES)),
+    check('rubric_criteria_scale_check', sql`scale_min < scale_max`),
+  ],
+);
+
+/**
+ * A reviewer's score of one criterion, for one reply (audit_id) or the whole conversation (null).
+ * One per reviewer, criterion version and target: scoring again replaces it.
+ */
+export const reviewScores = pgTable(
+  'review_scores',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    itemId: uuid('item_id')
+      .notNull()
+      .references(() => reviewItems.id, { onDelete: 'cascade' }),
+    /** The conversation (its reference), for the list's filters and columns. */
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    auditId: uuid('audit_id').references(() => turns.auditId, { onDelete: 'cascade' }),
+    criterionId: uuid('criterion_id')
+      .notNull()
+      .references(() => rubricCriteria.id),
+    reviewerId: uuid('reviewer_id')
+      .notNull()
+      .references(() => agents.id),
+    reviewerName: text('reviewer_name').notNull(),
+    value: integer('value').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('review_scores_turn_uq').on(t.auditId, t.criterionId, t.reviewerId).where(sql`audit_id is not null`),
+    uniqueIndex('review_scores_conversation_uq').on(t.itemId, t.criterionId, t.reviewerId).where(sql`audit_id is null`),
+    index('review_scores_item_idx').on(t.itemId),
+    index('review_scores_session_idx').on(t.sessionId, t.criterionId),
+    index('review_scores_created_idx').on(t.createdAt),
+  ],
+);
+
+/**
+ * What an assistant reply should have said, beside the original (turns.assistant_text, which is
+ * never changed). One per reply; writing it again replaces the text and records who did.
+ */
+export const reviewCorrections = pgTable(
+  'review_corrections',
+  {
+    auditId: uuid('audit_id')
+      .primaryKey()
+      .references(() => turns.auditId, { onDelete: 'cascade' }),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    text: text('text').notNull(),
+    authorId: uuid('author_id')
+      .notNull()
+      .references(() => agents.id),
+    authorName: text('author_name').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('review_corrections_session_idx').on(t.sessionId)],
+);
+
+/**
+ * A versioned dataset of reviewed turns. A version is frozen when made: its items hold the JSONL
+ * record as exported (redaction applied then). Deleting a conversation removes its items.
+ */
+export const datasets = pgTable(
+  'datasets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    version: integer('version').notNull(),
+    description: text('description').notNull().default(''),
+    /** How its items were chosen (the filter an admin used), for the record. */
+    selection: jsonb('selection').$type<Record<string, unknown>>().notNull().default({}),
+    itemCount: integer('item_count').notNull().default(0),
+    redacted: boolean('redacted').notNull().default(false),
+    createdBy: uuid('created_by').references(() => agents.id),
+    createdByName: text('created_by_name'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('datasets_name_version_uq').on(t.name, t.version)],
+);
+
+export const datasetItems = pgTable(
+  'dataset_items',
+  {
+    datasetId: uuid('dataset_id')
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    auditId: uuid('audit_id')
+      .notNull()
+      .references(() => turns.auditId, { onDelete: 'cascade' }),
+    /** The item's JSONL record, exactly as exported (docs/review.md describes the shape). */
+    record: jsonb('record').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.datasetId, t.position] }), index('dataset_items_audit_idx').on(t.auditId)],
+);
+
+export const REPLAY_STATES = ['queued', 'running', 'done', 'cancelled', 'failed', 'budget_exhausted'] as const;
+export type ReplayState = (typeof REPLAY_STATES)[number];
+
+/** What a replay runs against: a system prompt text and/or a configured model endpoint. */
+export interface ReplayCandidate {
+  /** Replaces the configured system prompt (null: the prompt each turn was recorded with). */
+  systemPrompt: string | null;
+  /** A configured replay endpoint's name (lib/review/replay config). */
+  endpoint: string;
+  model: string;
+}
+
+/**
+ * A replay: a dataset (or one turn) run against a candidate as a background job. Never touches a
+ * customer's memory, the turns table or the audit trail; its model calls are its own rows.
+ */
+export const replayRuns = pgTable(
+  'replay_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    datasetId: uuid('dataset_id').references(() => datasets.id, { onDelete: 'cascade' }),
+    /** A replay of one turn instead of a dataset. */
+    auditId: uuid('audit_id').references(() => turns.auditId, { onDelete: 'cascade' }),
+    candidate: jsonb('candidate').$type<ReplayCandidate>().notNull(),
+    state: text('state').$type<ReplayState>().notNull().default('queued'),
+    total: integer('total').notNull().default(0),
+    completed: integer('completed').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    promptTokens: bigint('prompt_tokens', { mode: 'number' }).notNull().default(0),
+    completionTokens: bigint('completion_tokens', { mode: 'number' }).notNull().default(0),
+    /** Dollars spent so far (null when the candidate's model has no price). */
+    costUsd: doublePrecision('cost_usd'),
+    /** The run stops before a call once either budget is spent. */
+    budgetUsd: doublePrecision('budget_usd'),
+    budgetTokens: integer('budget_tokens'),
+    createdBy: uuid('created_by').references(() => agents.id),
+    createdByName: text('created_by_name'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+    cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true, mode: 'date' }),
+    /** The instance running it holds it until then (renewed as it goes); a dead runner's job is taken over. */
+    leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date' }),
+    leaseOwner: text('lease_owner'),
+    errorCode: text('error_code'),
+  },
+  (t) => [
+    index('replay_runs_created_idx').on(t.createdAt),
+    index('replay_runs_active_idx').on(t.state).where(sql`state in ('queued', 'running')`),
+    check('replay_runs_state_check', inList('state', REPLAY_STATES)),
+    check('replay_runs_target_check', sql`(dataset_id is null) <> (audit_id is null)`),
+  ],
+);
+
+export const REPLAY_RESULT_STATUSES = ['ok', 'error', 'hash_mismatch'] as const;
+export type ReplayResultStatus = (typeof REPLAY_RESULT_STATUSES)[number];
+
+export const replayResults = pgTable(
+  'replay_results',
+  {
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => replayRuns.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    /** The replayed turn (no foreign key: a result outlives nothing it needs; the run cascades). */
+    auditId: uuid('audit_id').notNull(),
+    status: text('status').$type<ReplayResultStatus>().notNull(),
+    candidateText: text('candidate_text'),
+    errorCode: text('error_code'),
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    latencyMs: integer('latency_ms'),
+    costUsd: doublePrecision('cost_usd'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.position] }),
+    check('replay_results_status_check', inList('status', REPLAY_RESULT_STATUSES)),
+  ],
+);
+
+export type ReviewItemRow = typeof reviewItems.$inferSelect;
+export type RubricCriterionRow = typeof rubricCriteria.$inferSelect;
+export type ReviewScoreRow = typeof reviewScores.$inferSelect;
+export type ReviewCorrectionRow = typeof reviewCorrections.$inferSelect;
+export type DatasetRow = typeof datasets.$inferSelect;
+export type ReplayRunRow = typeof replayRuns.$inferSelect;
+export type ReplayResultRow = typeof replayResults.$inferSelect;
