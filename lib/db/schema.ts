@@ -582,7 +582,7 @@ export const reviewSettings = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedBy: uuid('updated_by').references(() => agents.id),
   },
-  (t) => [
+  () => [
     check('review_settings_one_row', sql`id = 1`),
     check('review_settings_sample_check', sql`sample_percent >= 0 and sample_percent <= 100`),
   ],
