@@ -307,3 +307,19 @@ export function itemView(item: QueueItem) {
   };
 }
 export type QueueItemView = ReturnType<typeof itemView>;
+
+/** What the review bar on a conversation's page shows: its item (if queued) and where next/previous lead. */
+export interface ReviewBarData {
+  item: QueueItemView | null;
+  /** Whether the signed-in agent holds the item. */
+  mine: boolean;
+  previous: string | null;
+  next: string | null;
+}
+
+export async function reviewBarFor(db: Database, agentId: string, ref: string): Promise<ReviewBarData> {
+  const item = await itemForRef(db, ref);
+  if (!item) return { item: null, mine: false, previous: null, next: null };
+  const around = await neighbours(db, agentId, item);
+  return { item: itemView(item), mine: item.state !== 'to_review' && item.assigneeId === agentId, ...around };
+}
