@@ -131,8 +131,10 @@ test('conversations enter the review queue by rule; an agent takes, a second rev
   // The agent takes the thumbs-down item with the keyboard: select it, press t.
   await ratedRow.getByRole('link', { name: rated.ref }).focus();
   await agentPage.keyboard.press('t');
-  await expect(ratedRow).toContainText('In review by you');
-  await agentPage.getByRole('link', { name: /^Assigned to me/ }).click();
+  // Taken, it leaves "To review" for "Assigned to me", and the page says so.
+  await expect(agentPage.getByRole('status').filter({ hasText: `You took ${rated.ref}` })).toBeVisible();
+  await expect(ratedRow).toBeHidden();
+  await agentPage.getByRole('link', { name: /^Assigned to me \(\d+\)/ }).click();
   await expect(agentPage.getByRole('listitem', { name: `Conversation ${rated.ref}` })).toContainText('In review by you');
 
   // A second reviewer (the admin, on a phone) opens that conversation: who has it is on the page,
@@ -154,7 +156,8 @@ test('conversations enter the review queue by rule; an agent takes, a second rev
   // The agent takes the model-error item with its button too: "Assigned to me" holds both, oldest first.
   const failedAgain = await findItem(agentPage, 'to_review', 'model_error', failed.ref);
   await failedAgain.getByRole('button', { name: `Take ${failed.ref}` }).click();
-  await expect(failedAgain).toContainText('In review by you');
+  await expect(agentPage.getByRole('status').filter({ hasText: `You took ${failed.ref}` })).toBeVisible();
+  await expect(failedAgain).toBeHidden();
   await agentPage.goto('/admin/review?tab=mine');
   const mine = agentPage.getByRole('list', { name: 'Review items' }).locator('[data-nav]');
   await expect(mine).toHaveCount(2);

@@ -30,12 +30,16 @@ export function QueueList({ rows, emptyText }: { rows: QueueRow[]; emptyText: st
   const router = useRouter();
   const [busy, setBusy] = useState<string | null>(null);
   const [problems, setProblems] = useState<Record<string, string>>({});
+  /** Said after a take: the item leaves this tab for "Assigned to me". */
+  const [notice, setNotice] = useState('');
 
   async function take(id: string) {
     setBusy(id);
+    setNotice('');
     setProblems((current) => ({ ...current, [id]: '' }));
     try {
-      await adminFetch(`/api/admin/review/items/${id}/take`, { method: 'POST' });
+      const { item } = await adminFetch<{ item: QueueItemView }>(`/api/admin/review/items/${id}/take`, { method: 'POST' });
+      setNotice(`You took ${item.ref}: it is under "Assigned to me".`);
     } catch (failure) {
       setProblems((current) => ({ ...current, [id]: failure instanceof Error ? failure.message : String(failure) }));
     } finally {
@@ -58,9 +62,22 @@ export function QueueList({ rows, emptyText }: { rows: QueueRow[]; emptyText: st
     return () => window.removeEventListener('keydown', onKey);
   });
 
-  if (rows.length === 0) return <p className="text-sm text-slate-600 dark:text-slate-400">{emptyText}</p>;
+  const status = (
+    <p role="status" className="text-sm font-medium text-emerald-800 empty:hidden dark:text-emerald-300">
+      {notice}
+    </p>
+  );
+  if (rows.length === 0) {
+    return (
+      <>
+        {status}
+        <p className="text-sm text-slate-600 dark:text-slate-400">{emptyText}</p>
+      </>
+    );
+  }
   return (
     <>
+      {status}
       <KeyNav />
       <ol aria-label="Review items" className="space-y-2">
         {rows.map(({ item, mine }) => (
