@@ -118,6 +118,32 @@ describe(`rules put conversations in the queue (${STACK})`, () => {
     expect(await reasonsOf(sessionId)).toEqual(['thumbs_down']);
   });
 
+  it('a rating and its turn committing at the same moment still queue the conversation', async () => {
+    // Each write waits inside its own transaction, so both triggers run before either commits.
+    const inTransaction = async (text: string, params: unknown[]) => {
+      const sql = stack.database?.sql;
+      if (!sql) return void (await stack.query(text, params)); // PGlite: one connection, writes in turn.
+      await sql.begin(async (tx) => {
+        await tx.unsafe(text, params as never[]);
+        await tx.unsafe('select pg_sleep(0.05)');
+      });
+    };
+    for (let round = 0; round < 5; round++) {
+      const ref = await bareConversation();
+      const [session] = await stack.query<{ id: string }>('select id from sessions where ref = $1', [ref]);
+      const auditId = uuidv7();
+      await Promise.all([
+        inTransaction(
+          `insert into turns (audit_id, session_id, seq, user_text, assistant_text, status, memory_status, model, context_audit_ids, prompt_messages, prompt_hash, created_at)
+           values ($1, $2, 1, 'Hello', 'Hi', 'ok', 'new', 'mock-model', '[]', '[]', 'x', now())`,
+          [auditId, session?.id],
+        ),
+        inTransaction(`insert into turn_feedback (audit_id, session_id, rating) values ($1, $2, 'down')`, [auditId, ref]),
+      ]);
+      expect((await itemForRef(db, ref))?.reasons).toEqual(['thumbs_down']);
+    }
+  });
+
   it('a model error queues the conversation', async () => {
     const sessionId = await stack.newSession();
     stack.model.failNext('400');
