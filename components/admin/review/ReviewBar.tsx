@@ -136,6 +136,9 @@ export function ReviewBar({ sessionRef, data, isAdmin }: { sessionRef: string; d
           </span>
         )}
       </div>
+      <p className="text-xs text-slate-600 dark:text-slate-400">
+        Keys: <kbd>t</kbd> take · <kbd>d</kbd> done · <kbd>n</kbd> next · <kbd>p</kbd> previous
+      </p>
       {problem && (
         <p role="alert" className="font-medium text-red-700 dark:text-red-400">
           {problem}
