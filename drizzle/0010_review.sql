@@ -210,10 +210,14 @@ BEGIN
      AND (TG_OP = 'INSERT' OR OLD.memory_status NOT IN ('expired', 'unavailable')) THEN
     PERFORM tether_review_enqueue(NEW.session_id, 'memory_fallback');
   END IF;
-  -- A rating can reach Postgres before its turn does: the turn's arrival applies it.
-  IF TG_OP = 'INSERT' AND coalesce(s.thumbs_down, true)
-     AND EXISTS (SELECT 1 FROM turn_feedback f WHERE f.audit_id = NEW.audit_id AND f.rating = 'down') THEN
-    PERFORM tether_review_enqueue(NEW.session_id, 'thumbs_down');
+  -- A rating can reach Postgres before its turn does: the turn's arrival applies it. The lock (the
+  -- rating's trigger takes the same) orders the two writers: without it, a rating and its turn
+  -- committing at the same moment would each miss the other and the rule would never apply.
+  IF TG_OP = 'INSERT' AND coalesce(s.thumbs_down, true) THEN
+    PERFORM pg_advisory_xact_lock(hashtext('tether:review-rating:' || NEW.audit_id::text));
+    IF EXISTS (SELECT 1 FROM turn_feedback f WHERE f.audit_id = NEW.audit_id AND f.rating = 'down') THEN
+      PERFORM tether_review_enqueue(NEW.session_id, 'thumbs_down');
+    END IF;
   END IF;
   RETURN NULL;
 END $$;
@@ -229,6 +233,8 @@ LANGUAGE plpgsql AS $$
 BEGIN
   IF coalesce((SELECT thumbs_down FROM review_settings WHERE id = 1), true)
      AND (TG_OP = 'INSERT' OR OLD.rating IS DISTINCT FROM 'down') THEN
+    -- See tether_review_turn: after this lock, a turn committed meanwhile is visible here.
+    PERFORM pg_advisory_xact_lock(hashtext('tether:review-rating:' || NEW.audit_id::text));
     PERFORM tether_review_enqueue((SELECT session_id FROM turns WHERE audit_id = NEW.audit_id), 'thumbs_down');
   END IF;
   RETURN NULL;

@@ -2,7 +2,7 @@ import { errorFields, log } from '@/lib/observability/log';
 
 /** Body of every 4xx/5xx answer: the one JSON error shape of the API (the proxy's answers included). */
 export interface ErrorBody {
-  /** `owner`: who has the conversation, on `conversation_taken` and `not_owner` (an agent's name, never an id). */
+  /** `owner`: who has the conversation, on `conversation_taken`, `not_owner` and `review_taken` (an agent's name, never an id). */
   error: { code: string; message: string; owner?: { name: string } };
 }
 
@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'not_owner'
   /** The change does not apply to the conversation as it is (handing back one nobody took…). */
   | 'invalid_state'
+  /** Review queue (lib/review/queue.ts): another reviewer has the item (409, with `owner`). */
+  | 'review_taken'
   | 'not_found'
   | 'method_not_allowed'
   | 'unauthorized'

@@ -6,7 +6,18 @@ import { MenuToggle } from './MenuToggle';
 import { NavLink } from './NavLink';
 
 /** The console's frame: navigation by role, who is signed in, and sign-out. */
-export function AdminShell({ agent, waiting, children }: { agent: AgentIdentity; waiting: number | null; children: ReactNode }) {
+export function AdminShell({
+  agent,
+  waiting,
+  toReview = null,
+  children,
+}: {
+  agent: AgentIdentity;
+  waiting: number | null;
+  /** Items in the review queue nobody has taken (null: unknown). */
+  toReview?: number | null;
+  children: ReactNode;
+}) {
   return (
     <div className="min-h-dvh">
       <header className="sticky top-0 z-20 border-b border-slate-200 bg-white/90 backdrop-blur print:hidden dark:border-slate-800 dark:bg-slate-900/90">
@@ -28,6 +39,16 @@ export function AdminShell({ agent, waiting, children }: { agent: AgentIdentity;
                       <span className="sr-only"> </span>
                       {waiting}
                       <span className="sr-only"> waiting</span>
+                    </span>
+                  )}
+                </NavLink>
+                <NavLink href="/admin/review">
+                  Review
+                  {toReview !== null && toReview > 0 && (
+                    <span className="ml-1 rounded-full bg-slate-200 px-1.5 text-xs font-semibold text-slate-900 dark:bg-slate-700 dark:text-slate-100" data-to-review={toReview}>
+                      <span className="sr-only"> </span>
+                      {toReview}
+                      <span className="sr-only"> to review</span>
                     </span>
                   )}
                 </NavLink>

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { AdminShell } from '@/components/admin/AdminShell';
 import { waitingCount } from '@/lib/admin/inbox';
 import { errorFields, log } from '@/lib/observability/log';
+import { toReviewCount } from '@/lib/review/queue';
 import { getRuntime } from '@/lib/runtime';
 import { currentPageAgent } from '@/lib/runtime/auth';
 
@@ -16,7 +17,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   const agent = await currentPageAgent();
   if (!agent) return children;
   return (
-    <AdminShell agent={agent} waiting={await waitingNow()}>
+    <AdminShell agent={agent} waiting={await waitingNow()} toReview={await toReviewNow()}>
       {children}
     </AdminShell>
   );
@@ -28,6 +29,16 @@ async function waitingNow(): Promise<number | null> {
     return await waitingCount((await getRuntime().database()).db);
   } catch (error) {
     log.warn('admin console: waiting count unavailable', errorFields(error));
+    return null;
+  }
+}
+
+/** The number beside "Review"; likewise unknown when the database is away. */
+async function toReviewNow(): Promise<number | null> {
+  try {
+    return await toReviewCount((await getRuntime().database()).db);
+  } catch (error) {
+    log.warn('admin console: review count unavailable', errorFields(error));
     return null;
   }
 }

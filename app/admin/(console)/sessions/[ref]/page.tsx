@@ -10,6 +10,7 @@ import { stateLabel, stateTone } from '@/components/admin/handoff-words';
 import { LocalTime } from '@/components/admin/LocalTime';
 import { LiveUpdates } from '@/components/admin/LiveUpdates';
 import { ReviewActions } from '@/components/admin/ReviewForms';
+import { ReviewBar } from '@/components/admin/review/ReviewBar';
 import { firstValues } from '@/lib/admin/filters';
 import { queryTerms } from '@/lib/admin/highlight';
 import { transcriptVersion } from '@/lib/admin/live';
@@ -18,6 +19,7 @@ import { openTranscript, TRANSCRIPT_MAX_TURNS } from '@/lib/admin/transcript';
 import { pathWithQuery } from '@/lib/auth/page-guard';
 import { requirePageAgent } from '@/lib/runtime/auth';
 import { getRuntime } from '@/lib/runtime';
+import { reviewBarFor } from '@/lib/review/queue';
 import { plural } from '@/components/admin/format';
 
 export const metadata: Metadata = { title: 'Transcript' };
@@ -45,6 +47,7 @@ export default async function TranscriptPage({
   if (!transcript) notFound();
 
   const { session, turns, entries, flags, notes } = transcript;
+  const review = await reviewBarFor(db, agent.id, transcript.ref);
   const sessionFlags = flags.filter((flag) => flag.auditId === null);
   const sessionNotes = notes.filter((note) => note.auditId === null);
   const base = `/admin/sessions/${transcript.ref}`;
@@ -76,6 +79,7 @@ export default async function TranscriptPage({
           <p className="font-mono text-xs break-all text-slate-600 select-all dark:text-slate-400">{transcript.ref}</p>
           <CustomerIdentityCard customer={transcript.identity} />
         </div>
+        <ReviewBar sessionRef={transcript.ref} data={review} isAdmin={agent.role === 'admin'} />
         {q && (
           <p className="rounded-md bg-yellow-50 px-3 py-2 text-sm text-yellow-900 dark:bg-yellow-950/40 dark:text-yellow-100">
             {matched} of {plural(turns.length, 'turn')} {matched === 1 ? 'matches' : 'match'} <q className="font-medium">{q}</q>; matches are marked.

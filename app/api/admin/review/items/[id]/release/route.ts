@@ -1,0 +1,7 @@
+import { releaseItemEndpoint } from '@/lib/review/queue-api';
+import { serve } from '@/lib/runtime/serve';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const { POST } = serve('/api/admin/review/items/[id]/release', { POST: releaseItemEndpoint });
