@@ -295,3 +295,51 @@ describe('corrections', () => {
     expect((await readCorrections(db, ref)).has(auditId)).toBe(false);
   });
 });
+
+describe('scores in the sessions list and the overview', () => {
+  it('filters the list by a criterion\'s mean (current version only) and shows the mean as a column', async () => {
+    const { listSessions } = await import('@/lib/admin/sessions');
+    const { readListFilters } = await import('@/lib/admin/filters');
+    const helpful = await criterion('helpful');
+    // ref: helpful 4 and 2 (mean 3); otherRef: helpful 1 by Ada, 2 by Bob on its reply (mean 1.5).
+    expect((await score(ada, { ref: otherRef, auditId: null, criterionId: helpful.id, value: 1 })).status).toBe(200);
+    expect((await score(bob, { ref: otherRef, auditId: otherReply, criterionId: helpful.id, value: 2 })).status).toBe(200);
+    const refsFor = async (params: Record<string, string>) => {
+      const { filters, problems } = readListFilters(params);
+      expect(problems).toEqual([]);
+      return (await listSessions(db, filters)).rows.map((row) => row.ref).sort();
+    };
+    expect(await refsFor({ score: 'helpful', scoreMax: '2' })).toEqual([otherRef]);
+    expect(await refsFor({ score: 'helpful', scoreMin: '2.5' })).toEqual([ref]);
+    expect(await refsFor({ score: 'helpful', scoreMin: '3', scoreMax: '3' })).toEqual([ref]);
+    expect(await refsFor({ score: 'helpful' })).toEqual([ref, otherRef].sort());
+    expect(await refsFor({ score: 'should_have_handed_off', scoreMin: '1' })).toEqual([ref]);
+    // Clarity was removed: its old scores no longer answer the current rubric's filter.
+    expect(await refsFor({ score: 'clarity' })).toEqual([]);
+    expect(readListFilters({ score: 'helpful', scoreMax: '11' }).problems).toEqual(['highest score: must be a number from 0 to 10.']);
+    expect(readListFilters({ score: 'Helpful!' }).problems).toHaveLength(1);
+
+    const rows = (await listSessions(db, readListFilters({ score: 'helpful' }).filters)).rows;
+    const columns = new Map(rows.map((row) => [row.ref, Object.fromEntries(row.scores.map((s) => [s.key, [s.mean, s.count]]))]));
+    expect(columns.get(otherRef)).toEqual({ helpful: [1.5, 2] });
+    expect(columns.get(ref)).toMatchObject({ helpful: [3, 2], tone: [4.5, 2], correct: [0.5, 2], should_have_handed_off: [1, 2] });
+    expect(columns.get(ref)).not.toHaveProperty('clarity');
+  });
+
+  it('the overview\'s trend: mean per criterion version and ISO week, and the week\'s agreement', async () => {
+    const { loadScoreTrend, isoWeekName } = await import('@/lib/review/trend');
+    const now = new Date();
+    const trend = await loadScoreTrend(db, new Date(now.getTime() - 7 * 24 * 3600 * 1000), new Date(now.getTime() + 60_000));
+    const week = trend.weeks.find((w) => w.name === isoWeekName(now));
+    const cells = new Map(week?.cells.map((cell) => [`${cell.key}@${cell.version}`, [cell.mean, cell.count]]));
+    // helpful: 4, 2 (ref) + 1, 2 (otherRef) → 2.25; clarity v1 and v2 stay apart.
+    expect(cells.get('helpful@1')).toEqual([2.25, 4]);
+    expect(cells.get('clarity@1')).toEqual([5, 1]);
+    expect(cells.get('clarity@2')).toEqual([3, 2]);
+    // Shares of the scale: clarity v1 5 of 1–5 → 1, v2 3 of 1–3 → 1 (both top marks).
+    expect(week?.shares.clarity).toBe(1);
+    // otherRef's two helpful scores are on different targets (conversation, reply): not compared.
+    expect(week?.agreement).toMatchObject({ pairs: 5, exactPercent: 40 });
+    expect(trend.scores).toBe(13);
+  });
+});

@@ -63,3 +63,36 @@ describe('word diff', () => {
     expect(parts.filter((p) => p.kind !== 'removed').map((p) => p.text).join('')).toBe(corrected);
   });
 });
+
+describe('score trend', () => {
+  it('names ISO weeks (the week of the Thursday) and starts them on Monday, UTC', async () => {
+    const { isoWeekName, isoWeekStart } = await import('@/lib/review/trend');
+    expect(isoWeekName(new Date('2026-12-03T12:00:00Z'))).toBe('2026-W49');
+    expect(isoWeekName(new Date('2027-01-01T12:00:00Z'))).toBe('2026-W53');
+    expect(isoWeekName(new Date('2025-12-29T00:00:00Z'))).toBe('2026-W01');
+    expect(isoWeekStart(new Date('2026-12-06T23:59:59Z')).toISOString()).toBe('2026-11-30T00:00:00.000Z');
+  });
+
+  it('keeps criterion versions apart and compares scales as shares', async () => {
+    const { foldTrend } = await import('@/lib/review/trend');
+    const base = { sessionId: 's', auditId: null, key: 'helpful', label: 'Helpful', kind: 'scale' as const };
+    const trend = foldTrend(
+      [
+        { ...base, at: new Date('2026-12-01T10:00:00Z'), criterionId: 'v1', version: 1, scaleMin: 1, scaleMax: 5, reviewerId: 'a', value: 5 },
+        { ...base, at: new Date('2026-12-02T10:00:00Z'), criterionId: 'v2', version: 2, scaleMin: 1, scaleMax: 3, reviewerId: 'a', value: 2 },
+        { ...base, at: new Date('2026-12-09T10:00:00Z'), criterionId: 'v2', version: 2, scaleMin: 1, scaleMax: 3, reviewerId: 'b', value: 1 },
+      ],
+      new Date('2026-11-30T00:00:00Z'),
+      new Date('2026-12-14T00:00:00Z'),
+    );
+    expect(trend.weeks.map((w) => w.name)).toEqual(['2026-W49', '2026-W50']);
+    expect(trend.weeks[0]?.cells.map((c) => [c.version, c.mean, c.count])).toEqual([
+      [1, 5, 1],
+      [2, 2, 1],
+    ]);
+    // (1 + 0.5) / 2: 5 of 1–5 is the top, 2 of 1–3 the middle.
+    expect(trend.weeks[0]?.shares).toEqual({ helpful: 0.75 });
+    expect(trend.weeks[1]?.shares).toEqual({ helpful: 0 });
+    expect(trend.weeks[0]?.agreement.pairs).toBe(0);
+  });
+});
