@@ -1,7 +1,8 @@
 import type { ReactNode } from 'react';
 import type { ConversationReview } from '@/lib/review/conversation-review';
 import { CorrectionPanel } from './CorrectionPanel';
-import { agreementText, ScoreControls } from './ScoreControls';
+import { ScoreControls } from './ScoreControls';
+import { agreementText } from './score-words';
 
 /** The replies of a transcript, as the review needs them: audit id, number and text. */
 export interface ReviewedReply {

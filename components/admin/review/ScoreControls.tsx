@@ -2,28 +2,12 @@
 
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import type { Agreement } from '@/lib/review/agreement';
 import type { CriterionData, ScoredCriterion, TargetReview } from '@/lib/review/conversation-review';
 import { adminFetch } from '../api-client';
+import { agreementText, scaleText, valueText } from './score-words';
 
 const BUTTON =
   'rounded-md border border-slate-300 px-2 py-0.5 text-xs font-medium hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-blue-600 dark:border-slate-700 dark:hover:bg-slate-800';
-
-/** A value as reviewers read it: yes/no in words, a scale as "n of max". */
-export function valueText(criterion: Pick<CriterionData, 'kind' | 'scaleMax'>, value: number): string {
-  if (criterion.kind === 'yes_no') return value === 1 ? 'yes' : 'no';
-  return `${value}/${criterion.scaleMax}`;
-}
-
-export function scaleText(criterion: Pick<CriterionData, 'kind' | 'scaleMin' | 'scaleMax'>): string {
-  return criterion.kind === 'yes_no' ? 'yes/no' : `${criterion.scaleMin}–${criterion.scaleMax}`;
-}
-
-export function agreementText(agreement: Agreement): string | null {
-  if (agreement.pairs === 0 || agreement.exactPercent === null) return null;
-  const diff = agreement.meanAbsDiff === null ? '' : ` · mean difference ${agreement.meanAbsDiff}`;
-  return `Agreement ${agreement.exactPercent}% exact${diff} (${agreement.pairs} ${agreement.pairs === 1 ? 'pair' : 'pairs'})`;
-}
 
 function optionsOf(criterion: CriterionData): Array<{ value: number; label: string }> {
   if (criterion.kind === 'yes_no') {
@@ -89,7 +73,7 @@ function CriterionControl(props: {
 
   const descriptionId = `${props.name}-description`;
   return (
-    <fieldset className="min-w-0" aria-describedby={criterion.description ? descriptionId : undefined} disabled={pending}>
+    <fieldset className="min-w-0" aria-describedby={criterion.description ? descriptionId : undefined} aria-busy={pending}>
       <legend className="text-xs font-semibold text-slate-800 dark:text-slate-200">
         {criterion.label} <span className="font-normal text-slate-600 dark:text-slate-400">({scaleText(criterion)})</span>
       </legend>
