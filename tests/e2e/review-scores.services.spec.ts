@@ -165,8 +165,8 @@ test('the list filters by score and shows the mean; the overview shows the weekl
   watch(page, problems);
   await signIn(page, E2E_ACCOUNTS.agent, '/admin/sessions');
   // The filter form: Helpful at most 3 (this conversation's mean is (2 + 2 + 4 + 2) / 4 = 2.5).
-  await page.getByLabel('Score', { exact: true }).selectOption('helpful');
-  await page.getByLabel('Score at most').fill('3');
+  await page.getByRole('combobox', { name: 'Score', exact: true }).selectOption('helpful');
+  await page.getByRole('spinbutton', { name: 'Score at most' }).fill('3');
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(page).toHaveURL(/score=helpful/);
   const row = page.locator('tbody tr', { has: page.getByRole('link', { name: ref }) });
