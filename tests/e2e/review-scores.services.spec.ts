@@ -173,6 +173,8 @@ test('the list filters by score and shows the mean; the overview shows the weekl
   await expect(row).toBeVisible();
   await expect(row.locator('[data-score="helpful"]')).toHaveText('2.5/5');
   await expect(row.locator('[data-score="should_have_handed_off"]')).toHaveText('100% yes');
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'review-scores-list-desktop.png') });
   await page.goto('/admin/sessions?score=helpful&scoreMin=3');
   await expect(page.getByRole('heading', { name: 'Sessions', level: 1 })).toBeVisible();
   await expect(page.getByRole('link', { name: ref })).toHaveCount(0);
@@ -184,6 +186,7 @@ test('the list filters by score and shows the mean; the overview shows the weekl
   await expect(trend.getByRole('row', { name: new RegExp(`${week} Helpful v\\d`) }).first()).toBeVisible();
   await expect(trend.getByRole('row', { name: new RegExp(`^${week} .*% exact`) })).toBeVisible();
   await expect(trend.locator('canvas').first()).toBeVisible();
+  await trend.screenshot({ path: path.join(SCREENSHOTS, 'review-scores-trend-desktop.png') });
   expect(problems).toEqual([]);
 });
 

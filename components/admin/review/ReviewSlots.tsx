@@ -40,7 +40,7 @@ export function ConversationScores({ review, sessionRef, selfId }: { review: Con
           Rubric
         </a>
       </div>
-      <ScoreControls sessionRef={sessionRef} auditId={null} review={review.conversation} selfId={selfId} title="Whole conversation" />
+      <ScoreControls sessionRef={sessionRef} auditId={null} review={review.conversation} selfId={selfId} title="Whole conversation" narrow />
       <p className="text-xs text-slate-600 dark:text-slate-400" data-testid="item-agreement">
         {agreement ? `This conversation: ${agreement}` : 'Agreement shows once two reviewers score the same thing.'}
       </p>

@@ -120,7 +120,7 @@ function CriterionControl(props: {
  * rubric, with the other reviewers' values and their agreement; scores given under an earlier
  * version of a criterion are listed read-only with that version's own label and scale.
  */
-export function ScoreControls(props: { sessionRef: string; auditId: string | null; review: TargetReview; selfId: string; title: string }) {
+export function ScoreControls(props: { sessionRef: string; auditId: string | null; review: TargetReview; selfId: string; title: string; narrow?: boolean }) {
   const { review } = props;
   const byId = new Map(review.scored.map((group) => [group.criterion.id, group]));
   const earlier = review.scored.filter((group) => !group.criterion.current);
@@ -129,7 +129,7 @@ export function ScoreControls(props: { sessionRef: string; auditId: string | nul
     <section aria-label={props.title} className="space-y-2 rounded-md border border-slate-200 p-2 dark:border-slate-800">
       <h3 className="text-xs font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">{props.title}</h3>
       {review.criteria.length === 0 && <p className="text-xs text-slate-600 dark:text-slate-400">No criteria in the rubric for this.</p>}
-      <div className="grid gap-2 sm:grid-cols-2">
+      <div className={`grid gap-2 ${props.narrow ? '' : 'sm:grid-cols-2'}`}>
         {review.criteria.map((criterion) => (
           <CriterionControl
             key={criterion.id}
