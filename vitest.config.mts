@@ -58,6 +58,7 @@ export default defineConfig({
             'tests/integration/memory/**/*.test.ts',
             'tests/integration/admin/**/*.test.ts',
             'tests/integration/handoff/**/*.test.ts',
+            'tests/integration/review/**/*.test.ts',
           ],
           // The CLI's own tests need a database another process can open at the same time: Postgres only.
           exclude: ['tests/integration/admin/agent-create.test.ts'],
