@@ -115,7 +115,7 @@ export function CorrectionPanel({ auditId, original, correction }: { auditId: st
         </form>
       ) : (
         <div className="flex flex-wrap gap-2">
-          <button type="button" className={BUTTON} aria-expanded={false} onClick={() => setEditing(true)}>
+          <button type="button" className={BUTTON} onClick={() => setEditing(true)}>
             {correction ? 'Edit correction' : 'Write correction'}
           </button>
           {correction && (

@@ -246,6 +246,28 @@ describe('scores', () => {
   });
 });
 
+describe('a turn without a reply', () => {
+  it('is not scored or corrected: a failed turn (no assistant text) is refused with 400, nothing stored', async () => {
+    const failedSession = await stack.newSession();
+    const failedRef = sessionRef(failedSession);
+    stack.model.failNext('400');
+    const failed = await stack.send(failedSession, 'This one fails.');
+    const auditId = failed.meta?.auditId ?? (await stack.query<{ audit_id: string }>('select audit_id from turns where session_id = $1', [failedRef]))[0]?.audit_id;
+    expect(auditId).toBeTruthy();
+    const [turn] = await stack.query<{ status: string; assistant_text: string | null }>('select status, assistant_text from turns where audit_id = $1', [auditId]);
+    expect(turn).toEqual({ status: 'model_error', assistant_text: null });
+    const correct = await criterion('correct');
+    const before = await scoreRows();
+    const scored = await score(ada, { ref: failedRef, auditId: auditId!, criterionId: correct.id, value: 1 });
+    expect(scored.status).toBe(400);
+    expect(await errorCode(scored)).toBe('invalid_request');
+    const corrected = await call('PUT', `/api/admin/review/corrections/${auditId}`, ada, { text: 'Sorry, let me check.' }, { auditId: auditId! });
+    expect(corrected.status).toBe(400);
+    expect(await scoreRows()).toBe(before);
+    expect(await stack.query('select 1 from review_corrections where audit_id = $1', [auditId])).toHaveLength(0);
+  });
+});
+
 describe('corrections', () => {
   it('is stored beside the reply exactly as typed, with a word diff; the turn row never changes', async () => {
     const auditId = replies[0]!;
