@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { FlagView, NoteView, TranscriptEntry, TranscriptEvent } from '@/lib/admin/transcript';
 import { highlightTerms, type TextPart } from '@/lib/admin/highlight';
 import { noticeFor } from '@/lib/copy/notices';
@@ -77,6 +78,8 @@ interface ConversationProps {
   terms: string[];
   /** False for the print view: no buttons, no panels. */
   interactive: boolean;
+  /** What goes under a reply (its review: scores and correction), by audit id. */
+  replyExtras?: Record<string, ReactNode>;
 }
 
 /** An agent's message (left, like a reply, but marked with their name) or a change of who answers (centred). */
@@ -121,7 +124,7 @@ function EventEntry({ event, terms }: { event: TranscriptEvent; terms: string[] 
  * on the left, memory notices where they appeared), with each turn's audit details under it, and
  * what happened between turns: agents' messages by name, and who took over, handed back, resolved.
  */
-export function Conversation({ sessionRef, entries, flags, notes, terms, interactive }: ConversationProps) {
+export function Conversation({ sessionRef, entries, flags, notes, terms, interactive, replyExtras }: ConversationProps) {
   return (
     <ol className="space-y-5">
       {entries.map((entry) => {
@@ -216,6 +219,7 @@ export function Conversation({ sessionRef, entries, flags, notes, terms, interac
               </div>
             )}
             <div className="mt-2 space-y-2 border-l-2 border-slate-200 pl-3 dark:border-slate-800">
+              {interactive && replyExtras?.[turn.auditId]}
               <dl className="flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-600 dark:text-slate-400">
                 <div className="flex gap-1">
                   <dt className="sr-only">Turn</dt>

@@ -5,8 +5,15 @@ const FIELD =
   'rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm shadow-sm dark:border-slate-700 dark:bg-slate-950';
 const LABEL = 'flex flex-col text-xs font-medium text-slate-600 dark:text-slate-400';
 
+/** A rubric criterion the list can filter on (its current version). */
+export interface ScoreCriterionOption {
+  key: string;
+  label: string;
+  scale: string;
+}
+
 /** The list's filters as a plain GET form: every view is a URL an agent can bookmark or share. */
-export function FilterBar({ filters, models }: { filters: ListFilters; models: string[] }) {
+export function FilterBar({ filters, models, criteria = [] }: { filters: ListFilters; models: string[]; criteria?: ScoreCriterionOption[] }) {
   return (
     <form method="get" action="/admin/sessions" role="search" className="flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900">
       <label className={`${LABEL} min-w-56 flex-[2] max-sm:min-w-full`}>
@@ -57,6 +64,30 @@ export function FilterBar({ filters, models }: { filters: ListFilters; models: s
         </select>
       </label>
       <CustomerFilterFields filters={filters} />
+      {criteria.length > 0 && (
+        <fieldset className="flex flex-wrap items-end gap-2">
+          <legend className="sr-only">Review score (mean of the conversation's scores)</legend>
+          <label className={LABEL}>
+            Score
+            <select name="score" defaultValue={filters.score ?? ''} className={`${FIELD} mt-1 text-slate-900 dark:text-slate-100`}>
+              <option value="">Any or none</option>
+              {criteria.map((criterion) => (
+                <option key={criterion.key} value={criterion.key}>
+                  {criterion.label} ({criterion.scale})
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className={LABEL}>
+            Score at least
+            <input name="scoreMin" type="number" min={0} max={10} step="any" defaultValue={filters.scoreMin ?? ''} className={`${FIELD} mt-1 w-24 text-slate-900 dark:text-slate-100`} />
+          </label>
+          <label className={LABEL}>
+            Score at most
+            <input name="scoreMax" type="number" min={0} max={10} step="any" defaultValue={filters.scoreMax ?? ''} className={`${FIELD} mt-1 w-24 text-slate-900 dark:text-slate-100`} />
+          </label>
+        </fieldset>
+      )}
       {filters.code && (
         <label className={LABEL}>
           Error code

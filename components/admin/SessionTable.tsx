@@ -34,6 +34,14 @@ export interface SessionRowView {
   /** Who answers it; absent: the assistant. */
   state?: ConversationState;
   stateOwnerName?: string | null;
+  /** Mean review score per current criterion, by key (absent: not scored). */
+  scores?: Record<string, string>;
+}
+
+/** A score column: a current rubric criterion someone scored on this page. */
+export interface ScoreColumn {
+  key: string;
+  label: string;
 }
 
 /** Marks a conversation with a person in it (or resolved); the assistant answering is the usual case, unmarked. */
@@ -88,7 +96,7 @@ const isTyping = (target: EventTarget | null) =>
  * The sessions table, driven from the keyboard as well: j/k or the arrow keys move, Enter or o
  * opens, / jumps to the search box.
  */
-export function SessionTable({ rows }: { rows: SessionRowView[] }) {
+export function SessionTable({ rows, scoreColumns = [] }: { rows: SessionRowView[]; scoreColumns?: ScoreColumn[] }) {
   const router = useRouter();
   const [selected, setSelected] = useState(0);
   const body = useRef<HTMLDivElement>(null);
@@ -172,6 +180,13 @@ export function SessionTable({ rows }: { rows: SessionRowView[] }) {
               {row.memoryFallbacks > 0 && <Badge tone="warn">fallbacks {row.memoryFallbacks}</Badge>}
               {row.openFlags > 0 && <Badge tone="bad">⚑ {row.openFlags}</Badge>}
               <Feedback up={row.feedbackUp} down={row.feedbackDown} />
+              {scoreColumns.map((column) =>
+                row.scores?.[column.key] ? (
+                  <span key={column.key} className="whitespace-nowrap">
+                    {column.label} {row.scores[column.key]}
+                  </span>
+                ) : null,
+              )}
             </div>
           </li>
         ))}
@@ -195,6 +210,11 @@ export function SessionTable({ rows }: { rows: SessionRowView[] }) {
               <th scope="col" className="px-3 py-2 text-right font-semibold">Unfinished</th>
               <th scope="col" className="px-3 py-2 font-semibold">Feedback</th>
               <th scope="col" className="px-3 py-2 text-right font-semibold">Flags</th>
+              {scoreColumns.map((column) => (
+                <th key={column.key} scope="col" className="px-3 py-2 text-right font-semibold" title="Mean review score">
+                  {column.label}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
@@ -245,6 +265,11 @@ export function SessionTable({ rows }: { rows: SessionRowView[] }) {
                 <td className="px-3 py-2 text-right">
                   {row.openFlags > 0 ? <Badge tone="bad">⚑ {row.openFlags}</Badge> : <span className="text-slate-600 dark:text-slate-400">—</span>}
                 </td>
+                {scoreColumns.map((column) => (
+                  <td key={column.key} className="px-3 py-2 text-right tabular-nums" data-score={column.key}>
+                    {row.scores?.[column.key] ?? <span className="text-slate-600 dark:text-slate-400">—</span>}
+                  </td>
+                ))}
               </tr>
             ))}
           </tbody>

@@ -34,6 +34,16 @@ const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
     .optional()
     .or(z.literal('').transform(() => undefined));
 
+/** A score bound as typed in the URL: a whole or decimal number 0–10. */
+const scoreBound = z
+  .string()
+  .trim()
+  .regex(/^\d{1,2}(\.\d{1,2})?$/, 'must be a number from 0 to 10')
+  .transform(Number)
+  .refine((value) => value <= 10, 'must be a number from 0 to 10')
+  .optional()
+  .or(z.literal('').transform(() => undefined));
+
 export const FEEDBACK_FILTERS = ['up', 'down'] as const;
 export const MEMORY_FILTERS = ['expired', 'unavailable'] as const;
 export const IDENTITY_FILTERS = ['verified', 'anonymous'] as const;
@@ -67,6 +77,16 @@ export const listFiltersSchema = z.object({
   customer: text(320),
   /** Every conversation of one verified customer. */
   sub: text(255),
+  /** A rubric criterion's key: conversations scored on it (current version), within scoreMin–scoreMax. */
+  score: z
+    .string()
+    .trim()
+    .regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a criterion such as helpful')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** Bounds (inclusive) on the conversation's mean score for `score`. */
+  scoreMin: scoreBound,
+  scoreMax: scoreBound,
 });
 
 export type ListFilters = z.infer<typeof listFiltersSchema>;
@@ -95,6 +115,8 @@ const LABELS: Partial<Record<keyof ListFilters, string>> = {
   memory: 'memory (expired or unavailable)',
   feedback: 'feedback (up or down)',
   errors: 'errors (1 or nothing)',
+  scoreMin: 'lowest score',
+  scoreMax: 'highest score',
   unfinished: 'unfinished (1 or nothing)',
   fallback: 'fallback (1 or nothing)',
   flagged: 'flagged (1 or nothing)',
@@ -131,6 +153,9 @@ export function readListFilters(params: Record<string, string>, now: Date = new 
     identity: field('identity'),
     customer: field('customer'),
     sub: field('sub'),
+    score: field('score'),
+    scoreMin: field('scoreMin'),
+    scoreMax: field('scoreMax'),
   };
   if (filters.from && filters.to && filters.from > filters.to) {
     problems.push(`from (${filters.from}) is after to (${filters.to}): swap them to see those days.`);
@@ -162,5 +187,8 @@ export function filtersToParams(filters: ListFilters): URLSearchParams {
   if (filters.identity) params.set('identity', filters.identity);
   if (filters.customer) params.set('customer', filters.customer);
   if (filters.sub) params.set('sub', filters.sub);
+  if (filters.score) params.set('score', filters.score);
+  if (filters.score && filters.scoreMin !== undefined) params.set('scoreMin', String(filters.scoreMin));
+  if (filters.score && filters.scoreMax !== undefined) params.set('scoreMax', String(filters.scoreMax));
   return params;
 }

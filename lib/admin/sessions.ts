@@ -10,6 +10,7 @@ import { identitiesByRef, identityConditions, type CustomerIdentityView } from '
 import { isSessionRef } from '@/lib/admin/session-lookup';
 import { sessionRef } from '@/lib/session-ref';
 import { fromDbTextOrNull, toDbSearchText, toDbText } from '@/lib/db/text';
+import { type ScoreMean, scoreFilterCondition, scoreMeans } from '@/lib/review/score-columns';
 
 /**
  * The sessions list: newest activity first, keyset-paginated on (last_activity_at, id), which the
@@ -59,6 +60,8 @@ export interface SessionListRow {
   match: SearchMatch | null;
   /** The verified customer, as the host site signed them; null: anonymous. */
   identity: CustomerIdentityView | null;
+  /** Mean review score per current rubric criterion (only those scored). */
+  scores: ScoreMean[];
 }
 
 export interface SessionListPage {
@@ -181,6 +184,7 @@ async function filterConditions(db: Database, filters: ListFilters): Promise<SQL
     );
   }
   where.push(...identityConditions(filters));
+  if (filters.score) where.push(scoreFilterCondition({ key: filters.score, min: filters.scoreMin, max: filters.scoreMax }));
   const refQuery = filters.q ? asRefQuery(filters.q) : null;
   if (refQuery && isSessionRef(refQuery)) {
     // A reference pasted into the search box finds that conversation.
@@ -258,7 +262,7 @@ export async function listSessions(db: Database, filters: ListFilters, options: 
   const first = page[0];
   const last = page.at(-1);
   const cursorOf = (row: (typeof page)[number] | undefined) => (row ? encodeCursor({ at: row.cursorAt, id: row.id }) : null);
-  const identities = await identitiesByRef(db, page.map((row) => sessionRef(row.id)));
+  const [identities, scores] = await Promise.all([identitiesByRef(db, page.map((row) => sessionRef(row.id))), scoreMeans(db, page.map((row) => row.id))]);
 
   return {
     rows: page.map((row) => ({
@@ -278,6 +282,7 @@ export async function listSessions(db: Database, filters: ListFilters, options: 
       stateOwnerName: fromDbTextOrNull(row.stateOwnerName),
       match: parseMatch(row.match, Number(row.matchCount)),
       identity: identities.get(sessionRef(row.id)) ?? null,
+      scores: scores.get(row.id) ?? [],
     })),
     older: backwards ? cursorOf(last) : more ? cursorOf(last) : null,
     newer: backwards ? (more ? cursorOf(first) : null) : options.after ? cursorOf(first) : null,

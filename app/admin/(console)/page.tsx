@@ -15,6 +15,8 @@ import { pathWithQuery } from '@/lib/auth/page-guard';
 import { requirePageAgent } from '@/lib/runtime/auth';
 import { getRuntime } from '@/lib/runtime';
 import { plural } from '@/components/admin/format';
+import { ScoreTrendSection } from '@/components/admin/review/ScoreTrend';
+import { loadScoreTrend } from '@/lib/review/trend';
 
 export const metadata: Metadata = { title: 'Overview' };
 export const dynamic = 'force-dynamic';
@@ -104,7 +106,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   const period = parsePeriod(firstValues(raw));
   const runtime = getRuntime();
   const db = (await runtime.database()).db;
-  const overview = await loadOverview(db, period, runtime.config.admin.modelPrices);
+  const [overview, trend] = await Promise.all([loadOverview(db, period, runtime.config.admin.modelPrices), loadScoreTrend(db, period.start, period.end)]);
   const { totals, buckets } = overview;
 
   const range = { from: period.from, to: period.to };
@@ -380,6 +382,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
       </div>
 
       <HandoffSection overview={overview} period={period} x={x} xAxis={xAxis} rowsFor={rowsFor} hrefsFor={hrefsFor} />
+      <ScoreTrendSection trend={trend} />
     </div>
   );
 }

@@ -12,6 +12,7 @@ import { listModels, listSessions } from '@/lib/admin/sessions';
 import { pathWithQuery } from '@/lib/auth/page-guard';
 import { requirePageAgent } from '@/lib/runtime/auth';
 import { getRuntime } from '@/lib/runtime';
+import { listCurrentCriteria } from '@/lib/review/rubric';
 
 export const metadata: Metadata = { title: 'Sessions' };
 export const dynamic = 'force-dynamic';
@@ -25,9 +26,10 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
   const { filters, problems } = readListFilters(params);
   const runtime = getRuntime();
   const db = (await runtime.database()).db;
-  const [page, models] = await Promise.all([
+  const [page, models, criteria] = await Promise.all([
     listSessions(db, filters, { after: decodeCursor(params.after), before: decodeCursor(params.before) }),
     listModels(db),
+    listCurrentCriteria(db),
   ]);
   // Searching reads across transcripts: who searched for what, and how many matches each page of
   // results showed, is part of the access record.
@@ -81,8 +83,14 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
       customer: row.identity,
       state: row.state,
       stateOwnerName: row.stateOwnerName,
+      // A yes/no mean reads as the share of yes; a scale's as "mean/max".
+      scores: Object.fromEntries(
+        row.scores.map((score) => [score.key, score.kind === 'yes_no' ? `${Math.round(score.mean * 100)}% yes` : `${score.mean.toFixed(1)}/${score.scaleMax}`]),
+      ),
     };
   });
+  // A column per current criterion that someone scored on this page.
+  const scoreColumns = criteria.filter((criterion) => page.rows.some((row) => row.scores.some((score) => score.key === criterion.key)));
   const onlyFlagged = filters.flagged && query.size === 1;
 
   return (
@@ -105,9 +113,13 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
       </div>
       <InputProblems problems={problems} />
       <Collapsible label={`Search and filters${query.size > 0 ? ` (${query.size} on)` : ''}`}>
-        <FilterBar filters={filters} models={models} />
+        <FilterBar
+          filters={filters}
+          models={models}
+          criteria={criteria.map((c) => ({ key: c.key, label: c.label, scale: c.kind === 'yes_no' ? 'no 0 · yes 1' : `${c.scaleMin}–${c.scaleMax}` }))}
+        />
       </Collapsible>
-      <SessionTable rows={rows} />
+      <SessionTable rows={rows} scoreColumns={scoreColumns.map((c) => ({ key: c.key, label: c.label }))} />
       <nav aria-label="Pages" className="flex items-center justify-between text-sm">
         {page.newer ? (
           <a rel="prev" href={pageLink('before', page.newer)} className="rounded-md px-3 py-1.5 font-medium text-blue-700 hover:bg-blue-50 dark:text-blue-400 dark:hover:bg-blue-950/40">

@@ -21,6 +21,8 @@ import { requirePageAgent } from '@/lib/runtime/auth';
 import { getRuntime } from '@/lib/runtime';
 import { reviewBarFor } from '@/lib/review/queue';
 import { plural } from '@/components/admin/format';
+import { ConversationScores, replyReviewSlots } from '@/components/admin/review/ReviewSlots';
+import { readConversationReview } from '@/lib/review/conversation-review';
 
 export const metadata: Metadata = { title: 'Transcript' };
 export const dynamic = 'force-dynamic';
@@ -52,6 +54,9 @@ export default async function TranscriptPage({
   const sessionNotes = notes.filter((note) => note.auditId === null);
   const base = `/admin/sessions/${transcript.ref}`;
   const matched = turns.filter((turn) => turn.matched).length;
+  // Scores and corrections apply to replies the assistant actually gave (a turn with its text).
+  const replies = turns.flatMap((turn) => (turn.assistantText ? [{ auditId: turn.auditId, seq: turn.seq, assistantText: turn.assistantText }] : []));
+  const review = await readConversationReview(db, session.id, replies.map((reply) => reply.auditId));
 
   return (
     <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
@@ -90,7 +95,7 @@ export default async function TranscriptPage({
             Showing the first {TRANSCRIPT_MAX_TURNS} turns. Export the session for all of them.
           </p>
         )}
-        <Conversation sessionRef={transcript.ref} entries={entries} flags={flags} notes={notes} terms={q ? queryTerms(q) : []} interactive />
+        <Conversation sessionRef={transcript.ref} entries={entries} flags={flags} notes={notes} terms={q ? queryTerms(q) : []} interactive replyExtras={replyReviewSlots(review, replies, transcript.ref, agent.id)} />
         {/* Under the conversation, like a chat's composer: where the agent reads the latest message. */}
         <HandoffControls
           sessionRef={transcript.ref}
@@ -135,6 +140,8 @@ export default async function TranscriptPage({
             </dd>
           </dl>
         </section>
+
+        <ConversationScores review={review} sessionRef={transcript.ref} selfId={agent.id} />
 
         <section aria-labelledby="review" className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
           <h2 id="review" className="text-sm font-semibold">

@@ -1,0 +1,7 @@
+import { createCriterionEndpoint } from '@/lib/review/endpoints';
+import { serve } from '@/lib/runtime/serve';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const { POST } = serve('/api/admin/review/rubric', { POST: createCriterionEndpoint });

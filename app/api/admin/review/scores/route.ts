@@ -1,0 +1,7 @@
+import { scoreEndpoint } from '@/lib/review/endpoints';
+import { serve } from '@/lib/runtime/serve';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const { PUT } = serve('/api/admin/review/scores', { PUT: scoreEndpoint });
