@@ -49,7 +49,7 @@ export default async function TranscriptPage({
   if (!transcript) notFound();
 
   const { session, turns, entries, flags, notes } = transcript;
-  const review = await reviewBarFor(db, agent.id, transcript.ref);
+  const queueItem = await reviewBarFor(db, agent.id, transcript.ref);
   const sessionFlags = flags.filter((flag) => flag.auditId === null);
   const sessionNotes = notes.filter((note) => note.auditId === null);
   const base = `/admin/sessions/${transcript.ref}`;
@@ -84,7 +84,7 @@ export default async function TranscriptPage({
           <p className="font-mono text-xs break-all text-slate-600 select-all dark:text-slate-400">{transcript.ref}</p>
           <CustomerIdentityCard customer={transcript.identity} />
         </div>
-        <ReviewBar sessionRef={transcript.ref} data={review} isAdmin={agent.role === 'admin'} />
+        <ReviewBar sessionRef={transcript.ref} data={queueItem} isAdmin={agent.role === 'admin'} />
         {q && (
           <p className="rounded-md bg-yellow-50 px-3 py-2 text-sm text-yellow-900 dark:bg-yellow-950/40 dark:text-yellow-100">
             {matched} of {plural(turns.length, 'turn')} {matched === 1 ? 'matches' : 'match'} <q className="font-medium">{q}</q>; matches are marked.
