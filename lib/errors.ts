@@ -33,6 +33,12 @@ export type ErrorCode =
   /** The change does not apply to the conversation as it is (handing back one nobody took…). */
   | 'invalid_state'
   | 'not_found'
+  /** Review datasets (lib/review/datasets.ts): no reviewed turn matched the selection. */
+  | 'nothing_selected'
+  /** Replays (lib/review/replay): the candidate names an endpoint or model that is not configured. */
+  | 'unknown_endpoint'
+  /** Replays: a dollar budget for a model MODEL_PRICES has no price for. */
+  | 'no_price'
   | 'method_not_allowed'
   | 'unauthorized'
   | 'forbidden'
