@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { promptHash } from '@/lib/audit/sink';
 import { redactText } from '@/lib/audit/redact';
@@ -152,8 +152,8 @@ function selectionWhere(input: CreateDatasetInput): SQL {
     or exists (select 1 from ${reviewItems} i where i.session_id = ${turns.sessionId} and i.state = 'done')
   )`;
   const parts: SQL[] = [sql`${turns.assistantText} is not null`, sql`${turns.assistantText} <> ''`, reviewed];
-  if (input.from) parts.push(sql`${turns.createdAt} >= ${new Date(input.from)}`);
-  if (input.to) parts.push(sql`${turns.createdAt} < ${new Date(input.to)}`);
+  if (input.from) parts.push(gte(turns.createdAt, new Date(input.from)));
+  if (input.to) parts.push(lt(turns.createdAt, new Date(input.to)));
   if (input.criterion) {
     parts.push(sql`exists (select 1 from ${reviewScores} s join ${rubricCriteria} r on r.id = s.criterion_id
       where s.audit_id = ${turns.auditId} and r.key = ${input.criterion})`);
