@@ -34,9 +34,11 @@ export const startReplayEndpoint = endpoint(
         items: run.total,
       },
     });
-    // A long-lived server's runner also polls; on serverless this is what runs it (another
-    // instance takes it over when this one's lease runs out).
-    defer(runtime.replays.kick());
+    // A long-lived server runs it in this process now (its runner also polls for runs left by a dead
+    // instance); on serverless, after the response, for as long as the platform keeps the function
+    // (another instance takes it over when this one's lease runs out).
+    if (runtime.config.serverless) defer(runtime.replays.kick());
+    else void runtime.replays.kick();
     return Response.json({ id: run.id, state: run.state, total: run.total }, { status: 202 });
   },
 );

@@ -12,7 +12,7 @@ import { conversation, correct, criterion, parseJsonl, reviewItem, score } from 
 
 type Created = { dataset: { id: string; name: string; version: number; itemCount: number; redacted: boolean }; refused: string[] };
 
-async function create(stack: TestStack, cookie: string, body: unknown): Promise<Response> {
+async function create(_stack: TestStack, cookie: string, body: unknown): Promise<Response> {
   const { POST } = await import('@/app/api/admin/datasets/route');
   return POST(adminRequest('/api/admin/datasets', { method: 'POST', cookie, body }));
 }
