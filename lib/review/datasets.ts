@@ -423,3 +423,13 @@ export async function datasetJsonlStream(db: Database, datasetId: string): Promi
     },
   });
 }
+
+/** The current criteria (key and label), for the "scored on" filter. */
+export async function currentCriteria(db: Database): Promise<Array<{ key: string; label: string }>> {
+  const rows = await db
+    .select({ key: rubricCriteria.key, label: rubricCriteria.label })
+    .from(rubricCriteria)
+    .where(sql`${rubricCriteria.retiredAt} is null`)
+    .orderBy(asc(rubricCriteria.position), asc(rubricCriteria.key));
+  return rows.map((row) => ({ key: row.key, label: fromDbText(row.label) }));
+}
