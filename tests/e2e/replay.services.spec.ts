@@ -118,8 +118,8 @@ test('an admin makes a dataset of reviewed turns, exports it, replays it with a 
   await expect(page).toHaveURL(/\/admin\/datasets$/);
   await expect(page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Datasets' })).toHaveAttribute('aria-current', 'page');
 
-  // Create: only this run's turns are reviewed in the period? The stack is shared, so count what we seeded inside the export.
-  await page.getByLabel('Name').fill(name);
+  // Create. The stack is shared with other specs: the export is checked for the turns seeded here.
+  await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByLabel('Description').fill('e2e replay set');
   await page.getByRole('button', { name: 'Create dataset' }).click();
   await expect(page.getByRole('status')).toContainText(`Created ${name} v1 with`);
@@ -147,7 +147,7 @@ test('an admin makes a dataset of reviewed turns, exports it, replays it with a 
   }
 
   // The items page.
-  await row.getByRole('link', { name }).click();
+  await row.getByRole('link', { name, exact: true }).click();
   await expect(page.getByRole('heading', { name: `${name} v1` })).toBeVisible();
   await expect(page.getByText(correction).first()).toBeVisible();
   looks.push(...(await checkLooks(page, 'dataset-items')));
@@ -155,7 +155,7 @@ test('an admin makes a dataset of reviewed turns, exports it, replays it with a 
   // Replay it with a changed prompt against the priced endpoint.
   await page.getByRole('link', { name: 'Replay this dataset' }).click();
   await expect(page).toHaveURL(/\/admin\/replays\?datasetId=/);
-  await expect(page.getByLabel('Dataset')).toContainText(`${name} v1`);
+  await expect(page.getByLabel('Dataset', { exact: true })).toContainText(`${name} v1`);
   const prompt = page.getByLabel('Candidate system prompt');
   await expect(prompt).not.toHaveValue('');
   await prompt.fill(`You are the e2e candidate ${word}. Be brief.`);
@@ -189,7 +189,7 @@ test('an admin makes a dataset of reviewed turns, exports it, replays it with a 
   // A slow replay, cancelled while it runs: no further calls.
   await request.post(`${SERVICES_MOCK}/behaviour`, { data: { latencyMs: 1500 } });
   await page.goto('/admin/replays');
-  await page.getByLabel('Dataset').selectOption({ label: `${name} v1 (${total} items)` });
+  await page.getByLabel('Dataset', { exact: true }).selectOption({ label: `${name} v1 (${total} items)` });
   await page.getByLabel('Budget (tokens)').fill('1000000');
   await page.getByRole('button', { name: 'Start replay' }).click();
   await expect(page).toHaveURL(/\/admin\/replays\/[0-9a-f-]{36}$/);
