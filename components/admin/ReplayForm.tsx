@@ -73,16 +73,19 @@ export function ReplayForm({ datasets, endpoints, systemPrompt, auditId, pricedM
           </label>
         </div>
         {target === 'dataset' ? (
-          <label className={LABEL}>
-            Dataset
-            <select name="datasetId" required className={FIELD}>
+          // A label beside (not around) the select: its name is "Dataset", not the chosen option's text too.
+          <div>
+            <label htmlFor={`${id}-dataset`} className={LABEL}>
+              Dataset
+            </label>
+            <select id={`${id}-dataset`} name="datasetId" required className={FIELD}>
               {datasets.map((d) => (
                 <option key={d.id} value={d.id}>
                   {d.name} v{d.version} ({d.itemCount} items)
                 </option>
               ))}
             </select>
-          </label>
+          </div>
         ) : (
           <label className={LABEL}>
             Turn (audit id)

@@ -58,7 +58,7 @@ export default async function ReplaysPage({ searchParams }: { searchParams: Prom
         {runs.length === 0 ? (
           <p className="text-sm text-slate-600 dark:text-slate-400">No replay yet.</p>
         ) : (
-          <div className="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
+          <div className="relative overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
             <table aria-labelledby="runs-title" className="w-full text-left text-sm">
               <thead className="bg-slate-50 text-xs text-slate-600 uppercase dark:bg-slate-900 dark:text-slate-400">
                 <tr>
