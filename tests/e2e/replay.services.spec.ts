@@ -129,7 +129,7 @@ test('an admin makes a dataset of reviewed turns, exports it, replays it with a 
 
   // Export: JSONL with each seeded turn's exact messages and the correction; no session id.
   const downloading = page.waitForEvent('download');
-  await page.getByRole('link', { name: `Export ${name} v1 as JSONL` }).click();
+  await page.getByRole('link', { name: `Export JSONL: ${name} v1` }).click();
   const download = await downloading;
   expect(download.suggestedFilename()).toBe(`${name}-v1.jsonl`);
   const jsonl = readFileSync((await download.path()) ?? '', 'utf8');

@@ -73,7 +73,7 @@ export default async function DatasetsPage() {
                       {d.createdByName && <span className="block text-xs text-slate-600 dark:text-slate-400">by {d.createdByName}</span>}
                     </td>
                     <td className="px-3 py-2 whitespace-nowrap">
-                      <a href={`/api/admin/datasets/${d.id}/export`} download className={LINK} aria-label={`Export ${d.name} v${d.version} as JSONL`}>
+                      <a href={`/api/admin/datasets/${d.id}/export`} download className={LINK} aria-label={`Export JSONL: ${d.name} v${d.version}`}>
                         Export JSONL
                       </a>
                     </td>
