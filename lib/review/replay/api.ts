@@ -46,9 +46,15 @@ export const startReplayEndpoint = endpoint(
 /** GET /api/admin/replays/{id}: the run's progress and results (polled by its page). */
 export const replayProgressEndpoint = endpoint(
   { auth: { kind: 'agent', role: 'admin', mutation: false, action: 'view_replay' }, param: z.uuid() },
-  async ({ param: id, db, agent, runtime }) => {
+  async ({ param: id, db, agent, runtime, defer }) => {
     const replay = await getReplay(db, id);
     if (!replay) throw new ApiError(404, 'not_found', 'No such replay.');
+    // Whoever watches an unfinished run wakes this instance's runner: it takes the run over if the
+    // instance running it died (its lease ran out), and does nothing otherwise.
+    if (replay.run.state === 'queued' || replay.run.state === 'running') {
+      if (runtime.config.serverless) defer(runtime.replays.kick());
+      else void runtime.replays.kick();
+    }
     // Polled every second while it runs: one entry a minute says who watched it.
     await runtime.accessLogThrottle.log(db, agent, 'view_replay', { detail: { replayId: id, results: replay.results.length } }, `replay ${id}`);
     return Response.json(replay);

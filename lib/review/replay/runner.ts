@@ -44,6 +44,8 @@ export class ReplayRunner {
   private readonly cancelPollMs: number;
   private active: Promise<void> | null = null;
   private again = false;
+  /** Some run was queued or running when last looked: keep looking (start()). */
+  private watching = false;
   private closed = false;
   private timer: ReturnType<typeof setInterval> | undefined;
   /** The call in flight, per run, so a cancel on this instance aborts it at once. */
@@ -71,11 +73,16 @@ export class ReplayRunner {
     return this.active;
   }
 
-  /** A long-lived server also looks for work now and then (runs left by a dead instance, missed kicks). */
+  /**
+   * A long-lived server also looks for work now and then (a run left by a dead instance, a kick
+   * missed), but only while it knows of unfinished runs: an idle server makes no Postgres query
+   * (tests/production/idle-cost.test.ts). It looks once at start; a start or a progress view kicks it.
+   */
   start(intervalMs = 5000): void {
     if (this.timer) return;
+    this.watching = true;
     this.timer = setInterval(() => {
-      void this.kick();
+      if (this.watching) void this.kick();
     }, intervalMs);
     this.timer.unref?.();
   }
@@ -104,7 +111,12 @@ export class ReplayRunner {
           log.warn('replay: could not look for runs', errorFields(error));
           return;
         }
-        if (!run) break;
+        if (!run) {
+          // Runs another instance holds: look again later, in case it dies.
+          this.watching = await this.anyUnfinished().catch(() => true);
+          break;
+        }
+        this.watching = true;
         await this.runOne(run).catch(async (error: unknown) => {
           log.error('replay run failed', { runId: run.id, ...errorFields(error) });
           await this.finish(run.id, 'failed', 'internal_error').catch(() => undefined);
@@ -138,6 +150,16 @@ export class ReplayRunner {
       .where(and(inArray(replayRuns.id, next), takeable))
       .returning();
     return run ?? null;
+  }
+
+  private async anyUnfinished(): Promise<boolean> {
+    const db = await this.options.database();
+    const [row] = await db
+      .select({ id: replayRuns.id })
+      .from(replayRuns)
+      .where(inArray(replayRuns.state, ['queued', 'running']))
+      .limit(1);
+    return Boolean(row);
   }
 
   /** Renews the lease and reads what decides the next call; null when another runner has the run now. */
