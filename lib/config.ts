@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { type ModelEndpoint, parseModelEndpoints } from '@/lib/model/endpoints';
 import { parseModelPrices, type ModelPrices } from '@/lib/model/prices';
 import type { ModelConfig } from '@/lib/model/types';
 
@@ -320,6 +321,11 @@ export const VARIABLES = {
     optionalString,
     "JSON: model -> dollars per million input/output tokens, for the admin overview's cost.",
   ),
+  REPLAY_ENDPOINTS: variable(
+    optionalString,
+    'JSON: more OpenAI-compatible endpoints and models a replay may run against (docs/review.md).',
+  ),
+  REPLAY_CALLS_PER_MINUTE: variable(int(0, 100_000, 60), 'Model calls per minute of replays, per instance (0: off).'),
   ADMIN_ALLOWED_DOMAIN: variable(
     z.preprocess(
       emptyAsUndefined,
@@ -420,6 +426,14 @@ export function productionProblems(source: Record<string, string | undefined>): 
     }
   }
   return problems;
+}
+
+function modelEndpointsOrThrow(raw: string | undefined): ModelEndpoint[] {
+  try {
+    return parseModelEndpoints(raw);
+  } catch (error) {
+    throw new ConfigError(`Invalid Tether configuration:\n  ${(error as Error).message}`);
+  }
 }
 
 function modelPricesOrThrow(raw: string | undefined): ModelPrices {
@@ -569,6 +583,11 @@ export function parseConfig(source: Record<string, string | undefined>) {
       allowedDomain: env.ADMIN_ALLOWED_DOMAIN,
       /** MODEL_PRICES, validated (lib/model/prices.ts). */
       modelPrices: modelPricesOrThrow(env.MODEL_PRICES),
+    },
+    /** Replays of recorded turns against a candidate prompt or model (lib/review/replay, docs/review.md). */
+    replay: {
+      endpoints: modelEndpointsOrThrow(env.REPLAY_ENDPOINTS),
+      callsPerMinute: env.REPLAY_CALLS_PER_MINUTE,
     },
   };
 }

@@ -35,6 +35,12 @@ export type ErrorCode =
   /** Review queue (lib/review/queue.ts): another reviewer has the item (409, with `owner`). */
   | 'review_taken'
   | 'not_found'
+  /** Review datasets (lib/review/datasets.ts): no reviewed turn matched the selection. */
+  | 'nothing_selected'
+  /** Replays (lib/review/replay): the candidate names an endpoint or model that is not configured. */
+  | 'unknown_endpoint'
+  /** Replays: a dollar budget for a model MODEL_PRICES has no price for. */
+  | 'no_price'
   | 'method_not_allowed'
   | 'unauthorized'
   | 'forbidden'

@@ -54,6 +54,8 @@ export function AdminShell({
                 </NavLink>
                 <NavLink href="/admin/sessions">Sessions</NavLink>
                 <NavLink href="/admin/sessions?flagged=1">Flagged</NavLink>
+                {agent.role === 'admin' && <NavLink href="/admin/datasets">Datasets</NavLink>}
+                {agent.role === 'admin' && <NavLink href="/admin/replays">Replays</NavLink>}
                 {agent.role === 'admin' && <NavLink href="/admin/access-log">Access log</NavLink>}
                 {agent.role === 'admin' && <NavLink href="/admin/agents">Agents</NavLink>}
                 {agent.role === 'admin' && <NavLink href="/admin/audit">Audit health</NavLink>}

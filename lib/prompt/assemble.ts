@@ -126,7 +126,8 @@ function systemMessage(systemPrompt: string): { message: ModelMessage; tokens: n
   return { message: { ...systemCache.message }, tokens: systemCache.tokens };
 }
 
-function systemContent(systemPrompt: string): string {
+/** The system message's content for a configured prompt (also what a replay's candidate prompt becomes). */
+export function systemContent(systemPrompt: string): string {
   const configured = systemPrompt.trim();
   return configured ? `${configured}\n\n${CONTEXT_RULES}` : CONTEXT_RULES;
 }

@@ -25,6 +25,8 @@ import { createRestClient } from '@/lib/redis/client';
 import { AccessLogThrottle } from '@/lib/auth/access-log';
 import { createSetupGate, type SetupGate } from '@/lib/auth/setup';
 import { type Presence, postgresPresence } from '@/lib/handoff/presence';
+import { configuredReplayModels } from '@/lib/review/replay/models';
+import { ReplayRunner } from '@/lib/review/replay/runner';
 
 /**
  * The wired-up server: config → clients → stores, once per process. Created lazily from the
@@ -61,6 +63,8 @@ export interface Runtime {
   setup: SetupGate;
   /** Which admin list views were logged in the last minute, so a live list is logged once a minute. */
   accessLogThrottle: AccessLogThrottle;
+  /** Runs replays of recorded turns in the background (lib/review/replay), leased in Postgres. */
+  replays: ReplayRunner;
   database(): Promise<DatabaseHandle>;
   close(): Promise<void>;
 }
@@ -68,6 +72,8 @@ export interface Runtime {
 export interface RuntimeOptions {
   /** Run the audit drainer loop in this process (a long-lived server). Default: unless serverless. */
   drainLoop?: boolean;
+  /** Look for queued replays now and then in this process. Default: as drainLoop. */
+  replayLoop?: boolean;
 }
 
 /** A drain reads up to hundreds of entries: it gets more time than a turn's memory call. */
@@ -121,6 +127,13 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     abandonAfterMs: Math.max(config.memory.leaseMs * 4, 15_000),
   });
   if (options.drainLoop ?? !config.serverless) drainer.start();
+  const replays = new ReplayRunner({
+    database: db,
+    models: configuredReplayModels(config.model, config.replay.endpoints),
+    prices: config.admin.modelPrices,
+    callsPerMinute: config.replay.callsPerMinute,
+  });
+  if (options.replayLoop ?? options.drainLoop ?? !config.serverless) replays.start();
   const liveReplies = redis ? new RedisLiveReplyStore(redis, config.memory.keyPrefix) : new LocalLiveReplyStore();
 
   return {
@@ -142,8 +155,10 @@ export function createRuntime(config: Config, options: RuntimeOptions = {}): Run
     presence: postgresPresence(db),
     health: new HealthCache(config.limits.healthCacheMs),
     accessLogThrottle: new AccessLogThrottle(),
+    replays,
     database: openOnce,
     async close() {
+      await replays.close();
       await drainer.stop();
       if (database) await (await database).close().catch(() => undefined);
       database = undefined;

@@ -260,6 +260,9 @@ function pagesFor(ref: string): string[] {
   return [
     ...adminPages()
       .filter((p) => !['/admin/sign-in', '/admin/setup'].includes(p) && !p.includes('sweep/check'))
+      // A dataset's or a replay's page is named by its own id, not a conversation's (404 for a
+      // reference); their lists are swept here, their pages in replay.services.spec.ts.
+      .filter((p) => !/^\/admin\/(datasets|replays)\/./.test(p))
       .map((p) => p.replace(SAMPLE_ID, ref)),
     `/admin/sessions?q=${ref}`,
     `/admin/sessions/${ref}/print?notes=1`,

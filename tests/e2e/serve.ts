@@ -67,6 +67,8 @@ async function main(): Promise<void> {
       OPENAI_MODEL: 'mock-model',
       // Prices for the admin overview's cost figures (the admin-day spec seeds turns of m-alpha).
       MODEL_PRICES: JSON.stringify({ 'm-alpha': { input: 1, output: 2 } }),
+      // A second endpoint for replays (the same mock, a priced model name), so the replay spec shows a cost.
+      REPLAY_ENDPOINTS: JSON.stringify([{ name: 'mock', baseURL: model.url, models: ['m-alpha'] }]),
       // Short server limits so the e2e can watch them act (defaults: 10 s and 30 s).
       SERVER_HEADERS_TIMEOUT_MS: '3000',
       SERVER_REQUEST_TIMEOUT_MS: '5000',

@@ -1,0 +1,7 @@
+import { cancelReplayEndpoint } from '@/lib/review/replay/api';
+import { serve } from '@/lib/runtime/serve';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const { POST } = serve('/api/admin/replays/[id]/cancel', { POST: cancelReplayEndpoint });
