@@ -369,6 +369,8 @@ export const ACCESS_ACTIONS = [
   'rubric_change',
   'dataset_create',
   'dataset_export',
+  /** /admin/datasets/[id]: a dataset's items hold customers' messages. */
+  'view_dataset',
   'replay_start',
   'replay_cancel',
   'view_replay',

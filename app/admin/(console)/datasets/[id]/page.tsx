@@ -5,6 +5,7 @@ import { AdminOnly } from '@/components/admin/AdminShell';
 import { Badge } from '@/components/admin/Badge';
 import { LocalTime } from '@/components/admin/LocalTime';
 import { plural } from '@/components/admin/format';
+import { logAccess } from '@/lib/auth/access-log';
 import { logRefusedPage } from '@/lib/auth/page-guard';
 import { getDataset, listDatasetItems } from '@/lib/review/datasets';
 import { getRuntime } from '@/lib/runtime';
@@ -32,6 +33,8 @@ export default async function DatasetPage({ params, searchParams }: { params: Pr
   const dataset = await getDataset(db, id);
   if (!dataset) notFound();
   const items = await listDatasetItems(db, id, after, PAGE);
+  // The items are customers' messages: who read them is on record, like a transcript.
+  await logAccess(db, agent, 'view_dataset', { detail: { datasetId: id, name: dataset.name, version: dataset.version, after } });
   const refused = Array.isArray(dataset.selection.refused) ? (dataset.selection.refused as string[]) : [];
   const last = items.at(-1)?.position;
   return (
