@@ -30,7 +30,7 @@ export function AdminShell({
           </a>
           <Suspense>
             <MenuToggle>
-              <nav aria-label="Console" className="flex min-w-0 flex-col gap-1 sm:flex-1 sm:flex-row sm:overflow-x-auto">
+              <nav aria-label="Console" className="flex min-w-0 flex-col gap-1 sm:flex-1 sm:flex-row sm:flex-wrap">
                 <NavLink href="/admin">Overview</NavLink>
                 <NavLink href="/admin/inbox">
                   Inbox

@@ -54,6 +54,12 @@ export default async function ReviewPage({ searchParams }: { searchParams: Promi
           Conversations to review, oldest first. Keys: <kbd>j</kbd>/<kbd>k</kbd> or <kbd>↓</kbd>/<kbd>↑</kbd> move, <kbd>Enter</kbd> opens,{' '}
           <kbd>t</kbd> takes.
         </p>
+        <p className="mt-1 text-sm">
+          <a href="/admin/review/rubric" className="font-medium text-blue-700 hover:underline dark:text-blue-400">
+            Rubric
+          </a>{' '}
+          <span className="text-slate-600 dark:text-slate-400">— what reviewers score{agent.role === 'admin' ? ' (you can change it)' : ''}.</span>
+        </p>
       </div>
 
       <nav aria-label="Review tabs" className="flex flex-wrap gap-1 border-b border-slate-200 dark:border-slate-800">
