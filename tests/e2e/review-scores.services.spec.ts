@@ -109,8 +109,10 @@ test('two agents score a conversation per reply and per conversation, write a co
   await expect(page.getByTestId('item-agreement')).toHaveText('Agreement shows once two reviewers score the same thing.');
   // Keyboard: the radio group moves with the arrow keys, and the move is saved.
   const tone = reply1.getByRole('group', { name: /^Tone/ });
+  // Listen before acting: the answer can arrive before a listener set up afterwards.
+  const first = page.waitForResponse((r) => r.url().endsWith('/api/admin/review/scores'));
   await tone.getByRole('radio', { name: '3', exact: true }).check();
-  await page.waitForResponse((r) => r.url().endsWith('/api/admin/review/scores'));
+  await first;
   const moved = page.waitForResponse((r) => r.url().endsWith('/api/admin/review/scores'));
   await page.keyboard.press('ArrowRight');
   expect((await moved).status()).toBe(200);
