@@ -1,9 +1,9 @@
 'use client';
 
-import { useRouter } from 'next/navigation';
-import { useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import { Badge } from './Badge';
 import { adminFetch } from './api-client';
+import { useAdminAction } from './use-admin-action';
 import { LocalTime } from './LocalTime';
 
 export interface AgentRowView {
@@ -22,24 +22,7 @@ const BUTTON =
 
 /** Admins create agents, change roles, disable accounts and set new passwords. */
 export function AgentsManager({ agents, selfId, minPasswordLength }: { agents: AgentRowView[]; selfId: string; minPasswordLength: number }) {
-  const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function run(work: () => Promise<unknown>) {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-      router.refresh();
-      return true;
-    } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, run } = useAdminAction();
 
   async function create(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { sessionRef } from '../../lib/session-ref';
 import { E2E_ACCOUNTS, type E2EAccount } from '../support/e2e-accounts';
+import { seriousViolations, watchConsole } from './console';
 
 /**
  * The agent's side of a handoff (issue 20) on the production build, services stack: a customer asks
@@ -27,20 +27,6 @@ async function signIn(page: Page, account: E2EAccount, startAt: string): Promise
 }
 
 /** Console errors and page errors; `expected` names the network lines a test causes on purpose. */
-function watch(page: Page, problems: string[], expected: RegExp[] = []): void {
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !expected.some((pattern) => pattern.test(message.text()))) problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-}
-
 /** Axe in light and dark at the page's current size, with a screenshot of each. */
 async function checkLooks(page: Page, name: string): Promise<string[]> {
   const found: string[] = [];
@@ -78,9 +64,9 @@ test('a person steps in from /admin: inbox, take over, write, live reply, hand b
   const agentPage = await agentContext.newPage();
   const adminPage = await adminContext.newPage();
   const problems: string[] = [];
-  watch(agentPage, problems);
+  watchConsole(agentPage, problems);
   // The second agent's refused "Take over" is a 409 by contract; the browser logs that response itself.
-  watch(adminPage, problems, [/status of 409/]);
+  watchConsole(adminPage, problems, [/status of 409/]);
   const violations: string[] = [];
 
   await signIn(agentPage, E2E_ACCOUNTS.agent, '/admin/inbox');

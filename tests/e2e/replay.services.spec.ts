@@ -7,6 +7,7 @@ import postgres from 'postgres';
 import { sessionRef } from '../../lib/session-ref';
 import { E2E_ACCOUNTS } from '../support/e2e-accounts';
 import { SERVICES_MOCK, SERVICES_PORT, stackInfoFile } from './ports';
+import { watchConsole } from './console';
 
 /**
  * Datasets and replays (issue 22) on the production build, services stack: reviewed conversations
@@ -34,13 +35,6 @@ async function chat(request: APIRequestContext, texts: string[]): Promise<{ sess
     auditIds.push(((await turn.json()) as { auditId: string }).auditId);
   }
   return { sessionId, auditIds };
-}
-
-function watch(page: Page, problems: string[]): void {
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
 }
 
 async function checkLooks(page: Page, name: string): Promise<string[]> {
@@ -108,7 +102,7 @@ test('an admin makes a dataset of reviewed turns, exports it, replays it with a 
   const page = await context.newPage();
   const problems: string[] = [];
   const looks: string[] = [];
-  watch(page, problems);
+  watchConsole(page, problems);
 
   await page.goto('/admin/datasets');
   await expect(page).toHaveURL(/\/admin\/sign-in\?callbackUrl=/);

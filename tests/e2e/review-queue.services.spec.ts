@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import { type APIRequestContext, expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { sessionRef } from '../../lib/session-ref';
-import { E2E_ACCOUNTS, type E2EAccount } from '../support/e2e-accounts';
+import { E2E_ACCOUNTS } from '../support/e2e-accounts';
 import { SERVICES_MOCK } from './ports';
+import { seriousViolations, signIn, watchConsole } from './console';
 
 /**
  * The review queue (issue 22) on the production build, services stack: a conversation whose reply
@@ -17,29 +17,6 @@ import { SERVICES_MOCK } from './ports';
  */
 
 const SHOTS = path.join('test-results', 'screenshots');
-
-async function signIn(page: Page, account: E2EAccount, startAt: string): Promise<void> {
-  await page.goto(startAt);
-  await expect(page).toHaveURL(/\/admin\/sign-in\?callbackUrl=/);
-  await page.getByLabel('E-mail').fill(account.email);
-  await page.getByLabel('Password').fill(account.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).not.toHaveURL(/sign-in/);
-}
-
-function watch(page: Page, problems: string[], expected: RegExp[] = []): void {
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !expected.some((pattern) => pattern.test(message.text()))) problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-}
 
 async function checkLooks(page: Page, name: string): Promise<string[]> {
   const found: string[] = [];
@@ -107,9 +84,9 @@ test('conversations enter the review queue by rule; an agent takes, a second rev
   const agentPage = await agentContext.newPage();
   const adminPage = await adminContext.newPage();
   const problems: string[] = [];
-  watch(agentPage, problems);
+  watchConsole(agentPage, problems);
   // The second reviewer's refused Take is a 409 by contract; the browser logs that response itself.
-  watch(adminPage, problems, [/status of 409/]);
+  watchConsole(adminPage, problems, [/status of 409/]);
   const violations: string[] = [];
 
   await signIn(agentPage, E2E_ACCOUNTS.agent, '/admin/review');

@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
 import { sessionRef } from '../../lib/session-ref';
 import { isoWeekName } from '../../lib/review/trend';
 import { E2E_ACCOUNTS, type E2EAccount } from '../support/e2e-accounts';
+import { seriousViolations, signIn, watchConsole } from './console';
 
 /**
  * Review scores on the production build (issue 22): two agents score a thumbs-down conversation
@@ -18,30 +18,6 @@ const SCREENSHOTS = path.join('test-results', 'screenshots');
 const suffix = randomBytes(4).toString('hex');
 const second: E2EAccount = { email: `second-reviewer-${suffix}@e2e.test`, password: 'second-reviewer-password', role: 'agent' };
 let ref = '';
-
-async function signIn(page: Page, account: E2EAccount, startAt: string): Promise<void> {
-  await page.goto(startAt);
-  await expect(page).toHaveURL(/\/admin\/sign-in\?callbackUrl=/);
-  await page.getByLabel('E-mail').fill(account.email);
-  await page.getByLabel('Password').fill(account.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).not.toHaveURL(/sign-in/);
-}
-
-function watch(page: Page, problems: string[]): void {
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => d.setAttribute('open', '')));
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-}
 
 /** A conversation through the real chat, and the customer's thumbs-down on its first reply. */
 async function thumbsDownConversation(request: APIRequestContext): Promise<string> {
@@ -89,7 +65,7 @@ test.beforeAll(async ({ request, browser }) => {
 test('two agents score a conversation per reply and per conversation, write a correction, and see agreement', async ({ page, browser }) => {
   test.setTimeout(120_000);
   const problems: string[] = [];
-  watch(page, problems);
+  watchConsole(page, problems);
   await signIn(page, E2E_ACCOUNTS.agent, `/admin/sessions/${ref}`);
   // The customer's thumbs-down is on the first reply; scores sit under each reply.
   const firstTurn = page.getByRole('listitem', { name: 'Turn 1' });
@@ -138,7 +114,7 @@ test('two agents score a conversation per reply and per conversation, write a co
   // The second reviewer: agrees on Correct and the conversation's Helpful, differs by 2 on the reply's Helpful.
   const other = await browser.newContext();
   const page2 = await other.newPage();
-  watch(page2, problems);
+  watchConsole(page2, problems);
   await signIn(page2, second, `/admin/sessions/${ref}`);
   const reply1b = page2.getByRole('region', { name: 'Scores for reply 1' });
   await expect(reply1b.getByRole('group', { name: /^Correct/ }).getByTestId('score-summary')).toContainText('Others: E2E agent no');
@@ -164,7 +140,7 @@ test('two agents score a conversation per reply and per conversation, write a co
 
 test('the list filters by score and shows the mean; the overview shows the weekly trend', async ({ page }) => {
   const problems: string[] = [];
-  watch(page, problems);
+  watchConsole(page, problems);
   await signIn(page, E2E_ACCOUNTS.agent, '/admin/sessions');
   // The filter form: Helpful at most 3 (this conversation's mean is (2 + 2 + 4 + 2) / 4 = 2.5).
   await page.getByRole('combobox', { name: 'Score', exact: true }).selectOption('helpful');
@@ -194,7 +170,7 @@ test('the list filters by score and shows the mean; the overview shows the weekl
 
 test('an admin adds, changes and removes a criterion; agents only read the rubric', async ({ page, browser }) => {
   const problems: string[] = [];
-  watch(page, problems);
+  watchConsole(page, problems);
   await signIn(page, E2E_ACCOUNTS.admin, '/admin/review/rubric');
   await expect(page.getByRole('heading', { name: 'Rubric', level: 1 })).toBeVisible();
   const key = `empathy_${suffix}`;
@@ -247,11 +223,11 @@ test('axe finds nothing serious, light and dark; at 360 px nothing scrolls sidew
     for (const at of pages) {
       await page.goto(at);
       await page.waitForLoadState('networkidle');
-      for (const violation of await seriousViolations(page)) found.push(`${scheme} ${at}: ${violation}`);
+      for (const violation of await seriousViolations(page, { openDetails: true })) found.push(`${scheme} ${at}: ${violation}`);
     }
     const { context, page: small } = await phone(browser, scheme);
     const problems: string[] = [];
-    watch(small, problems);
+    watchConsole(small, problems);
     await signIn(small, E2E_ACCOUNTS.agent, '/admin');
     for (const [index, at] of pages.entries()) {
       await small.goto(at);

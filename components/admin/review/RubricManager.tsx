@@ -1,9 +1,9 @@
 'use client';
 
-import { useRouter } from 'next/navigation';
 import { type FormEvent, useId, useState } from 'react';
 import type { RubricKind, RubricScope } from '@/lib/db/schema';
 import { adminFetch } from '../api-client';
+import { useAdminAction } from '../use-admin-action';
 import { LocalTime } from '../LocalTime';
 
 export interface RubricRow {
@@ -101,26 +101,9 @@ function criterionBody(form: HTMLFormElement, withKey: boolean): Record<string, 
  * writes a new version; scores given under the old one keep its label and scale.
  */
 export function RubricManager({ current, retired, canEdit }: { current: RubricRow[]; retired: RubricRow[]; canEdit: boolean }) {
-  const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAdminAction();
   const [editing, setEditing] = useState<string | null>(null);
   const [removing, setRemoving] = useState<string | null>(null);
-
-  async function run(work: () => Promise<unknown>): Promise<boolean> {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-      router.refresh();
-      return true;
-    } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  }
 
   async function add(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
