@@ -1,4 +1,4 @@
-import { createCriterionEndpoint } from '@/lib/review/endpoints';
+import { createCriterionEndpoint } from '@/lib/review/scores-api';
 import { serve } from '@/lib/runtime/serve';
 
 export const runtime = 'nodejs';

@@ -1,4 +1,4 @@
-import { scoreEndpoint } from '@/lib/review/endpoints';
+import { scoreEndpoint } from '@/lib/review/scores-api';
 import { serve } from '@/lib/runtime/serve';
 
 export const runtime = 'nodejs';

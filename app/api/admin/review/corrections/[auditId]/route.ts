@@ -1,4 +1,4 @@
-import { deleteCorrectionEndpoint, putCorrectionEndpoint } from '@/lib/review/endpoints';
+import { deleteCorrectionEndpoint, putCorrectionEndpoint } from '@/lib/review/scores-api';
 import { serve } from '@/lib/runtime/serve';
 
 export const runtime = 'nodejs';

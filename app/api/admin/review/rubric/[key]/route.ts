@@ -1,4 +1,4 @@
-import { changeCriterionEndpoint, removeCriterionEndpoint } from '@/lib/review/endpoints';
+import { changeCriterionEndpoint, removeCriterionEndpoint } from '@/lib/review/scores-api';
 import { serve } from '@/lib/runtime/serve';
 
 export const runtime = 'nodejs';
